@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// edge-audit: train, quantise and audit small image classifiers for edge CPUs.
+import PackageDescription
+
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "edge-audit",
+    platforms: [.macOS(.v13)],
+    // MARK: - Public API
+    products: [
+        .executable(name: "edge-audit", targets: ["edge-audit"]),
+        .library(name: "EdgeTrain", targets: ["EdgeTrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Command-line tool (thin: parse, call, print, exit code)
+        .executableTarget(
+            name: "edge-audit",
+            dependencies: [
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: release),
+
+        // MARK: - Layers, lowest first
+        .target(name: "EdgeCore", swiftSettings: release),
+        .target(
+            name: "CImageIO",
+            cSettings: [.unsafeFlags(["-O2", "-Wall"])],
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
+        .target(name: "EdgeData", dependencies: ["EdgeCore", "CImageIO"], swiftSettings: release),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
+        .target(name: "EdgeFloat", dependencies: ["EdgeCore", "EdgeModel", "COpenBLAS"], swiftSettings: release),
+        .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
+
+        // MARK: - Tests (one target per module)
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
+        .testTarget(name: "EdgeDataTests", dependencies: ["EdgeData", "CImageIO"]),
+        .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
+        .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
+        .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),
+        .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

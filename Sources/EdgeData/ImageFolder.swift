@@ -1,0 +1,159 @@
+import EdgeCore
+import Foundation
+
+/// Image folders in torchvision's ImageFolder layout, `DIR/<class-name>/*.png|jpg|jpeg`.
+public enum ImageFolder {
+    /// A file that was skipped, and why.
+    public struct Skipped: Sendable, Equatable {
+        /// The file.
+        public let path: String
+        /// What was wrong with it.
+        public let reason: String
+    }
+
+    /// What `load` read: the images and the files it skipped.
+    public struct Result: Sendable {
+        /// Decoded, converted images with labels.
+        public var images: LabeledImages
+        /// Bad files, in path order.
+        public var skipped: [Skipped]
+    }
+
+    /// The extensions treated as images (case-insensitive).
+    public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// Loads every image under `directory`.
+    /// - Parameters:
+    ///   - classNames: the model's classes; each folder must name one of them. When nil the
+    ///     sorted folder names become the classes (training from a folder).
+    ///   - shape: required (channels, height, width); images are converted to the channel
+    ///     count, and an image of another size is a bad file.
+    ///   - strict: make the first bad file fatal instead of skipping it.
+    ///   - limit: stop after this many images (in sorted path order).
+    public static func load(_ directory: String, classNames: [String]?, shape: (c: Int, h: Int, w: Int),
+                            strict: Bool = false, limit: Int? = nil) throws -> Result {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: directory, isDirectory: &isDir) else {
+            throw EdgeError.missingInput(path: directory, reason: "no such folder")
+        }
+        guard isDir.boolValue else { throw EdgeError.missingInput(path: directory, reason: "not a folder") }
+        let entries = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let folders = entries.filter { e in
+            var d: ObjCBool = false
+            return fm.fileExists(atPath: directory + "/" + e, isDirectory: &d) && d.boolValue
+        }
+        guard !folders.isEmpty else {
+            throw EdgeError.badData(path: directory, reason: "no class folders: expected DIR/<class-name>/*.png|jpg|jpeg")
+        }
+        let classes = classNames ?? folders
+        var files: [(path: String, label: Int)] = []
+        var skipped: [Skipped] = []
+        for f in folders {
+            guard let label = classes.firstIndex(of: f) else {
+                throw EdgeError.badData(path: directory + "/" + f,
+                                        reason: "folder names unknown class '\(f)'; the model's classes are: \(classes.joined(separator: ", "))")
+            }
+            let dir = directory + "/" + f
+            let names = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+            for n in names {
+                let p = dir + "/" + n
+                let ext = (n as NSString).pathExtension.lowercased()
+                if extensions.contains(ext) {
+                    files.append((p, label))
+                } else {
+                    var d: ObjCBool = false
+                    if fm.fileExists(atPath: p, isDirectory: &d), !d.boolValue {
+                        skipped.append(Skipped(path: p, reason: "not a .png/.jpg/.jpeg file"))
+                    }
+                }
+            }
+        }
+        if strict, let s = skipped.first { throw EdgeError.badData(path: s.path, reason: s.reason) }
+        if let limit, files.count > limit { files = Array(files.prefix(max(0, limit))) }
+        guard !files.isEmpty else {
+            throw EdgeError.badData(path: directory, reason: "no images found in the class folders")
+        }
+        // Decode in parallel; each slot is written by exactly one worker.
+        var decoded = [Swift.Result<[UInt8], EdgeError>?](repeating: nil, count: files.count)
+        decoded.withUnsafeMutableBufferPointer { out in
+            let o = out
+            Parallel.forEach(files.count) { i in
+                o[i] = decodeOne(files[i].path, shape: shape)
+            }
+        }
+        let size = shape.c * shape.h * shape.w
+        var pixels: [UInt8] = []
+        pixels.reserveCapacity(files.count * size)
+        var labels: [Int] = [], sources: [String] = []
+        for (i, r) in decoded.enumerated() {
+            switch r {
+            case .success(let px)?:
+                pixels.append(contentsOf: px)
+                labels.append(files[i].label)
+                sources.append(files[i].path)
+            case .failure(let e)?:
+                if strict { throw e }
+                let reason: String
+                if case .badData(_, let r) = e { reason = r } else { reason = e.description }
+                skipped.append(Skipped(path: files[i].path, reason: reason))
+            case nil:
+                throw EdgeError.internalError("image \(files[i].path) was not decoded")
+            }
+        }
+        guard !labels.isEmpty else {
+            throw EdgeError.badData(path: directory, reason: "none of the \(files.count) images could be used (first: \(skipped.first?.reason ?? "?"))")
+        }
+        skipped.sort { $0.path < $1.path }
+        let set = LabeledImages(channels: shape.c, height: shape.h, width: shape.w, pixels: pixels, labels: labels,
+                                classNames: classes, sources: sources)
+        return Result(images: set, skipped: skipped)
+    }
+
+    /// Decodes one file into planar pixels of the required shape.
+    static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int)) -> Swift.Result<[UInt8], EdgeError> {
+        do {
+            let bytes = try AtomicFile.read(path, limit: 64 << 20)
+            let img = try ImageCodec.decode(bytes, path: path)
+            guard img.width == shape.w, img.height == shape.h else {
+                return .failure(.badData(path: path, reason: "image is \(img.width)×\(img.height), the model needs \(shape.w)×\(shape.h)"))
+            }
+            let conv = img.converted(toChannels: shape.c)
+            let n = shape.h * shape.w
+            var planar = [UInt8](repeating: 0, count: n * shape.c)
+            for c in 0..<shape.c { for i in 0..<n { planar[c * n + i] = conv.pixels[i * shape.c + c] } }
+            return .success(planar)
+        } catch let e as EdgeError {
+            return .failure(e)
+        } catch {
+            return .failure(.badData(path: path, reason: "\(error)"))
+        }
+    }
+
+    /// Writes `set` as `DIR/<class>/<index>.png` (lossless), creating folders as needed.
+    /// Returns the number of files written.
+    @discardableResult
+    public static func write(_ set: LabeledImages, to directory: String, progress: ProgressBar? = nil) throws -> Int {
+        let fm = FileManager.default
+        for name in set.classNames {
+            do { try fm.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: true) }
+            catch { throw EdgeError.cannotWrite(path: directory + "/" + name, reason: error.localizedDescription) }
+        }
+        let width = String(set.count).count
+        var failure: EdgeError? = nil
+        let lock = NSLock()
+        Parallel.forEach(set.count) { i in
+            let name = String(repeating: "0", count: max(0, width - String(i).count)) + String(i)
+            let path = "\(directory)/\(set.classNames[set.labels[i]])/\(name).png"
+            do {
+                let png = try ImageCodec.encodePNG(set.image(i))
+                try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                lock.lock(); if failure == nil { failure = .cannotWrite(path: path, reason: "\(error)") }; lock.unlock()
+            }
+        }
+        if let failure { throw failure }
+        progress?.advance(set.count)
+        return set.count
+    }
+}

@@ -1,0 +1,128 @@
+// Conv2D on one image through im2col + GEMM.
+// Shapes: x [C, H, W]; weight [O, C·k·k]; col [C·k·k, P] with P = OH·OW; y [O, P].
+
+/// Geometry of one convolution.
+public struct ConvGeometry: Sendable {
+    /// Input channels, height, width.
+    public let c: Int, h: Int, w: Int
+    /// Output channels, height, width.
+    public let o: Int, oh: Int, ow: Int
+    /// Kernel side, stride, zero padding.
+    public let k: Int, stride: Int, pad: Int
+
+    /// Rows of the im2col matrix (C·k·k).
+    public var kdim: Int { c * k * k }
+    /// Output positions per image (OH·OW).
+    public var positions: Int { oh * ow }
+    /// True when im2col would copy the input unchanged (1×1, stride 1, no padding).
+    public var isPointwise: Bool { k == 1 && stride == 1 && pad == 0 }
+
+    /// Geometry from shapes already validated by `Graph.shapes`.
+    public init(input: [Int], output: [Int], kernel: Int, stride: Int, padding: Int) {
+        c = input[0]; h = input[1]; w = input[2]
+        o = output[0]; oh = output[1]; ow = output[2]
+        k = kernel; self.stride = stride; pad = padding
+    }
+}
+
+enum ConvKernels {
+    /// Unfolds x into col, zero where the window hangs over the padding.
+    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+        let p = g.positions
+        for c in 0..<g.c {
+            for ki in 0..<g.k {
+                for kj in 0..<g.k {
+                    let row = col + ((c * g.k + ki) * g.k + kj) * p
+                    for oy in 0..<g.oh {
+                        let iy = oy * g.stride - g.pad + ki
+                        let dst = row + oy * g.ow
+                        if iy < 0 || iy >= g.h {
+                            for ox in 0..<g.ow { dst[ox] = 0 }
+                            continue
+                        }
+                        let src = x + (c * g.h + iy) * g.w
+                        if g.stride == 1 {
+                            // Contiguous run: only the edges can fall into padding.
+                            let shift = kj - g.pad
+                            for ox in 0..<g.ow {
+                                let ix = ox + shift
+                                dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
+                            }
+                        } else {
+                            for ox in 0..<g.ow {
+                                let ix = ox * g.stride - g.pad + kj
+                                dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds col back, accumulating into dx (the adjoint of im2col).
+    static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let p = g.positions
+        for c in 0..<g.c {
+            for ki in 0..<g.k {
+                for kj in 0..<g.k {
+                    let row = col + ((c * g.k + ki) * g.k + kj) * p
+                    for oy in 0..<g.oh {
+                        let iy = oy * g.stride - g.pad + ki
+                        if iy < 0 || iy >= g.h { continue }
+                        let dst = dx + (c * g.h + iy) * g.w
+                        let src = row + oy * g.ow
+                        for ox in 0..<g.ow {
+                            let ix = ox * g.stride - g.pad + kj
+                            if ix >= 0 && ix < g.w { dst[ix] += src[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// y = W·im2col(x) + b for one image; `col` is scratch of kdim·positions floats.
+    static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                        y: UnsafeMutablePointer<Float>, col: UnsafeMutablePointer<Float>) {
+        let p = g.positions
+        let b: UnsafePointer<Float>
+        if g.isPointwise { b = x } else { im2col(g, x, col); b = UnsafePointer(col) }
+        for o in 0..<g.o {
+            let v = bias[o]
+            let row = y + o * p
+            for i in 0..<p { row[i] = v }
+        }
+        Gemm.sgemm(transA: false, transB: false, m: g.o, n: p, k: g.kdim, alpha: 1, a: weight, lda: g.kdim,
+                   b: b, ldb: p, beta: 1, c: y, ldc: p)
+    }
+
+    /// Accumulates dW += dy·colᵀ and db += Σ dy for one image; writes dx when asked.
+    static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dW: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?,
+                         col: UnsafeMutablePointer<Float>) {
+        let p = g.positions
+        if let dW, let db {
+            let b: UnsafePointer<Float>
+            if g.isPointwise { b = x } else { im2col(g, x, col); b = UnsafePointer(col) }
+            Gemm.sgemm(transA: false, transB: true, m: g.o, n: g.kdim, k: p, alpha: 1, a: dy, lda: p,
+                       b: b, ldb: p, beta: 1, c: dW, ldc: g.kdim)
+            for o in 0..<g.o {
+                var s: Float = 0
+                let row = dy + o * p
+                for i in 0..<p { s += row[i] }
+                db[o] += s
+            }
+        }
+        if let dx {
+            if g.isPointwise {
+                Gemm.sgemm(transA: true, transB: false, m: g.kdim, n: p, k: g.o, alpha: 1, a: weight, lda: g.kdim,
+                           b: dy, ldb: p, beta: 1, c: dx, ldc: p)
+            } else {
+                Gemm.sgemm(transA: true, transB: false, m: g.kdim, n: p, k: g.o, alpha: 1, a: weight, lda: g.kdim,
+                           b: dy, ldb: p, beta: 0, c: col, ldc: p)
+                col2im(g, col, dx)
+            }
+        }
+    }
+}

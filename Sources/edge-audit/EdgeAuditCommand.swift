@@ -1,0 +1,52 @@
+import ArgumentParser
+import EdgeCore
+import Foundation
+
+/// The root command: a thin layer that parses, calls the libraries, prints and picks the
+/// exit code (0 ok, 1 gate failed, 2 usage, 65 bad data/model, 66 missing input, 70 internal).
+struct EdgeAudit: ParsableCommand {
+    static let version = "0.1.0"
+    static let configuration = CommandConfiguration(
+        commandName: "edge-audit",
+        abstract: "Train, quantise and audit small image classifiers for edge CPUs.",
+        version: version,
+        subcommands: [Train.self, DataCommand.self, Inspect.self, Predict.self, Export.self])
+}
+
+/// Options shared by the compute-heavy commands.
+struct ComputeOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    @Flag(help: "No progress bars.")
+    var quiet = false
+
+    func apply() throws {
+        if let threads {
+            guard threads >= 1 && threads <= 256 else { throw EdgeError.usage("--threads must be in 1...256, got \(threads)") }
+            Parallel.threads = threads
+        }
+    }
+}
+
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try EdgeAudit.parseAsRoot()
+            try command.run()
+        } catch let e as EdgeError {
+            printError("edge-audit: \(e.description)")
+            exit(e.exitCode)
+        } catch {
+            let code = EdgeAudit.exitCode(for: error)
+            if code == .success {
+                EdgeAudit.exit(withError: error)
+            }
+            // argument-parser reports usage errors as 64; edge-audit's contract says 2.
+            let message = EdgeAudit.fullMessage(for: error)
+            if !message.isEmpty { printError(message) }
+            exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import EdgeCore
+import EdgeData
+import EdgeFloat
+import EdgeModel
+import EdgeTrain
+import Foundation
+
+/// `edge-audit predict`: one line per image; the accuracy summary goes to stderr.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Classify an image folder: one JSON or CSV line per image, accuracy on stderr.")
+
+    @Argument(help: "model.bin") var model: String
+    @Option(help: "Folder of class folders (DIR/<class>/*.png|jpg).") var images: String
+    @Option(help: "jsonl or csv.") var format = "jsonl"
+    @Flag(help: "Also print the logits.") var logits = false
+    @Flag(help: "Fail on the first bad image instead of skipping it.") var strict = false
+    @Option(help: "Only the first N images.") var limit: Int?
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        try compute.apply()
+        guard format == "jsonl" || format == "csv" else { throw EdgeError.usage("--format must be jsonl or csv, got '\(format)'") }
+        let m = try ModelFile.read(model)
+        let net = try FloatNetwork(m)
+        let set = try CLISupport.loadImages(images, for: m, strict: strict, limit: limit)
+        let k = net.classes
+        let names = m.metadata.classNames
+        let out = FileHandle.standardOutput
+        if format == "csv" {
+            var header = "path,label,predicted," + names.map { "p_\($0)" }.joined(separator: ",")
+            if logits { header += "," + names.map { "logit_\($0)" }.joined(separator: ",") }
+            out.write(Data((header + "\n").utf8))
+        }
+        var correct = 0
+        var start = 0
+        let bar = ProgressBar("predict", total: set.count, quiet: compute.quiet)
+        while start < set.count {
+            let idx = Array(start..<min(set.count, start + 256))
+            let z = net.forward(set.floatBatch(idx).data, batch: idx.count).logits
+            var text = ""
+            for (b, i) in idx.enumerated() {
+                let row = z[(b * k)..<(b * k + k)]
+                let p = SoftmaxCrossEntropy.probabilities(row)
+                let pred = SoftmaxCrossEntropy.argmax(Array(row), classes: k)[0]
+                if pred == set.labels[i] { correct += 1 }
+                if format == "jsonl" {
+                    text += "{\"path\":\(jsonString(set.sources[i])),\"label\":\(jsonString(names[set.labels[i]])),\"predicted\":\(jsonString(names[pred])),"
+                    text += "\"probabilities\":[\(p.map { String(Float($0)) }.joined(separator: ","))]"
+                    if logits { text += ",\"logits\":[\(row.map { String($0) }.joined(separator: ","))]" }
+                    text += "}\n"
+                } else {
+                    text += "\(csvField(set.sources[i])),\(csvField(names[set.labels[i]])),\(csvField(names[pred])),"
+                    text += p.map { String(Float($0)) }.joined(separator: ",")
+                    if logits { text += "," + row.map { String($0) }.joined(separator: ",") }
+                    text += "\n"
+                }
+            }
+            out.write(Data(text.utf8))
+            bar.advance(idx.count)
+            start += idx.count
+        }
+        bar.finish()
+        printError(String(format: "accuracy %.4f (%d/%d) on %@ [float net]", Double(correct) / Double(set.count), correct, set.count, images))
+    }
+}
+
+/// A JSON string literal.
+func jsonString(_ s: String) -> String {
+    var o = "\""
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": o += "\\\""
+        case "\\": o += "\\\\"
+        default: if c.value < 0x20 { o += String(format: "\\u%04x", c.value) } else { o.unicodeScalars.append(c) }
+        }
+    }
+    return o + "\""
+}
+
+/// A CSV field, quoted when it holds a comma, quote or newline.
+func csvField(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import EdgeCore
+import EdgeData
+import EdgeModel
+import EdgeTrain
+import Foundation
+
+/// `edge-audit train`: trains a float net and writes model.bin.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Train a float CNN (LeNet-5, ResNet-8), optionally with PGD adversarial training.")
+
+    @Option(help: "Architecture: lenet5 or resnet8.") var arch = "lenet5"
+    @Option(help: "fashion-mnist, or a folder of class folders.") var dataset = "fashion-mnist"
+    @Option(help: "Test folder when --dataset is a folder (default: measure on the training folder).") var testImages: String?
+    @Option(help: "Epochs.") var epochs = 15
+    @Option(help: "Batch size.") var batch = 128
+    @Option(help: "Optimiser: sgd or adam.") var optimizer = "adam"
+    @Option(help: "Peak learning rate (cosine decay to 0). Default: 1e-3 for adam, 0.05 for sgd.") var lr: Double?
+    @Option(help: "Weight decay. Default: 0 for adam, 5e-4 for sgd.") var weightDecay: Double?
+    @Option(help: "Seed of every random draw.") var seed: UInt64 = 1
+    @Option(help: "Adversarial training: none or pgd.") var adversarial = "none"
+    @Option(help: "PGD-AT radius (L∞, pixels in [0,1]).") var eps: Double = 0.1
+    @Option(help: "PGD-AT step size.") var stepSize: Double = 0.02
+    @Option(help: "PGD-AT steps.") var steps = 7
+    @Option(help: "Use only the first N training images.") var limit: Int?
+    @Option(help: "Output model file.") var out: String
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        try compute.apply()
+        guard let a = Architecture(rawValue: arch) else { throw EdgeError.usage("--arch must be one of \(Architecture.allCases.map(\.rawValue)), got '\(arch)'") }
+        guard let o = OptimizerKind(rawValue: optimizer) else { throw EdgeError.usage("--optimizer must be sgd or adam, got '\(optimizer)'") }
+        guard epochs > 0, epochs <= 10_000 else { throw EdgeError.usage("--epochs must be in 1...10000") }
+        guard batch > 0, batch <= 65_536 else { throw EdgeError.usage("--batch must be in 1...65536") }
+        var cfg = TrainingConfig()
+        cfg.arch = a
+        cfg.epochs = epochs
+        cfg.batch = batch
+        cfg.optimizer = o
+        cfg.learningRate = lr
+        cfg.weightDecay = weightDecay
+        cfg.seed = seed
+        cfg.quiet = compute.quiet
+        switch adversarial {
+        case "none": break
+        case "pgd":
+            guard eps > 0, eps <= 1, stepSize > 0, steps > 0 else { throw EdgeError.usage("PGD needs 0 < --eps <= 1, --step-size > 0, --steps > 0") }
+            cfg.adversarial = PGDLinf(eps: Float(eps), stepSize: Float(stepSize), steps: steps)
+        default: throw EdgeError.usage("--adversarial must be none or pgd, got '\(adversarial)'")
+        }
+        var train: LabeledImages, test: LabeledImages
+        if dataset == "fashion-mnist" {
+            train = try FashionMNIST.load(.train)
+            test = try FashionMNIST.load(.test)
+        } else {
+            cfg.datasetName = dataset
+            // The first image fixes the input shape for the whole folder.
+            let first = try firstImageShape(dataset)
+            let r = try ImageFolder.load(dataset, classNames: nil, shape: first)
+            for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
+            train = r.images
+            if let t = testImages {
+                test = try ImageFolder.load(t, classNames: train.classNames, shape: first).images
+            } else {
+                printError("warning: no --test-images; test accuracy is measured on the training folder")
+                test = train
+            }
+        }
+        train = train.prefix(limit)
+        let started = Date()
+        let model = try Trainer.train(cfg, train: train, test: test) { r in
+            printError(String(format: "epoch %d: loss %.4f, train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f images/s)",
+                              r.epoch, r.loss, r.trainAccuracy, r.testAccuracy, r.seconds, Double(train.count) / max(r.seconds, 1e-9)))
+        }
+        try ModelFile.write(model, to: out)
+        let secs = Date().timeIntervalSince(started)
+        print(String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",
+                     out, model.metadata.recipe?.testAccuracy ?? 0, test.count, secs, Parallel.threads))
+    }
+
+    private func firstImageShape(_ dir: String) throws -> (c: Int, h: Int, w: Int) {
+        let fm = FileManager.default
+        for cls in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where !cls.hasPrefix(".") {
+            for f in ((try? fm.contentsOfDirectory(atPath: dir + "/" + cls)) ?? []).sorted() {
+                let p = dir + "/" + cls + "/" + f
+                if let b = try? AtomicFile.read(p), let img = try? ImageCodec.decode(b, path: p) {
+                    return (img.channels, img.height, img.width)
+                }
+            }
+        }
+        throw EdgeError.badData(path: dir, reason: "no decodable image found")
+    }
+}
