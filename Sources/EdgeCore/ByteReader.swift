@@ -84,7 +84,17 @@ public struct ByteReader {
     public mutating func floats(_ n: Int, _ what: String) throws -> [Float] {
         guard n >= 0, n <= remaining / 4 else { throw fail("\(what) needs \(n) floats, only \(remaining) bytes remain") }
         var out = [Float](repeating: 0, count: n)
-        for i in 0..<n { out[i] = try f32(what) }
+        let start = offset
+        bytes.withUnsafeBytes { src in
+            out.withUnsafeMutableBytes { dst in
+                // Bytes are little-endian; so is every host edge-audit targets (x86-64, AArch64).
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + 4 * n)]))
+            }
+        }
+        #if _endian(big)
+        for i in 0..<n { out[i] = Float(bitPattern: UInt32(littleEndian: out[i].bitPattern)) }
+        #endif
+        offset += 4 * n
         return out
     }
 }

@@ -90,14 +90,24 @@ enum BatchNormKernels {
         for ch in 0..<c { dGamma[ch] += dg[ch]; dBeta[ch] += dbt[ch] }
     }
 
-    /// Eval-mode backward (statistics are constants): dx = dy·γ/√(σ² + ε).
-    static func evalBackward(n: Int, c: Int, s: Int, eps: Float, gamma: [Float], variance: [Float], dy: [Float], dx: inout [Float]) {
+    /// Eval-mode backward (statistics are constants): dx = dy·γ/√(σ² + ε),
+    /// dγ = Σ dy·(x − μ)/√(σ² + ε), dβ = Σ dy.
+    static func evalBackward(n: Int, c: Int, s: Int, eps: Float, x: [Float], gamma: [Float], mean: [Float], variance: [Float],
+                             dy: [Float], dGamma: inout [Float], dBeta: inout [Float], dx: inout [Float]?) {
         for ch in 0..<c {
-            let scale = gamma[ch] / (variance[ch] + eps).squareRoot()
+            let istd = 1 / (variance[ch] + eps).squareRoot()
+            let scale = gamma[ch] * istd
+            var sdy = 0.0, sdyx = 0.0
             for b in 0..<n {
                 let base = (b * c + ch) * s
-                for i in 0..<s { dx[base + i] += dy[base + i] * scale }
+                for i in 0..<s {
+                    sdy += Double(dy[base + i])
+                    sdyx += Double(dy[base + i] * (x[base + i] - mean[ch]) * istd)
+                    if dx != nil { dx![base + i] += dy[base + i] * scale }
+                }
             }
+            dGamma[ch] += Float(sdyx)
+            dBeta[ch] += Float(sdy)
         }
     }
 }

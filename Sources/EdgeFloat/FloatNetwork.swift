@@ -337,10 +337,13 @@ public final class FloatNetwork {
                     BatchNormKernels.trainBackward(n: b, c: c, s: s, cache: cache, gamma: p[0].data, dy: dy, dGamma: &dG, dBeta: &dB, dx: &dx)
                     if wantParams { pgrads[i][0] = dG; pgrads[i][1] = dB }
                     if let dx { accumulate(j, dx) }
-                } else if needsGrad(j) {
-                    var dx = [Float](repeating: 0, count: b * inSize)
-                    BatchNormKernels.evalBackward(n: b, c: c, s: s, eps: eps, gamma: p[0].data, variance: p[3].data, dy: dy, dx: &dx)
-                    accumulate(j, dx)
+                } else {
+                    var dx: [Float]? = needsGrad(j) ? [Float](repeating: 0, count: b * inSize) : nil
+                    var dG = [Float](repeating: 0, count: c), dB = dG
+                    BatchNormKernels.evalBackward(n: b, c: c, s: s, eps: eps, x: pass.outputs[j], gamma: p[0].data, mean: p[2].data,
+                                                  variance: p[3].data, dy: dy, dGamma: &dG, dBeta: &dB, dx: &dx)
+                    if wantParams { pgrads[i][0] = dG; pgrads[i][1] = dB }
+                    if let dx { accumulate(j, dx) }
                 }
             case .add:
                 if needsGrad(node.inputs[0]) { accumulate(node.inputs[0], dy) }

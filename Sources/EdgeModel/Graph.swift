@@ -135,7 +135,7 @@ public struct Graph: Equatable, Sendable {
                 s = inputShape
             case let .conv2d(o, k, st, p):
                 guard ins[0].count == 3 else { throw bad(i, "conv2d needs a [C, H, W] input") }
-                guard o > 0, o <= Limits.maxChannels, k > 0, k <= Limits.maxKernel, st > 0, st <= k, p >= 0, p < k else {
+                guard o > 0, o <= Limits.maxChannels, k > 0, k <= Limits.maxKernel, st > 0, st <= Limits.maxKernel, p >= 0, p < k else {
                     throw bad(i, "conv2d parameters out of range (out \(o), kernel \(k), stride \(st), padding \(p))")
                 }
                 guard let oh = ShapeMath.windowOutput(size: ins[0][1], kernel: k, stride: st, padding: p),
@@ -151,7 +151,7 @@ public struct Graph: Equatable, Sendable {
             case .relu:
                 s = ins[0]
             case let .maxPool(k, st), let .avgPool(k, st):
-                guard ins[0].count == 3, k > 0, k <= Limits.maxKernel, st > 0, st <= k else { throw bad(i, "pool parameters out of range") }
+                guard ins[0].count == 3, k > 0, k <= Limits.maxKernel, st > 0, st <= Limits.maxKernel else { throw bad(i, "pool parameters out of range") }
                 guard let oh = ShapeMath.windowOutput(size: ins[0][1], kernel: k, stride: st, padding: 0),
                       let ow = ShapeMath.windowOutput(size: ins[0][2], kernel: k, stride: st, padding: 0) else {
                     throw bad(i, "pool window \(k) does not fit input \(ins[0])")

@@ -1,0 +1,102 @@
+import XCTest
+import Foundation
+
+/// Runs the built `edge-audit` binary end to end and checks output and exit codes.
+final class CLITests: XCTestCase {
+    var binary: URL {
+        var dir = Bundle.main.bundleURL
+        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }
+        return dir.appendingPathComponent("edge-audit")
+    }
+
+    var tmp = ""
+
+    override func setUpWithError() throws {
+        tmp = NSTemporaryDirectory() + "edge-audit-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: tmp) }
+
+    @discardableResult
+    func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    }
+
+    func testHelpListsEverySubcommand() throws {
+        let r = try run(["--help"])
+        XCTAssertEqual(r.code, 0)
+        for c in ["train", "data", "inspect", "predict", "export"] { XCTAssert(r.out.contains("  \(c) "), "missing \(c) in\n\(r.out)") }
+    }
+
+    func testExitCodes() throws {
+        XCTAssertEqual(try run(["inspect", tmp + "/none.bin"]).code, 66)
+        try Data("not a model at all".utf8).write(to: URL(fileURLWithPath: tmp + "/bad.bin"))
+        let bad = try run(["inspect", tmp + "/bad.bin"])
+        XCTAssertEqual(bad.code, 65)
+        XCTAssert(bad.err.contains("bad.bin") && bad.err.contains("magic"), bad.err)
+        XCTAssertEqual(try run(["train", "--arch", "vgg", "--out", tmp + "/x.bin"]).code, 2)
+        XCTAssertEqual(try run(["train", "--bogus-flag"]).code, 2)
+    }
+
+    func testTrainInspectPredictExportOnAFolder() throws {
+        // A tiny two-class folder dataset written as real PNGs, so no system data is needed.
+        let data = tmp + "/data"
+        for (cls, vertical) in [("vertical", true), ("horizontal", false)] {
+            try FileManager.default.createDirectory(atPath: "\(data)/\(cls)", withIntermediateDirectories: true)
+            for i in 0..<24 {
+                let pgm = pngBytes(vertical: vertical, pos: 2 + i % 8)
+                try Data(pgm).write(to: URL(fileURLWithPath: "\(data)/\(cls)/\(i).png"))
+            }
+        }
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: "\(data)/vertical/zz-broken.png"))
+        let model = tmp + "/m.bin"
+        let t = try run(["train", "--dataset", data, "--epochs", "3", "--batch", "16", "--out", model, "--quiet", "--threads", "1"])
+        XCTAssertEqual(t.code, 0, t.err)
+        let ins = try run(["inspect", model])
+        XCTAssertEqual(ins.code, 0, ins.err)
+        XCTAssert(ins.out.contains("conv1") && ins.out.contains("GRPH") && ins.out.contains("seed 1"), ins.out)
+        let p = try run(["predict", model, "--images", data, "--logits", "--quiet"])
+        XCTAssertEqual(p.code, 0, p.err)
+        XCTAssertEqual(p.out.split(separator: "\n").count, 48)
+        XCTAssert(p.err.contains("1 file(s) skipped") && p.err.contains("zz-broken.png"), p.err)
+        XCTAssertEqual(try run(["predict", model, "--images", data, "--strict", "--quiet"]).code, 65)
+        let csv = try run(["predict", model, "--images", data, "--format", "csv", "--quiet"])
+        XCTAssert(csv.out.hasPrefix("path,label,predicted,p_horizontal,p_vertical"), csv.out)
+        let e = try run(["export", model, "--safetensors", tmp + "/m.safetensors"])
+        XCTAssertEqual(e.code, 0, e.err)
+        XCTAssert(FileManager.default.fileExists(atPath: tmp + "/m.safetensors"))
+        XCTAssertEqual(try run(["predict", model, "--images", tmp + "/missing"]).code, 66)
+    }
+
+    /// A 12×12 gray PNG with a bright two-pixel bar, built by hand (stored deflate blocks)
+    /// so this test does not depend on the code under test to make its inputs.
+    func pngBytes(vertical: Bool, pos: Int) -> [UInt8] {
+        var raw: [UInt8] = []
+        for y in 0..<12 {
+            raw.append(0)
+            for x in 0..<12 { raw.append((vertical ? (x == pos || x == pos + 1) : (y == pos || y == pos + 1)) ? 230 : 20) }
+        }
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func crc(_ d: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in d { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 } }
+            return ~c
+        }
+        func chunk(_ t: String, _ d: [UInt8]) -> [UInt8] { be32(UInt32(d.count)) + Array(t.utf8) + d + be32(crc(Array(t.utf8) + d)) }
+        var a: UInt32 = 1, b: UInt32 = 0
+        for v in raw { a = (a + UInt32(v)) % 65521; b = (b + a) % 65521 }
+        let n = UInt16(raw.count)
+        let z: [UInt8] = [0x78, 0x01, 1, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)] + raw + be32(b << 16 | a)
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", be32(12) + be32(12) + [8, 0, 0, 0, 0]) + chunk("IDAT", z) + chunk("IEND", [])
+    }
+}
