@@ -20,7 +20,7 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -32,10 +32,12 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2", "-Wall"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "EdgeData", dependencies: ["EdgeCore", "CImageIO"], swiftSettings: release),
+        .target(name: "CEdgeKernels", exclude: [], cSettings: [.unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
         .target(name: "EdgeFloat", dependencies: ["EdgeCore", "EdgeModel", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
+        .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),
+        .testTarget(name: "EdgeQuantTests", dependencies: ["EdgeQuant", "EdgeTrain", "CEdgeKernels"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],
     swiftLanguageModes: [.v5]

@@ -10,7 +10,7 @@ struct EdgeAudit: ParsableCommand {
         commandName: "edge-audit",
         abstract: "Train, quantise and audit small image classifiers for edge CPUs.",
         version: version,
-        subcommands: [Train.self, DataCommand.self, Inspect.self, Predict.self, Export.self])
+        subcommands: [Train.self, Quantize.self, DataCommand.self, Inspect.self, Predict.self, Export.self, Bench.self])
 }
 
 /// Options shared by the compute-heavy commands.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCore
 import EdgeModel
+import EdgeQuant
 
 /// `edge-audit export`: weights for other tools.
 struct Export: ParsableCommand {
@@ -10,12 +11,17 @@ struct Export: ParsableCommand {
     @Option(help: "Output .safetensors file.") var safetensors: String
 
     func run() throws {
-        let m = try ModelFile.read(model)
+        let loaded = try QuantizedModelFile.read(model)
+        let m = loaded.model
         var meta = ["format": "pt", "edge-audit.classes": m.metadata.classNames.joined(separator: ","),
                     "edge-audit.input": m.graph.inputShape.map(String.init).joined(separator: ","),
                     "edge-audit.preprocessing": m.metadata.preprocessing]
         meta["edge-audit.graph"] = graphJSON(m.graph)
-        let entries = Safetensors.floatEntries(m)
+        var entries = Safetensors.floatEntries(m)
+        if let q = loaded.int8 {
+            entries += Int8Export.entries(q)
+            meta["edge-audit.int8.graph"] = Int8Export.graphJSON(q)
+        }
         try AtomicFile.write(Safetensors.encode(entries, metadata: meta), to: safetensors)
         print("wrote \(safetensors): \(entries.count) tensors")
     }

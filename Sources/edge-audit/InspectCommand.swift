@@ -1,6 +1,9 @@
 import ArgumentParser
 import EdgeCore
+import EdgeData
+import EdgeFloat
 import EdgeModel
+import EdgeQuant
 import Foundation
 
 /// `edge-audit inspect`: what is inside a model file.
@@ -8,11 +11,13 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a model's layers, shapes, parameters, MACs, recipe and checksums.")
 
     @Argument(help: "model.bin") var model: String
+    @Option(help: "Images (class folders) to measure per-layer int8 SQNR on, e.g. calibration/fashion-mnist.") var sqnr: String?
 
     func run() throws {
         let bytes = try AtomicFile.read(model, limit: 512 << 20)
         let entries = try ModelFile.sections(bytes, path: model)
-        let m = try ModelFile.decode(bytes, path: model)
+        let loaded = try QuantizedModelFile.read(model)
+        let m = loaded.model
         let shapes = try m.validate(path: model)
         let macs = m.graph.macs(shapes: shapes)
         print("model \(model) (\(bytes.count) bytes, format v\(ModelFile.version))")
@@ -32,10 +37,40 @@ struct Inspect: ParsableCommand {
             print(line)
             print(String(format: "test accuracy %.4f on %d images", r.testAccuracy, r.testImages))
         }
+        if let q = loaded.int8 { try printInt8(q, m) }
         print("sections:")
         for e in entries {
             print("  \(e.tag)  offset \(e.offset)  length \(e.length)  crc32 \(String(format: "%08x", e.crc))\(e.flags & ModelFile.flagRequired != 0 ? "  required" : "")")
         }
+    }
+
+    private func printInt8(_ q: QuantizedGraph, _ m: Model) throws {
+        var sq: [Double]? = nil
+        if let dir = sqnr {
+            let set = try CLISupport.loadImages(dir, for: m, strict: false, limit: 200)
+            sq = SQNR.perLayer(float: try FloatNetwork(m), int8: try IntegerNetwork(q), set: set)
+        }
+        print("")
+        print("int8 network: \(q.nodes.count) layers, \(q.method) calibration on \(q.calibrationImages) images, \(q.perTensor ? "per-tensor" : "per-channel") weights, \(q.macs) MACs per image")
+        print(pad("#", 3) + pad("layer", 18) + pad("op", 8) + pad("out HWC", 11) + pad("scale", 12) + pad("zp", 5, right: true)
+              + pad("range", 20) + pad("multiplier·2^shift", 30) + pad("clamp", 11) + (sq != nil ? pad("SQNR dB", 8, right: true) : ""))
+        for (i, n) in q.nodes.enumerated() {
+            var mul = "", clamp = ""
+            if case .conv(let c) = n.op {
+                let lo = c.multiplier.indices.min { FixedPoint.real(mult: c.multiplier[$0], shift: c.shift[$0]) < FixedPoint.real(mult: c.multiplier[$1], shift: c.shift[$1]) } ?? 0
+                mul = "\(c.multiplier[lo])·2^\(c.shift[lo])" + (c.outChannels > 1 ? " (min of \(c.outChannels))" : "")
+                clamp = "[\(c.actMin),\(c.actMax)]"
+            } else if case .add(let a) = n.op {
+                mul = "out \(a.outMult)·2^\(a.outShift)"
+                clamp = "[\(a.actMin),\(a.actMax)]"
+            }
+            let range = String(format: "[%.3g, %.3g]", n.rangeMin, n.rangeMax)
+            var line = pad("\(i)", 3) + pad(n.name, 18) + pad(n.op.kind, 8) + pad(n.shape.map(String.init).joined(separator: "×"), 11)
+                + pad(String(format: "%.6g", n.quant.scale), 12) + pad("\(n.quant.zeroPoint)", 5, right: true) + pad(range, 20) + pad(mul, 30) + pad(clamp, 11)
+            if let sq { line += pad(sq[i].isInfinite ? "exact" : String(format: "%.1f", sq[i]), 8, right: true) }
+            print(line)
+        }
+        print("")
     }
 
     private func detail(_ op: Op) -> String {

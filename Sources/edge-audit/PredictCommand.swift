@@ -3,6 +3,7 @@ import EdgeCore
 import EdgeData
 import EdgeFloat
 import EdgeModel
+import EdgeQuant
 import EdgeTrain
 import Foundation
 
@@ -16,15 +17,25 @@ struct Predict: ParsableCommand {
     @Flag(help: "Also print the logits.") var logits = false
     @Flag(help: "Fail on the first bad image instead of skipping it.") var strict = false
     @Option(help: "Only the first N images.") var limit: Int?
+    @Option(help: "float or int8 (the integer-only engine; needs a quantised model).") var net = "float"
+    @Option(help: "int8 kernels: auto (fastest SIMD) or reference (the scalar spec).") var kernels = "auto"
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         try compute.apply()
         guard format == "jsonl" || format == "csv" else { throw EdgeError.usage("--format must be jsonl or csv, got '\(format)'") }
-        let m = try ModelFile.read(model)
-        let net = try FloatNetwork(m)
+        guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8, got '\(net)'") }
+        guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference, got '\(kernels)'") }
+        let loaded = try QuantizedModelFile.read(model)
+        let m = loaded.model
+        let floatNet = try FloatNetwork(m)
+        var int8Net: IntegerNetwork? = nil
+        if net == "int8" {
+            guard let q = loaded.int8 else { throw EdgeError.usage("\(model) has no int8 network; run 'edge-audit quantize' first") }
+            int8Net = try IntegerNetwork(q, kernels: kc)
+        }
         let set = try CLISupport.loadImages(images, for: m, strict: strict, limit: limit)
-        let k = net.classes
+        let k = floatNet.classes
         let names = m.metadata.classNames
         let out = FileHandle.standardOutput
         if format == "csv" {
@@ -37,7 +48,8 @@ struct Predict: ParsableCommand {
         let bar = ProgressBar("predict", total: set.count, quiet: compute.quiet)
         while start < set.count {
             let idx = Array(start..<min(set.count, start + 256))
-            let z = net.forward(set.floatBatch(idx).data, batch: idx.count).logits
+            let z: [Float]
+            if let q = int8Net { z = q.dequantizedLogits(q.run(set, idx).logits) } else { z = floatNet.forward(set.floatBatch(idx).data, batch: idx.count).logits }
             var text = ""
             for (b, i) in idx.enumerated() {
                 let row = z[(b * k)..<(b * k + k)]
@@ -61,7 +73,8 @@ struct Predict: ParsableCommand {
             start += idx.count
         }
         bar.finish()
-        printError(String(format: "accuracy %.4f (%d/%d) on %@ [float net]", Double(correct) / Double(set.count), correct, set.count, images))
+        printError(String(format: "accuracy %.4f (%d/%d) on %@ [%@ net%@]", Double(correct) / Double(set.count), correct, set.count, images, net,
+                          int8Net.map { ", \($0.isaName) kernels" } ?? ""))
     }
 }
 

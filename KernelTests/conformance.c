@@ -1,0 +1,176 @@
+// Bit-exactness of every SIMD path against the scalar reference kernels, over a sweep of
+// shapes (channel counts below, at and above each vector width, odd sizes, every stride
+// and padding), extreme values and K at the accumulator bound. Tolerance: zero.
+// Built natively by scripts/test-kernels.sh and for AArch64 by scripts/test-arm.sh.
+//   usage: conformance [seed] [cases]
+#include "edge_kernels.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng_state;
+static uint64_t next_u64(void) {
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static int rnd(int lo, int hi) { return lo + (int)(next_u64() % (uint64_t)(hi - lo + 1)); }
+
+static int failures = 0;
+
+// --- requantisation primitives against a 128-bit oracle -------------------------------
+static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
+    // Doubling high multiply: acc·mult / 2^31 to nearest, ties toward +infinity (gemmlowp's
+    // nudge), computed independently as floor((acc·mult + 2^30) / 2^31) in 128 bits.
+    int64_t hm;
+    if (acc == INT32_MIN && mult == INT32_MIN) hm = INT32_MAX;
+    else hm = (int64_t)((((__int128)acc * mult) + ((__int128)1 << 30)) >> 31);
+    int e = -shift;
+    if (e == 0) return (int32_t)hm;
+    // Rounding right shift: hm / 2^e to nearest, ties away from zero, on magnitudes.
+    int64_t d = 1ll << e;
+    int64_t a = hm < 0 ? -hm : hm;
+    int64_t r = (a + d / 2) / d;
+    return (int32_t)(hm < 0 ? -r : r);
+}
+
+static void test_requant(void) {
+    const int32_t edges[] = {0, 1, -1, 2, -2, 3, -3, 1 << 30, -(1 << 30), INT32_MAX, INT32_MIN, INT32_MIN + 1, 12345, -12345};
+    for (int i = 0; i < 200000; i++) {
+        int32_t acc = i < 14 * 14 ? edges[i % 14] : (int32_t)next_u64();
+        int32_t mult = i < 14 * 14 ? (edges[i / 14] | (1 << 30)) : (int32_t)((1u << 30) + (next_u64() % (1u << 30)));
+        if (i % 97 == 0) mult = INT32_MIN;  // the saturating corner
+        int32_t shift = -rnd(0, 31);
+        int32_t got = ea_requant(acc, mult, shift), want = oracle_requant(acc, mult, shift);
+        if (got != want) {
+            if (failures++ < 10) fprintf(stderr, "requant(%d, %d, %d) = %d, oracle %d\n", acc, mult, shift, got, want);
+        }
+    }
+    // Ties round away from zero: 3/2 → 2, −3/2 → −2, 5/4 → 1, −6/4 → −2.
+    if (ea_rdbpot(3, 1) != 2 || ea_rdbpot(-3, 1) != -2 || ea_rdbpot(5, 2) != 1 || ea_rdbpot(-6, 2) != -2) {
+        fprintf(stderr, "rdbpot ties are not away from zero\n");
+        failures++;
+    }
+}
+
+// --- convolution sweep -----------------------------------------------------------------
+static void fill8(int8_t *p, size_t n, int mode) {
+    for (size_t i = 0; i < n; i++) {
+        switch (mode) {
+        case 0: p[i] = (int8_t)rnd(-128, 127); break;
+        case 1: p[i] = -128; break;                      // extreme inputs
+        case 2: p[i] = (i & 1) ? 127 : -128; break;
+        default: p[i] = (int8_t)rnd(-3, 3); break;      // small values, many ties
+        }
+    }
+}
+
+static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, int big_bias) {
+    size_t K = (size_t)s->kernel * s->kernel * s->in_c;
+    size_t nin = (size_t)s->in_h * s->in_w * s->in_c, nout = (size_t)s->out_h * s->out_w * s->out_c;
+    int8_t *in = malloc(nin), *w = malloc((size_t)s->out_c * K), *o1 = malloc(nout), *o2 = malloc(nout);
+    int32_t *bias = malloc(s->out_c * 4), *mult = malloc(s->out_c * 4), *shift = malloc(s->out_c * 4);
+    fill8(in, nin, mode);
+    for (size_t i = 0; i < (size_t)s->out_c * K; i++) w[i] = mode == 1 ? -127 : (mode == 2 ? ((i & 1) ? 127 : -127) : (int8_t)rnd(-127, 127));
+    for (int o = 0; o < s->out_c; o++) {
+        // Keep |bias| + K·255·127 within int32, as the loader requires.
+        int64_t room = 2147483647ll - (int64_t)K * 255 * 127;
+        int64_t b = big_bias ? room : rnd(-100000, 100000);
+        if (b > room) b = room;
+        bias[o] = (int32_t)(big_bias && (o & 1) ? -b : b);
+        mult[o] = (int32_t)((1u << 30) + (next_u64() % (1u << 30)));
+        shift[o] = big_bias ? -31 + rnd(0, 4) : -rnd(5, 20);
+    }
+    ea_qs8_conv_ref(s, in, w, bias, mult, shift, o1);
+    ea_conv_plan *p = ea_conv_plan_create(s, w, bias, mult, shift, isa);
+    int bad = 0;
+    if (!p) { fprintf(stderr, "plan_create failed\n"); bad = 1; }
+    else {
+        void *scratch = aligned_alloc(64, (ea_conv_plan_scratch_size(p) + 63) & ~(size_t)63);
+        memset(o2, 0x55, nout);
+        ea_conv_plan_run(p, in, o2, scratch);
+        for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
+            fprintf(stderr, "MISMATCH isa=%s seed=%llu mode=%d at %zu: ref %d got %d; in %dx%dx%d out %dx%dx%d k%d s%d p%d zp %d/%d clamp [%d,%d]\n",
+                    ea_isa_name(isa), (unsigned long long)seed, mode, i, o1[i], o2[i], s->in_h, s->in_w, s->in_c,
+                    s->out_h, s->out_w, s->out_c, s->kernel, s->stride, s->pad, s->in_zp, s->out_zp, s->act_min, s->act_max);
+            bad = 1;
+        }
+        free(scratch);
+        ea_conv_plan_destroy(p);
+    }
+    free(in); free(w); free(o1); free(o2); free(bias); free(mult); free(shift);
+    return bad;
+}
+
+static int check_pools(int isa, uint64_t seed) {
+    int h = rnd(1, 12), w = rnd(1, 12), c = rnd(1, 70), k = rnd(1, 3), st = rnd(1, 3);
+    if (k > h || k > w) k = 1;
+    int oh = (h - k) / st + 1, ow = (w - k) / st + 1;
+    size_t nin = (size_t)h * w * c, nout = (size_t)oh * ow * c;
+    int8_t *in = malloc(nin), *a = malloc(nout), *b = malloc(nout), *g1 = malloc(c), *g2 = malloc(c);
+    fill8(in, nin, rnd(0, 3));
+    int bad = 0;
+    ea_qs8_maxpool_ref(h, w, c, k, st, oh, ow, in, a);
+    ea_qs8_maxpool(isa, h, w, c, k, st, oh, ow, in, b);
+    if (memcmp(a, b, nout)) { fprintf(stderr, "MISMATCH maxpool isa=%s seed=%llu %dx%dx%d k%d s%d\n", ea_isa_name(isa), (unsigned long long)seed, h, w, c, k, st); bad = 1; }
+    ea_qs8_avgpool_ref(h, w, c, k, st, oh, ow, in, a);
+    ea_qs8_avgpool(isa, h, w, c, k, st, oh, ow, in, b);
+    if (memcmp(a, b, nout)) { fprintf(stderr, "MISMATCH avgpool isa=%s seed=%llu %dx%dx%d k%d s%d\n", ea_isa_name(isa), (unsigned long long)seed, h, w, c, k, st); bad = 1; }
+    ea_qs8_gap_ref(h, w, c, in, g1);
+    ea_qs8_gap(isa, h, w, c, in, g2);
+    if (memcmp(g1, g2, c)) { fprintf(stderr, "MISMATCH gap isa=%s seed=%llu %dx%dx%d\n", ea_isa_name(isa), (unsigned long long)seed, h, w, c); bad = 1; }
+    free(in); free(a); free(b); free(g1); free(g2);
+    return bad;
+}
+
+static void random_shape(ea_conv_shape *s) {
+    static const int channels[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 120};
+    do {
+        s->in_c = channels[rnd(0, 18)];
+        s->out_c = channels[rnd(0, 18)];
+        s->kernel = rnd(1, 5);
+        s->stride = rnd(1, 3);
+        s->pad = rnd(0, s->kernel - 1);
+        s->in_h = rnd(1, 13);
+        s->in_w = rnd(1, 13);
+    } while (s->in_h + 2 * s->pad < s->kernel || s->in_w + 2 * s->pad < s->kernel);
+    s->out_h = (s->in_h + 2 * s->pad - s->kernel) / s->stride + 1;
+    s->out_w = (s->in_w + 2 * s->pad - s->kernel) / s->stride + 1;
+    s->in_zp = rnd(-128, 127);
+    s->out_zp = rnd(-128, 127);
+    s->act_min = rnd(0, 3) ? -128 : s->out_zp;
+    s->act_max = rnd(0, 3) ? 127 : rnd(s->act_min, 127);
+}
+
+int main(int argc, char **argv) {
+    uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 20261122;
+    int cases = argc > 2 ? atoi(argv[2]) : 1500;
+    rng_state = seed;
+    test_requant();
+    int tested = 0;
+    for (int isa = 1; isa < EA_ISA_COUNT; isa++) {
+        if (!ea_isa_supported(isa)) continue;
+        tested++;
+        for (int i = 0; i < cases; i++) {
+            uint64_t case_seed = seed * 1000003ull + (uint64_t)i;
+            rng_state = case_seed;
+            ea_conv_shape s;
+            random_shape(&s);
+            int mode = rnd(0, 3);
+            if (mode == 1) { s.in_zp = 127; }  // x − zp = −255: the largest magnitude
+            failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
+            failures += check_pools(isa, case_seed);
+            if (failures > 20) break;
+        }
+        // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
+        ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 0, 127, 0, -128, 127};
+        rng_state = seed;
+        failures += check_conv(isa, &d, 1, seed, 1);
+        printf("%-11s %d conv + pool cases, and K = 66000 at the bound: %s\n", ea_isa_name(isa), cases, failures ? "FAILED" : "bit-exact");
+    }
+    if (!tested) printf("no SIMD path on this CPU; only the reference exists\n");
+    if (failures) { fprintf(stderr, "%d failure(s); replay with: conformance %llu %d\n", failures, (unsigned long long)seed, cases); return 1; }
+    printf("requantisation primitives match the oracle; all paths bit-exact\n");
+    return 0;
+}

@@ -1,0 +1,106 @@
+// AArch64 NEON convolution without the dot-product extension: the window as int16
+// (x − zp), weights int16, smlal/smlal2 widen 16×16 products into int32 lanes.
+// 8 output channels per step (two int32x4), EA_PIXELS pixels per pass.
+// Packed weights: int16 [K][Op], Op = out_c rounded up to 8.
+#if defined(__aarch64__)
+#include "conv_plan.h"
+#include <arm_neon.h>
+#include <stdlib.h>
+
+int ea_conv_pack_neon(ea_conv_plan *p) {
+    const int K = p->K, O = p->s.out_c;
+    p->Kp = K;
+    p->Op = (O + 7) & ~7;
+    int16_t *w = (int16_t *)calloc((size_t)K * p->Op, sizeof(int16_t));
+    p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
+    if (!w || !p->bias_eff) { free(w); return 0; }
+    for (int k = 0; k < K; k++)
+        for (int o = 0; o < O; o++) w[(size_t)k * p->Op + o] = p->wref[(size_t)o * K + k];
+    for (int o = 0; o < O; o++) p->bias_eff[o] = p->bias[o];
+    p->w = w;
+    return 1;
+}
+
+void ea_conv_run_neon(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    const int P = p->s.out_h * p->s.out_w, OW = p->s.out_w, Kp = p->Kp, Op = p->Op;
+    int16_t *patch = (int16_t *)scratch;
+    int32_t *acc = (int32_t *)((char *)scratch + ((((size_t)EA_PIXELS * Kp * 2) + 63) & ~(size_t)63));
+    const int16_t *w = (const int16_t *)p->w;
+    for (int first = 0; first < P; first += EA_PIXELS) {
+        int n = P - first < EA_PIXELS ? P - first : EA_PIXELS;
+        for (int j = 0; j < n; j++) ea_patch16(p, in, (first + j) / OW, (first + j) % OW, patch + (size_t)j * Kp);
+        for (int ob = 0; ob < Op; ob += 8) {
+            int32x4_t lo[EA_PIXELS], hi[EA_PIXELS];
+            for (int j = 0; j < EA_PIXELS; j++) { lo[j] = vld1q_s32(p->bias_eff + ob); hi[j] = vld1q_s32(p->bias_eff + ob + 4); }
+            for (int k = 0; k < Kp; k++) {
+                int16x8_t wv = vld1q_s16(w + (size_t)k * Op + ob);
+                for (int j = 0; j < n; j++) {
+                    int16_t x = patch[(size_t)j * Kp + k];
+                    lo[j] = vmlal_n_s16(lo[j], vget_low_s16(wv), x);
+                    hi[j] = vmlal_high_n_s16(hi[j], wv, x);
+                }
+            }
+            for (int j = 0; j < n; j++) { vst1q_s32(acc + (size_t)j * Op + ob, lo[j]); vst1q_s32(acc + (size_t)j * Op + ob + 4, hi[j]); }
+        }
+        ea_conv_store(p, acc, n, first, out);
+    }
+}
+
+void ea_maxpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+            int8_t *dst = out + ((size_t)oy * ow + ox) * c;
+            int ch = 0;
+            for (; ch + 16 <= c; ch += 16) {
+                int8x16_t m = vdupq_n_s8(-128);
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++)
+                        m = vmaxq_s8(m, vld1q_s8(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch));
+                vst1q_s8(dst + ch, m);
+            }
+            for (; ch < c; ch++) {
+                int8_t m = -128;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int8_t v = in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
+                        if (v > m) m = v;
+                    }
+                dst[ch] = m;
+            }
+        }
+}
+
+static inline int32_t div_round_away(int32_t sum, int32_t count) {
+    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+}
+
+void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    const int count = k * k;
+    int32_t sums[8];
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+            int8_t *dst = out + ((size_t)oy * ow + ox) * c;
+            int ch = 0;
+            for (; ch + 8 <= c; ch += 8) {
+                int32x4_t s0 = vdupq_n_s32(0), s1 = vdupq_n_s32(0);
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int16x8_t v = vmovl_s8(vld1_s8(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch));
+                        s0 = vaddw_s16(s0, vget_low_s16(v));
+                        s1 = vaddw_high_s16(s1, v);
+                    }
+                vst1q_s32(sums, s0);
+                vst1q_s32(sums + 4, s1);
+                for (int e = 0; e < 8; e++) dst[ch + e] = (int8_t)div_round_away(sums[e], count);
+            }
+            for (; ch < c; ch++) {
+                int32_t s = 0;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) s += in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
+                dst[ch] = (int8_t)div_round_away(s, count);
+            }
+        }
+}
+#endif

@@ -1,0 +1,209 @@
+// Preparing and running a convolution on the chosen ISA, CPU feature detection, and the
+// pooling dispatch.
+#include "conv_plan.h"
+#include <stdlib.h>
+#include <string.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)
+#endif
+#endif
+
+int ea_isa_supported(int isa) {
+    switch (isa) {
+    case EA_ISA_SCALAR: return 1;
+#if defined(__x86_64__)
+    case EA_ISA_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    case EA_ISA_AVX512VNNI:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+#endif
+#if defined(__aarch64__)
+    case EA_ISA_NEON: return 1;
+    case EA_ISA_NEONDOT:
+#if defined(__linux__)
+        return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#else
+        return 0;
+#endif
+#endif
+    default: return 0;
+    }
+}
+
+int ea_isa_best(void) {
+    static const int order[] = {EA_ISA_AVX512VNNI, EA_ISA_AVX2, EA_ISA_NEONDOT, EA_ISA_NEON};
+    for (int i = 0; i < 4; i++)
+        if (ea_isa_supported(order[i])) return order[i];
+    return EA_ISA_SCALAR;
+}
+
+const char *ea_isa_name(int isa) {
+    static const char *names[] = {"scalar", "avx2", "avx512vnni", "neon", "neondot"};
+    return isa >= 0 && isa < EA_ISA_COUNT ? names[isa] : "unknown";
+}
+
+ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
+                                  const int32_t *mult, const int32_t *shift, int isa) {
+    if (!ea_isa_supported(isa)) return NULL;
+    ea_conv_plan *p = (ea_conv_plan *)calloc(1, sizeof(*p));
+    if (!p) return NULL;
+    p->s = *s;
+    p->isa = isa;
+    p->K = s->kernel * s->kernel * s->in_c;
+    size_t O = (size_t)s->out_c, K = (size_t)p->K;
+    p->wref = (int8_t *)malloc(O * K);
+    p->bias = (int32_t *)malloc(O * sizeof(int32_t));
+    p->mult = (int32_t *)malloc(O * sizeof(int32_t));
+    p->shift = (int32_t *)malloc(O * sizeof(int32_t));
+    if (!p->wref || !p->bias || !p->mult || !p->shift) { ea_conv_plan_destroy(p); return NULL; }
+    memcpy(p->wref, w, O * K);
+    memcpy(p->bias, bias, O * sizeof(int32_t));
+    memcpy(p->mult, mult, O * sizeof(int32_t));
+    memcpy(p->shift, shift, O * sizeof(int32_t));
+    int ok = 1;
+    switch (isa) {
+    case EA_ISA_SCALAR: p->Kp = p->K; p->Op = s->out_c; break;
+#if defined(__x86_64__)
+    case EA_ISA_AVX2: ok = ea_conv_pack_avx2(p); break;
+    case EA_ISA_AVX512VNNI: ok = ea_conv_pack_avx512vnni(p); break;
+#endif
+#if defined(__aarch64__)
+    case EA_ISA_NEON: ok = ea_conv_pack_neon(p); break;
+    case EA_ISA_NEONDOT: ok = ea_conv_pack_neondot(p); break;
+#endif
+    default: ok = 0;
+    }
+    if (!ok) { ea_conv_plan_destroy(p); return NULL; }
+    return p;
+}
+
+void ea_conv_plan_destroy(ea_conv_plan *p) {
+    if (!p) return;
+    free(p->w);
+    free(p->bias_eff);
+    free(p->mult);
+    free(p->shift);
+    free(p->wref);
+    free(p->bias);
+    free(p);
+}
+
+size_t ea_conv_plan_scratch_size(const ea_conv_plan *p) {
+    // EA_PIXELS patches of up to Kp int16 values, then EA_PIXELS accumulator rows of Op.
+    size_t patches = ((size_t)EA_PIXELS * p->Kp * 2 + 63) & ~(size_t)63;
+    return patches + (size_t)EA_PIXELS * p->Op * 4 + 64;
+}
+
+void ea_patch8(const ea_conv_plan *p, const int8_t *in, int oy, int ox, uint8_t flip, uint8_t pad_value, uint8_t *dst) {
+    const ea_conv_shape *s = &p->s;
+    const int k = s->kernel, C = s->in_c;
+    int j = 0;
+    for (int ky = 0; ky < k; ky++) {
+        int iy = oy * s->stride - s->pad + ky;
+        int x0 = ox * s->stride - s->pad;
+        if (iy < 0 || iy >= s->in_h) {
+            memset(dst + j, pad_value, (size_t)k * C);
+            j += k * C;
+            continue;
+        }
+        const int8_t *row = in + (size_t)iy * s->in_w * C;
+        if (x0 >= 0 && x0 + k <= s->in_w) {
+            // The whole kernel row lies inside the image: one contiguous run of k·C bytes.
+            const uint8_t *src = (const uint8_t *)(row + (size_t)x0 * C);
+            for (int t = 0; t < k * C; t++) dst[j + t] = src[t] ^ flip;
+            j += k * C;
+        } else {
+            for (int kx = 0; kx < k; kx++) {
+                int ix = x0 + kx;
+                if (ix < 0 || ix >= s->in_w) {
+                    memset(dst + j, pad_value, (size_t)C);
+                } else {
+                    const uint8_t *src = (const uint8_t *)(row + (size_t)ix * C);
+                    for (int c = 0; c < C; c++) dst[j + c] = src[c] ^ flip;
+                }
+                j += C;
+            }
+        }
+    }
+    for (; j < p->Kp; j++) dst[j] = 0;
+}
+
+void ea_patch16(const ea_conv_plan *p, const int8_t *in, int oy, int ox, int16_t *dst) {
+    const ea_conv_shape *s = &p->s;
+    const int k = s->kernel, C = s->in_c;
+    const int16_t zp = (int16_t)s->in_zp;
+    int j = 0;
+    for (int ky = 0; ky < k; ky++) {
+        int iy = oy * s->stride - s->pad + ky;
+        for (int kx = 0; kx < k; kx++) {
+            int ix = ox * s->stride - s->pad + kx;
+            if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) {
+                for (int c = 0; c < C; c++) dst[j + c] = 0;
+            } else {
+                const int8_t *src = in + ((size_t)iy * s->in_w + ix) * C;
+                for (int c = 0; c < C; c++) dst[j + c] = (int16_t)(src[c] - zp);
+            }
+            j += C;
+        }
+    }
+    for (; j < p->Kp; j++) dst[j] = 0;
+}
+
+void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, int8_t *out) {
+    const int O = p->s.out_c;
+    for (int j = 0; j < n; j++) {
+        int8_t *dst = out + (size_t)(first + j) * O;
+        const int32_t *a = acc + (size_t)j * p->Op;
+        for (int o = 0; o < O; o++) {
+            int32_t v = ea_requant(a[o], p->mult[o], p->shift[o]) + p->s.out_zp;
+            dst[o] = ea_clamp8(v, p->s.act_min, p->s.act_max);
+        }
+    }
+}
+
+void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    switch (p->isa) {
+#if defined(__x86_64__)
+    case EA_ISA_AVX2: ea_conv_run_avx2(p, in, out, scratch); return;
+    case EA_ISA_AVX512VNNI: ea_conv_run_avx512vnni(p, in, out, scratch); return;
+#endif
+#if defined(__aarch64__)
+    case EA_ISA_NEON: ea_conv_run_neon(p, in, out, scratch); return;
+    case EA_ISA_NEONDOT: ea_conv_run_neondot(p, in, out, scratch); return;
+#endif
+    default: ea_qs8_conv_ref(&p->s, in, p->wref, p->bias, p->mult, p->shift, out); return;
+    }
+}
+
+void ea_qs8_maxpool(int isa, int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+#if defined(__x86_64__)
+    if (isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) { ea_maxpool_avx2(h, w, c, k, stride, oh, ow, in, out); return; }
+#endif
+#if defined(__aarch64__)
+    if (isa == EA_ISA_NEON || isa == EA_ISA_NEONDOT) { ea_maxpool_neon(h, w, c, k, stride, oh, ow, in, out); return; }
+#endif
+    (void)isa;
+    ea_qs8_maxpool_ref(h, w, c, k, stride, oh, ow, in, out);
+}
+
+void ea_qs8_avgpool(int isa, int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+#if defined(__x86_64__)
+    if (isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) { ea_avgpool_avx2(h, w, c, k, stride, oh, ow, in, out); return; }
+#endif
+#if defined(__aarch64__)
+    if (isa == EA_ISA_NEON || isa == EA_ISA_NEONDOT) { ea_avgpool_neon(h, w, c, k, stride, oh, ow, in, out); return; }
+#endif
+    (void)isa;
+    ea_qs8_avgpool_ref(h, w, c, k, stride, oh, ow, in, out);
+}
+
+void ea_qs8_gap(int isa, int h, int w, int c, const int8_t *in, int8_t *out) {
+    // Global average pool is the average pool whose window is the whole (square or not)
+    // image; the SIMD average pool handles square windows, so non-square maps use the reference.
+    if (h == w) { ea_qs8_avgpool(isa, h, w, c, h, h, 1, 1, in, out); return; }
+    ea_qs8_gap_ref(h, w, c, in, out);
+}

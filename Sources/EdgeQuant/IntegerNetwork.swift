@@ -1,0 +1,145 @@
+import CEdgeKernels
+import EdgeCore
+import EdgeData
+
+/// Which kernels run the int8 graph.
+public enum KernelChoice: String, CaseIterable, Sendable {
+    /// The scalar reference kernels (the spec).
+    case reference
+    /// The fastest SIMD path this CPU supports.
+    case auto
+}
+
+/// The integer-only executor: uint8 pixels in, int8 logits out; no float arithmetic on the
+/// inference path (dequantisation of the logits is for reporting only). Images are
+/// independent, so a batch is spread over threads with identical results at any count.
+public final class IntegerNetwork {
+    /// The graph being run.
+    public let graph: QuantizedGraph
+    /// The ISA actually used ("scalar", "avx512vnni", …).
+    public let isaName: String
+    private let isa: Int32
+    private var plans: [Int: OpaquePointer] = [:]
+    private let sizes: [Int]
+    private let scratchSize: Int
+
+    /// Prepares plans (packed weights) for every convolution on the chosen kernels.
+    public init(_ graph: QuantizedGraph, kernels: KernelChoice = .auto) throws {
+        self.graph = graph
+        let isa: Int32 = kernels == .reference ? Int32(EA_ISA_SCALAR) : ea_isa_best()
+        self.isa = isa
+        self.isaName = String(cString: ea_isa_name(isa))
+        sizes = graph.nodes.map { QuantizedGraph.size($0.shape) }
+        var scratch = 64
+        for (i, n) in graph.nodes.enumerated() {
+            guard case .conv(let c) = n.op else { continue }
+            let inShape = graph.nodes[n.inputs[0]].shape
+            var s = ea_conv_shape()
+            s.in_h = Int32(inShape.count == 3 ? inShape[0] : 1)
+            s.in_w = Int32(inShape.count == 3 ? inShape[1] : 1)
+            s.in_c = Int32(c.inChannels)
+            s.out_h = Int32(n.shape.count == 3 ? n.shape[0] : 1)
+            s.out_w = Int32(n.shape.count == 3 ? n.shape[1] : 1)
+            s.out_c = Int32(c.outChannels)
+            s.kernel = Int32(c.kernel); s.stride = Int32(c.stride); s.pad = Int32(c.padding)
+            s.in_zp = graph.nodes[n.inputs[0]].quant.zeroPoint
+            s.out_zp = n.quant.zeroPoint
+            s.act_min = c.actMin; s.act_max = c.actMax
+            let plan = c.weights.withUnsafeBufferPointer { w in
+                ea_conv_plan_create(&s, w.baseAddress, c.bias, c.multiplier, c.shift, isa)
+            }
+            guard let plan else { throw EdgeError.internalError("cannot prepare int8 layer \(n.name) (out of memory?)") }
+            plans[i] = plan
+            scratch = max(scratch, ea_conv_plan_scratch_size(plan))
+        }
+        scratchSize = scratch
+    }
+
+    deinit { for p in plans.values { ea_conv_plan_destroy(p) } }
+
+    /// Number of classes.
+    public var classes: Int { sizes.last ?? 0 }
+
+    /// Runs images `indices` of `set`; returns int8 logits [N, classes]. When `keep` is
+    /// set, also every node's int8 output per image (for probes and SQNR).
+    public func run(_ set: LabeledImages, _ indices: [Int], keep: Bool = false) -> (logits: [Int8], outputs: [[[Int8]]]) {
+        let k = classes
+        var logits = [Int8](repeating: 0, count: indices.count * k)
+        var kept = [[[Int8]]](repeating: [], count: keep ? indices.count : 0)
+        let chunks = Parallel.chunks(indices.count, size: 16)
+        logits.withUnsafeMutableBufferPointer { lp in
+            kept.withUnsafeMutableBufferPointer { kp in
+                let (lp, kp) = (lp, kp)
+                Parallel.forEach(chunks.count) { c in
+                    let ws = Workspace(sizes: sizes, scratch: scratchSize)
+                    defer { ws.free() }
+                    for b in chunks[c] {
+                        self.runOne(set, indices[b], ws)
+                        let last = ws.buffers[ws.buffers.count - 1]
+                        for j in 0..<k { lp[b * k + j] = last[j] }
+                        if keep { kp[b] = ws.buffers.enumerated().map { Array(UnsafeBufferPointer(start: $0.element, count: self.sizes[$0.offset])) } }
+                    }
+                }
+            }
+        }
+        return (logits, kept)
+    }
+
+    /// Dequantised logits (scale·(q − zp)) for reporting.
+    public func dequantizedLogits(_ q: [Int8]) -> [Float] {
+        let p = graph.nodes[graph.nodes.count - 1].quant
+        return q.map { p.dequantize($0) }
+    }
+
+    /// Per-worker buffers: one per node, allocated once per chunk, never per image.
+    final class Workspace {
+        var buffers: [UnsafeMutablePointer<Int8>]
+        let scratch: UnsafeMutableRawPointer
+        init(sizes: [Int], scratch: Int) {
+            buffers = sizes.map { UnsafeMutablePointer<Int8>.allocate(capacity: max($0, 1)) }
+            self.scratch = UnsafeMutableRawPointer.allocate(byteCount: scratch, alignment: 64)
+        }
+        func free() {
+            for b in buffers { b.deallocate() }
+            scratch.deallocate()
+        }
+    }
+
+    private func runOne(_ set: LabeledImages, _ index: Int, _ ws: Workspace) {
+        for (i, n) in graph.nodes.enumerated() {
+            let out = ws.buffers[i]
+            switch n.op {
+            case .input:
+                // Planar CHW uint8 → HWC int8, q = pixel − 128 (exact: scale 1/255, zp −128).
+                let (h, w, c) = (n.shape[0], n.shape[1], n.shape[2])
+                set.pixels.withUnsafeBufferPointer { px in
+                    let base = index * set.imageSize
+                    for ch in 0..<c {
+                        for p in 0..<(h * w) { out[p * c + ch] = Int8(bitPattern: px[base + ch * h * w + p] ^ 0x80) }
+                    }
+                }
+            case .conv:
+                if let plan = plans[i] { ea_conv_plan_run(plan, ws.buffers[n.inputs[0]], out, ws.scratch) }
+            case let .maxPool(k, s):
+                let si = graph.nodes[n.inputs[0]].shape
+                ea_qs8_maxpool(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(k), Int32(s), Int32(n.shape[0]), Int32(n.shape[1]), ws.buffers[n.inputs[0]], out)
+            case let .avgPool(k, s):
+                let si = graph.nodes[n.inputs[0]].shape
+                ea_qs8_avgpool(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(k), Int32(s), Int32(n.shape[0]), Int32(n.shape[1]), ws.buffers[n.inputs[0]], out)
+            case .globalAvgPool:
+                let si = graph.nodes[n.inputs[0]].shape
+                ea_qs8_gap(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), ws.buffers[n.inputs[0]], out)
+            case .flatten:
+                out.update(from: ws.buffers[n.inputs[0]], count: sizes[i])
+            case .relu:
+                ea_qs8_relu_ref(sizes[i], n.quant.zeroPoint, ws.buffers[n.inputs[0]], out)
+            case .add(let a):
+                var p = ea_add_params(a_zp: graph.nodes[n.inputs[0]].quant.zeroPoint, a_mult: a.aMult, a_shift: a.aShift,
+                                      b_zp: graph.nodes[n.inputs[1]].quant.zeroPoint, b_mult: a.bMult, b_shift: a.bShift,
+                                      left_shift: a.leftShift, out_mult: a.outMult, out_shift: a.outShift, out_zp: n.quant.zeroPoint,
+                                      act_min: a.actMin, act_max: a.actMax)
+                ea_qs8_add_ref(&p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import EdgeCore
+import EdgeModel
+
+/// A model file with its optional int8 network.
+public struct LoadedModel {
+    /// The float network and metadata.
+    public var model: Model
+    /// The int8 network, when the file has a QNET section.
+    public var int8: QuantizedGraph?
+}
+
+/// Reading and writing the int8 section alongside the float model.
+public enum QuantizedModelFile {
+    /// Reads a model and, if present, validates and decodes its QNET section.
+    public static func read(_ path: String) throws -> LoadedModel {
+        let bytes = try AtomicFile.read(path, limit: 512 << 20)
+        let model = try ModelFile.decode(bytes, path: path)
+        guard let payload = model.extraSections[QuantizedGraph.tag] else { return LoadedModel(model: model, int8: nil) }
+        let base = try ModelFile.sections(bytes, path: path).first { $0.tag == QuantizedGraph.tag }?.offset ?? 0
+        let q = try QuantizedGraph.decode(payload, path: path, base: base)
+        try q.validate(path: path, inputShape: model.graph.inputShape)
+        for (i, n) in q.nodes.enumerated() where n.floatNode >= model.graph.nodes.count {
+            throw EdgeError.badModel(path: path, section: QuantizedGraph.tag, offset: base,
+                                     reason: "int8 layer \(i) (\(n.name)): float node \(n.floatNode) does not exist")
+        }
+        guard q.nodes.last?.shape == [model.metadata.classNames.count] else {
+            throw EdgeError.badModel(path: path, section: QuantizedGraph.tag, offset: base, reason: "int8 logits do not match the class count")
+        }
+        return LoadedModel(model: model, int8: q)
+    }
+
+    /// Writes `model` with `int8` as its QNET section.
+    public static func write(_ model: Model, int8: QuantizedGraph, to path: String) throws {
+        var m = model
+        m.extraSections[QuantizedGraph.tag] = int8.encode()
+        try ModelFile.write(m, to: path)
+    }
+}
