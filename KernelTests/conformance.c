@@ -80,7 +80,7 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         if (b > room) b = room;
         bias[o] = (int32_t)(big_bias && (o & 1) ? -b : b);
         mult[o] = (int32_t)((1u << 30) + (next_u64() % (1u << 30)));
-        shift[o] = big_bias ? -31 + rnd(0, 4) : -rnd(5, 20);
+        shift[o] = big_bias ? -31 + rnd(0, 4) : (rnd(0, 3) == 0 ? -rnd(0, 31) : -rnd(5, 20));
     }
     ea_qs8_conv_ref(s, in, w, bias, mult, shift, o1);
     ea_conv_plan *p = ea_conv_plan_create(s, w, bias, mult, shift, isa);

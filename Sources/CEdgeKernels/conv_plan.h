@@ -16,16 +16,28 @@ struct ea_conv_plan {
     int32_t *bias_eff; // [Op] bias with the ISA's zero-point correction folded in
     int32_t *mult;     // [out_c]
     int32_t *shift;    // [out_c]
+    int32_t *mult_p;   // [Op] mult padded with 2^30 (a harmless value) for SIMD requantisation
+    int32_t *rshift_p; // [Op] −shift (right-shift count), padded with 0
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
 };
 
-// Gathers the K-long window of output pixel (oy, ox) into dst as 8-bit values
-// x ^ flip (flip 0x80 turns int8 into the u8 value x + 128), padding with pad_value;
-// entries K..Kp-1 are zero.
-void ea_patch8(const ea_conv_plan *p, const int8_t *in, int oy, int ox, uint8_t flip, uint8_t pad_value, uint8_t *dst);
-// The same window as int16 values x − in_zp (padding 0), entries K..Kp-1 zero.
-void ea_patch16(const ea_conv_plan *p, const int8_t *in, int oy, int ox, int16_t *dst);
+// Gathers the K-long window of output pixel (oy, ox) of an HWC byte image `img` (already
+// in the kernel's domain, e.g. u8 = x + 128) into dst, padding with pad_value; entries
+// K..Kp-1 are zero. Whole kernel rows inside the image are single memcpy runs.
+void ea_patch8(const ea_conv_plan *p, const uint8_t *img, int oy, int ox, uint8_t pad_value, uint8_t *dst);
+// The same for an int16 image (x − in_zp), padding 0.
+void ea_patch16(const ea_conv_plan *p, const int16_t *img, int oy, int ox, int16_t *dst);
+// Scratch regions: patches, accumulators, the converted input image.
+static inline void *ea_scratch_patches(const ea_conv_plan *p, void *scratch) { (void)p; return scratch; }
+static inline int32_t *ea_scratch_acc(const ea_conv_plan *p, void *scratch) {
+    return (int32_t *)((char *)scratch + ((((size_t)EA_PIXELS * p->Kp * 2) + 63) & ~(size_t)63));
+}
+static inline void *ea_scratch_image(const ea_conv_plan *p, void *scratch) {
+    return (char *)ea_scratch_acc(p, scratch) + ((((size_t)EA_PIXELS * p->Op * 4) + 63) & ~(size_t)63);
+}
+// Pads mult/shift to Op lanes; called by the SIMD packers after setting Op.
+int ea_pad_requant(ea_conv_plan *p);
 // Requantises accumulators acc[j][0..out_c) of `n` pixels starting at pixel index `first`.
 void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, int8_t *out);
 

@@ -1,7 +1,9 @@
-// x86-64 AVX2 convolution: the window as int16 (x − zp) and weights as int16 pairs;
-// vpmaddwd multiplies 16-bit pairs into exact 32-bit sums (|2·255·127| < 2^31), so unlike
-// vpmaddubsw nothing saturates. 8 output channels per vector, EA_PIXELS pixels per pass.
-// Packed weights: int16 [Kp/2][Op][2], Kp = K rounded up to 2, Op = out_c rounded up to 8.
+// x86-64 AVX2 convolution: the input converted once per call to a zero-padded int16 image
+// x − zp (windows are read in place, kernel rows padded to pairs with zero weights), weights
+// as int16 pairs; vpmaddwd multiplies 16-bit pairs into exact 32-bit sums (|2·255·127| < 2^31),
+// so unlike vpmaddubsw nothing saturates. 8 output channels per vector, EA_PIXELS pixels
+// per pass; requantisation runs in registers (8 lanes), bit-exact with ea_requant.
+// Packed weights: int16 [k][R/2][Op][2], R = k·C rounded up to 2 (Kp = k·R), Op = out_c rounded up to 8.
 #if defined(__x86_64__)
 #include "conv_plan.h"
 #include <immintrin.h>
@@ -9,100 +11,178 @@
 #include <string.h>
 
 int ea_conv_pack_avx2(ea_conv_plan *p) {
-    const int K = p->K, O = p->s.out_c;
-    p->Kp = (K + 1) & ~1;
+    const int K = p->K, O = p->s.out_c, k = p->s.kernel, run = k * p->s.in_c;
+    const int R = (run + 1) & ~1;
+    p->Kp = k * R;
     p->Op = (O + 7) & ~7;
     int16_t *w = (int16_t *)calloc((size_t)p->Kp * p->Op, sizeof(int16_t));
     p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
-    if (!w || !p->bias_eff) { free(w); return 0; }
-    for (int t = 0; t < p->Kp / 2; t++)
-        for (int o = 0; o < O; o++)
-            for (int e = 0; e < 2; e++) {
-                int k = 2 * t + e;
-                w[((size_t)t * p->Op + o) * 2 + e] = k < K ? p->wref[(size_t)o * K + k] : 0;
-            }
+    if (!w || !p->bias_eff || !ea_pad_requant(p)) { free(w); return 0; }
+    for (int ky = 0; ky < k; ky++)
+        for (int t = 0; t < R / 2; t++)
+            for (int o = 0; o < O; o++)
+                for (int e = 0; e < 2; e++) {
+                    int j = 2 * t + e;
+                    w[(((size_t)ky * (R / 2) + t) * p->Op + o) * 2 + e] = j < run ? p->wref[(size_t)o * K + ky * run + j] : 0;
+                }
     for (int o = 0; o < O; o++) p->bias_eff[o] = p->bias[o];
     p->w = w;
     return 1;
 }
 
-__attribute__((target("avx2")))
-void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
-    const int P = p->s.out_h * p->s.out_w, OW = p->s.out_w, Kp = p->Kp, Op = p->Op;
-    int16_t *patch = (int16_t *)scratch;
-    int32_t *acc = (int32_t *)((char *)scratch + ((((size_t)EA_PIXELS * Kp * 2) + 63) & ~(size_t)63));
-    const int16_t *w = (const int16_t *)p->w;
-    int first = 0;
-    for (; first + EA_PIXELS <= P; first += EA_PIXELS) {
-        for (int j = 0; j < EA_PIXELS; j++) ea_patch16(p, in, (first + j) / OW, (first + j) % OW, patch + (size_t)j * Kp);
-        const int16_t *x0 = patch, *x1 = patch + Kp, *x2 = patch + 2 * Kp, *x3 = patch + 3 * Kp;
-        for (int ob = 0; ob < Op; ob += 8) {
-            __m256i a0 = _mm256_loadu_si256((const __m256i *)(p->bias_eff + ob));
-            __m256i a1 = a0, a2 = a0, a3 = a0;
-            for (int t = 0; t < Kp / 2; t++) {
-                __m256i wv = _mm256_loadu_si256((const __m256i *)(w + ((size_t)t * Op + ob) * 2));
-                int32_t v0, v1, v2, v3;
-                memcpy(&v0, x0 + 2 * t, 4); memcpy(&v1, x1 + 2 * t, 4);
-                memcpy(&v2, x2 + 2 * t, 4); memcpy(&v3, x3 + 2 * t, 4);
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_set1_epi32(v0), wv));
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_set1_epi32(v1), wv));
-                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_set1_epi32(v2), wv));
-                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_set1_epi32(v3), wv));
-            }
-            _mm256_storeu_si256((__m256i *)(acc + ob), a0);
-            _mm256_storeu_si256((__m256i *)(acc + Op + ob), a1);
-            _mm256_storeu_si256((__m256i *)(acc + 2 * Op + ob), a2);
-            _mm256_storeu_si256((__m256i *)(acc + 3 * Op + ob), a3);
-        }
-        ea_conv_store(p, acc, EA_PIXELS, first, out);
-    }
-    for (; first < P; first++) {
-        ea_patch16(p, in, first / OW, first % OW, patch);
-        for (int ob = 0; ob < Op; ob += 8) {
-            __m256i a0 = _mm256_loadu_si256((const __m256i *)(p->bias_eff + ob));
-            for (int t = 0; t < Kp / 2; t++) {
-                __m256i wv = _mm256_loadu_si256((const __m256i *)(w + ((size_t)t * Op + ob) * 2));
-                int32_t v0;
-                memcpy(&v0, patch + 2 * t, 4);
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_set1_epi32(v0), wv));
-            }
-            _mm256_storeu_si256((__m256i *)(acc + ob), a0);
-        }
-        ea_conv_store(p, acc, 1, first, out);
+#define AVX2 __attribute__((target("avx2")))
+
+// trunc((p + nudge) / 2^31) on 64-bit lanes, on magnitudes (AVX2 has no 64-bit arithmetic shift).
+AVX2 static inline __m256i srdhm_tail64(__m256i prod) {
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i neg = _mm256_cmpgt_epi64(zero, prod);
+    __m256i t = _mm256_add_epi64(prod, _mm256_blendv_epi8(_mm256_set1_epi64x(1ll << 30), _mm256_set1_epi64x(1 - (1ll << 30)), neg));
+    __m256i s = _mm256_cmpgt_epi64(zero, t);
+    __m256i mag = _mm256_sub_epi64(_mm256_xor_si256(t, s), s);
+    __m256i q = _mm256_srli_epi64(mag, 31);
+    return _mm256_sub_epi64(_mm256_xor_si256(q, s), s);
+}
+
+// ea_requant on 8 lanes (mult ≥ 2^30).
+AVX2 static inline __m256i requant8(__m256i acc, __m256i mult, __m256i rshift) {
+    __m256i pe = srdhm_tail64(_mm256_mul_epi32(acc, mult));
+    __m256i po = srdhm_tail64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(mult, 32)));
+    __m256i hm = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+    const __m256i one = _mm256_set1_epi32(1);
+    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, rshift), one);
+    __m256i rem = _mm256_and_si256(hm, mask);
+    __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_srli_epi32(hm, 31));
+    __m256i res = _mm256_srav_epi32(hm, rshift);
+    return _mm256_add_epi32(res, _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
+}
+
+AVX2 static inline void store8(const ea_conv_plan *p, __m256i acc, int ob, int8_t *dst) {
+    __m256i v = requant8(acc, _mm256_loadu_si256((const __m256i *)(p->mult_p + ob)), _mm256_loadu_si256((const __m256i *)(p->rshift_p + ob)));
+    v = _mm256_add_epi32(v, _mm256_set1_epi32(p->s.out_zp));
+    v = _mm256_max_epi32(v, _mm256_set1_epi32(p->s.act_min));
+    v = _mm256_min_epi32(v, _mm256_set1_epi32(p->s.act_max));
+    // Values are in [-128, 127]: narrowing by packs cannot saturate.
+    __m256i w16 = _mm256_packs_epi32(v, v);
+    __m256i b8 = _mm256_packs_epi16(w16, w16);
+    __m256i g = _mm256_permutevar8x32_epi32(b8, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+    int left = p->s.out_c - ob;
+    if (left >= 8) {
+        _mm_storel_epi64((__m128i *)(dst + ob), _mm256_castsi256_si128(g));
+    } else {
+        int8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, _mm256_castsi256_si128(g));
+        memcpy(dst + ob, tmp, (size_t)left);
     }
 }
 
-__attribute__((target("avx2")))
-void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
-    (void)h;
-    for (int oy = 0; oy < oh; oy++)
-        for (int ox = 0; ox < ow; ox++) {
-            int8_t *dst = out + ((size_t)oy * ow + ox) * c;
-            int ch = 0;
-            for (; ch + 32 <= c; ch += 32) {
-                __m256i m = _mm256_set1_epi8(-128);
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++)
-                        m = _mm256_max_epi8(m, _mm256_loadu_si256((const __m256i *)(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch)));
-                _mm256_storeu_si256((__m256i *)(dst + ch), m);
+AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    const ea_conv_shape *s = &p->s;
+    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel;
+    const int P = s->out_h * OW, R = (k * C + 1) & ~1, RT = R / 2;
+    const int Wp = s->in_w + 2 * s->pad, Hp = s->in_h + 2 * s->pad;
+    const size_t rowElems = (size_t)Wp * C;
+    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
+    const int16_t *w = (const int16_t *)p->w;
+    // The padded centred image x − zp; borders hold 0 (the real 0).
+    memset(img, 0, ((size_t)Hp * rowElems + 32) * sizeof(int16_t));
+    const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
+    const size_t inRow = (size_t)s->in_w * C;
+    for (int y = 0; y < s->in_h; y++) {
+        const int8_t *src = in + (size_t)y * inRow;
+        int16_t *dst = img + (size_t)(y + s->pad) * rowElems + (size_t)s->pad * C;
+        size_t i = 0;
+        for (; i + 16 <= inRow; i += 16)
+            _mm256_storeu_si256((__m256i *)(dst + i), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i))), zp));
+        for (; i < inRow; i++) dst[i] = (int16_t)(src[i] - s->in_zp);
+    }
+    int first = 0;
+    for (; first + EA_PIXELS <= P; first += EA_PIXELS) {
+        const int16_t *b[EA_PIXELS];
+        for (int j = 0; j < EA_PIXELS; j++) {
+            int oy = (first + j) / OW, ox = (first + j) % OW;
+            b[j] = img + (size_t)(oy * s->stride) * rowElems + (size_t)(ox * s->stride) * C;
+        }
+        for (int ob = 0; ob < Op; ob += 8) {
+            __m256i a0 = _mm256_loadu_si256((const __m256i *)(p->bias_eff + ob));
+            __m256i a1 = a0, a2 = a0, a3 = a0;
+            const int16_t *wk = w + (size_t)ob * 2;
+            for (int ky = 0; ky < k; ky++) {
+                const size_t ro = (size_t)ky * rowElems;
+                for (int t = 0; t < RT; t++, wk += (size_t)Op * 2) {
+                    __m256i wv = _mm256_loadu_si256((const __m256i *)wk);
+                    int32_t v0, v1, v2, v3;
+                    memcpy(&v0, b[0] + ro + 2 * t, 4); memcpy(&v1, b[1] + ro + 2 * t, 4);
+                    memcpy(&v2, b[2] + ro + 2 * t, 4); memcpy(&v3, b[3] + ro + 2 * t, 4);
+                    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_set1_epi32(v0), wv));
+                    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_set1_epi32(v1), wv));
+                    a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_set1_epi32(v2), wv));
+                    a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_set1_epi32(v3), wv));
+                }
             }
+            int8_t *dst = out + (size_t)first * O;
+            store8(p, a0, ob, dst);
+            store8(p, a1, ob, dst + O);
+            store8(p, a2, ob, dst + 2 * O);
+            store8(p, a3, ob, dst + 3 * O);
+        }
+    }
+    for (; first < P; first++) {
+        int oy = first / OW, ox = first % OW;
+        const int16_t *b0 = img + (size_t)(oy * s->stride) * rowElems + (size_t)(ox * s->stride) * C;
+        for (int ob = 0; ob < Op; ob += 8) {
+            __m256i a0 = _mm256_loadu_si256((const __m256i *)(p->bias_eff + ob));
+            const int16_t *wk = w + (size_t)ob * 2;
+            for (int ky = 0; ky < k; ky++) {
+                const int16_t *r = b0 + (size_t)ky * rowElems;
+                for (int t = 0; t < RT; t++, wk += (size_t)Op * 2) {
+                    int32_t v0;
+                    memcpy(&v0, r + 2 * t, 4);
+                    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_set1_epi32(v0), _mm256_loadu_si256((const __m256i *)wk)));
+                }
+            }
+            store8(p, a0, ob, out + (size_t)first * O);
+        }
+    }
+}
+
+// Max pool in two passes per output row: a vertical max over the k input rows (whole
+// contiguous rows of w·c bytes, 32 at a time), then a horizontal max over each window's
+// k columns (vectorised over channels when c ≥ 16). Small channel counts (LeNet's 6) thus
+// still get most of their work done in vectors.
+AVX2 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    int8_t row[16384];
+    const size_t rl = (size_t)w * c;
+    if (rl > sizeof(row)) { ea_qs8_maxpool_ref(h, w, c, k, stride, oh, ow, in, out); return; }
+    for (int oy = 0; oy < oh; oy++) {
+        const int8_t *r0 = in + (size_t)(oy * stride) * rl;
+        size_t i = 0;
+        for (; i + 32 <= rl; i += 32) {
+            __m256i m = _mm256_loadu_si256((const __m256i *)(r0 + i));
+            for (int ky = 1; ky < k; ky++) m = _mm256_max_epi8(m, _mm256_loadu_si256((const __m256i *)(r0 + (size_t)ky * rl + i)));
+            _mm256_storeu_si256((__m256i *)(row + i), m);
+        }
+        for (; i < rl; i++) {
+            int8_t m = r0[i];
+            for (int ky = 1; ky < k; ky++) if (r0[(size_t)ky * rl + i] > m) m = r0[(size_t)ky * rl + i];
+            row[i] = m;
+        }
+        int8_t *dst = out + (size_t)oy * ow * c;
+        for (int ox = 0; ox < ow; ox++) {
+            const int8_t *src = row + (size_t)(ox * stride) * c;
+            int ch = 0;
             for (; ch + 16 <= c; ch += 16) {
-                __m128i m = _mm_set1_epi8(-128);
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++)
-                        m = _mm_max_epi8(m, _mm_loadu_si128((const __m128i *)(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch)));
-                _mm_storeu_si128((__m128i *)(dst + ch), m);
+                __m128i m = _mm_loadu_si128((const __m128i *)(src + ch));
+                for (int kx = 1; kx < k; kx++) m = _mm_max_epi8(m, _mm_loadu_si128((const __m128i *)(src + (size_t)kx * c + ch)));
+                _mm_storeu_si128((__m128i *)(dst + (size_t)ox * c + ch), m);
             }
             for (; ch < c; ch++) {
-                int8_t m = -128;
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++) {
-                        int8_t v = in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
-                        if (v > m) m = v;
-                    }
-                dst[ch] = m;
+                int8_t m = src[ch];
+                for (int kx = 1; kx < k; kx++) if (src[(size_t)kx * c + ch] > m) m = src[(size_t)kx * c + ch];
+                dst[(size_t)ox * c + ch] = m;
             }
         }
+    }
 }
 
 static inline int32_t div_round_away(int32_t sum, int32_t count) {

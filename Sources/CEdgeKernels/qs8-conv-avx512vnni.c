@@ -1,10 +1,16 @@
 // x86-64 AVX-512 VNNI convolution: vpdpbusd multiplies unsigned by signed bytes, so the
-// window is stored as u8 = x + 128 (x ^ 0x80) and the bias absorbs the correction:
-//   Σ (x − zp)·w = Σ (x + 128)·w − (zp + 128)·Σ w.
+// input image is converted once per call to u8 = x + 128 (x ^ 0x80) and the bias absorbs
+// the correction:  Σ (x − zp)·w = Σ (x + 128)·w − (zp + 128)·Σ w.
 // Intermediate sums may wrap; the final sum is the exact value, which the accumulator
 // bound keeps inside int32, and two's-complement addition is exact modulo 2^32.
-// 16 output channels per vector, EA_PIXELS pixels per pass.
-// Packed weights: int8 [Kp/4][Op][4], Kp = K rounded up to 4, Op = out_c rounded up to 16.
+// 16 output channels per vector, EA_PIXELS pixels per pass; requantisation, zero point,
+// clamp and narrowing happen in registers (16 lanes), bit-exact with ea_requant.
+// No window is ever copied: the u8 image is stored once per call with its zero padding
+// (value zp + 128) around it, so each kernel row of a window is a contiguous run of k·C
+// bytes read in place, 4 at a time. Rows are padded to a multiple of 4 in the weights
+// with zeros, so bytes read past a row's end contribute x·0 = 0.
+// Packed weights: int8 [k][R/4][Op][4] with R = k·C rounded up to 4 (Kp = k·R), Op =
+// out_c rounded up to 16.
 #if defined(__x86_64__)
 #include "conv_plan.h"
 #include <immintrin.h>
@@ -12,71 +18,134 @@
 #include <string.h>
 
 int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
-    const int K = p->K, O = p->s.out_c;
-    p->Kp = (K + 3) & ~3;
+    const int K = p->K, O = p->s.out_c, k = p->s.kernel, run = k * p->s.in_c;
+    const int R = (run + 3) & ~3;
+    p->Kp = k * R;
     p->Op = (O + 15) & ~15;
     int8_t *w = (int8_t *)calloc((size_t)p->Kp * p->Op, 1);
     p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
-    if (!w || !p->bias_eff) { free(w); return 0; }
-    for (int t = 0; t < p->Kp / 4; t++)
-        for (int o = 0; o < O; o++)
-            for (int e = 0; e < 4; e++) {
-                int k = 4 * t + e;
-                w[((size_t)t * p->Op + o) * 4 + e] = k < K ? p->wref[(size_t)o * K + k] : 0;
-            }
+    if (!w || !p->bias_eff || !ea_pad_requant(p)) { free(w); return 0; }
+    for (int ky = 0; ky < k; ky++)
+        for (int t = 0; t < R / 4; t++)
+            for (int o = 0; o < O; o++)
+                for (int e = 0; e < 4; e++) {
+                    int j = 4 * t + e;
+                    w[(((size_t)ky * (R / 4) + t) * p->Op + o) * 4 + e] = j < run ? p->wref[(size_t)o * K + ky * run + j] : 0;
+                }
     for (int o = 0; o < O; o++) {
         int64_t sum = 0;
-        for (int k = 0; k < K; k++) sum += p->wref[(size_t)o * K + k];
+        for (int j = 0; j < K; j++) sum += p->wref[(size_t)o * K + j];
         p->bias_eff[o] = (int32_t)((int64_t)p->bias[o] - (int64_t)(p->s.in_zp + 128) * sum);
     }
     p->w = w;
     return 1;
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
-    const int P = p->s.out_h * p->s.out_w, OW = p->s.out_w, Kp = p->Kp, Op = p->Op;
-    uint8_t *patch = (uint8_t *)scratch;
-    int32_t *acc = (int32_t *)((char *)scratch + ((((size_t)EA_PIXELS * Kp * 2) + 63) & ~(size_t)63));
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+// trunc((p + nudge) / 2^31) on 64-bit lanes: SRDHM's rounding (ties toward +infinity).
+VNNI static inline __m512i srdhm_tail64(__m512i prod) {
+    const __m512i zero = _mm512_setzero_si512();
+    __mmask8 neg = _mm512_cmplt_epi64_mask(prod, zero);
+    __m512i t = _mm512_add_epi64(prod, _mm512_mask_blend_epi64(neg, _mm512_set1_epi64(1ll << 30), _mm512_set1_epi64(1 - (1ll << 30))));
+    // C's division truncates toward zero: add 2^31 − 1 to negative values before the shift.
+    __mmask8 tneg = _mm512_cmplt_epi64_mask(t, zero);
+    t = _mm512_mask_add_epi64(t, tneg, t, _mm512_set1_epi64((1ll << 31) - 1));
+    return _mm512_srai_epi64(t, 31);
+}
+
+// ea_requant on 16 lanes (mult ≥ 2^30, so SRDHM's saturating corner cannot occur).
+VNNI static inline __m512i requant16(__m512i acc, __m512i mult, __m512i rshift) {
+    __m512i pe = srdhm_tail64(_mm512_mul_epi32(acc, mult));
+    __m512i po = srdhm_tail64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(mult, 32)));
+    __m512i hm = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rshift), one);
+    __m512i rem = _mm512_and_si512(hm, mask);
+    __m512i thr = _mm512_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_srli_epi32(hm, 31));
+    __m512i res = _mm512_srav_epi32(hm, rshift);
+    return _mm512_mask_add_epi32(res, _mm512_cmpgt_epi32_mask(rem, thr), res, one);
+}
+
+VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8_t *dst) {
+    __m512i v = requant16(acc, _mm512_loadu_si512((const void *)(p->mult_p + ob)), _mm512_loadu_si512((const void *)(p->rshift_p + ob)));
+    v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
+    v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
+    v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
+    int left = p->s.out_c - ob;
+    __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+    _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
+}
+
+VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    const ea_conv_shape *s = &p->s;
+    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel;
+    const int P = s->out_h * OW, R = (k * C + 3) & ~3, RT = R / 4;
+    const int Wp = s->in_w + 2 * s->pad, Hp = s->in_h + 2 * s->pad;
+    const size_t rowBytes = (size_t)Wp * C;
+    uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
     const int8_t *w = (const int8_t *)p->w;
-    const uint8_t pad = (uint8_t)(p->s.in_zp + 128);
+    // The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
+    memset(img, (uint8_t)(s->in_zp + 128), (size_t)Hp * rowBytes + 64);
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const size_t inRow = (size_t)s->in_w * C;
+    for (int y = 0; y < s->in_h; y++) {
+        const int8_t *src = in + (size_t)y * inRow;
+        uint8_t *dst = img + (size_t)(y + s->pad) * rowBytes + (size_t)s->pad * C;
+        size_t i = 0;
+        for (; i + 64 <= inRow; i += 64) _mm512_storeu_si512((void *)(dst + i), _mm512_xor_si512(_mm512_loadu_si512((const void *)(src + i)), flip));
+        if (i < inRow) {
+            __mmask64 m = ((__mmask64)1 << (inRow - i)) - 1;
+            _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
+        }
+    }
     int first = 0;
     for (; first + EA_PIXELS <= P; first += EA_PIXELS) {
-        for (int j = 0; j < EA_PIXELS; j++) ea_patch8(p, in, (first + j) / OW, (first + j) % OW, 0x80, pad, patch + (size_t)j * Kp);
-        const uint8_t *x0 = patch, *x1 = patch + Kp, *x2 = patch + 2 * Kp, *x3 = patch + 3 * Kp;
+        const uint8_t *b[EA_PIXELS];
+        for (int j = 0; j < EA_PIXELS; j++) {
+            int oy = (first + j) / OW, ox = (first + j) % OW;
+            b[j] = img + (size_t)(oy * s->stride) * rowBytes + (size_t)(ox * s->stride) * C;
+        }
         for (int ob = 0; ob < Op; ob += 16) {
             __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
             __m512i a1 = a0, a2 = a0, a3 = a0;
-            for (int t = 0; t < Kp / 4; t++) {
-                __m512i wv = _mm512_loadu_si512((const void *)(w + ((size_t)t * Op + ob) * 4));
-                int32_t v0, v1, v2, v3;
-                memcpy(&v0, x0 + 4 * t, 4); memcpy(&v1, x1 + 4 * t, 4);
-                memcpy(&v2, x2 + 4 * t, 4); memcpy(&v3, x3 + 4 * t, 4);
-                a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), wv);
-                a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(v1), wv);
-                a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(v2), wv);
-                a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(v3), wv);
+            const int8_t *wk = w + (size_t)ob * 4;
+            for (int ky = 0; ky < k; ky++) {
+                const size_t ro = (size_t)ky * rowBytes;
+                for (int t = 0; t < RT; t++, wk += (size_t)Op * 4) {
+                    __m512i wv = _mm512_loadu_si512((const void *)wk);
+                    int32_t v0, v1, v2, v3;
+                    memcpy(&v0, b[0] + ro + 4 * t, 4); memcpy(&v1, b[1] + ro + 4 * t, 4);
+                    memcpy(&v2, b[2] + ro + 4 * t, 4); memcpy(&v3, b[3] + ro + 4 * t, 4);
+                    a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), wv);
+                    a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(v1), wv);
+                    a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(v2), wv);
+                    a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(v3), wv);
+                }
             }
-            _mm512_storeu_si512((void *)(acc + ob), a0);
-            _mm512_storeu_si512((void *)(acc + Op + ob), a1);
-            _mm512_storeu_si512((void *)(acc + 2 * Op + ob), a2);
-            _mm512_storeu_si512((void *)(acc + 3 * Op + ob), a3);
+            int8_t *dst = out + (size_t)first * O;
+            store16(p, a0, ob, dst);
+            store16(p, a1, ob, dst + O);
+            store16(p, a2, ob, dst + 2 * O);
+            store16(p, a3, ob, dst + 3 * O);
         }
-        ea_conv_store(p, acc, EA_PIXELS, first, out);
     }
     for (; first < P; first++) {
-        ea_patch8(p, in, first / OW, first % OW, 0x80, pad, patch);
+        int oy = first / OW, ox = first % OW;
+        const uint8_t *b0 = img + (size_t)(oy * s->stride) * rowBytes + (size_t)(ox * s->stride) * C;
         for (int ob = 0; ob < Op; ob += 16) {
             __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
-            for (int t = 0; t < Kp / 4; t++) {
-                __m512i wv = _mm512_loadu_si512((const void *)(w + ((size_t)t * Op + ob) * 4));
-                int32_t v0;
-                memcpy(&v0, patch + 4 * t, 4);
-                a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), wv);
+            const int8_t *wk = w + (size_t)ob * 4;
+            for (int ky = 0; ky < k; ky++) {
+                const uint8_t *r = b0 + (size_t)ky * rowBytes;
+                for (int t = 0; t < RT; t++, wk += (size_t)Op * 4) {
+                    int32_t v0;
+                    memcpy(&v0, r + 4 * t, 4);
+                    a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), _mm512_loadu_si512((const void *)wk));
+                }
             }
-            _mm512_storeu_si512((void *)(acc + ob), a0);
+            store16(p, a0, ob, out + (size_t)first * O);
         }
-        ea_conv_store(p, acc, 1, first, out);
     }
 }
 #endif

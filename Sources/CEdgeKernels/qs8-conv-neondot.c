@@ -6,6 +6,7 @@
 // Packed weights: int8 [Kp/4][Op][4], Kp = K rounded up to 4, Op = out_c rounded up to 4.
 #if defined(__aarch64__)
 #include "conv_plan.h"
+#include "neon_requant.h"
 #include <arm_neon.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ int ea_conv_pack_neondot(ea_conv_plan *p) {
     p->Op = (O + 3) & ~3;
     int8_t *w = (int8_t *)calloc((size_t)p->Kp * p->Op, 1);
     p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
-    if (!w || !p->bias_eff) { free(w); return 0; }
+    if (!w || !p->bias_eff || !ea_pad_requant(p)) { free(w); return 0; }
     for (int t = 0; t < p->Kp / 4; t++)
         for (int o = 0; o < O; o++)
             for (int e = 0; e < 4; e++) {
@@ -34,28 +35,28 @@ int ea_conv_pack_neondot(ea_conv_plan *p) {
 
 __attribute__((target("arch=armv8.2-a+dotprod")))
 void ea_conv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
-    const int P = p->s.out_h * p->s.out_w, OW = p->s.out_w, Kp = p->Kp, Op = p->Op;
-    uint8_t *patch = (uint8_t *)scratch;
-    int32_t *acc = (int32_t *)((char *)scratch + ((((size_t)EA_PIXELS * Kp * 2) + 63) & ~(size_t)63));
+    const int P = p->s.out_h * p->s.out_w, OW = p->s.out_w, Kp = p->Kp, Op = p->Op, O = p->s.out_c;
+    uint8_t *patch = (uint8_t *)ea_scratch_patches(p, scratch);
     const int8_t *w = (const int8_t *)p->w;
     const uint8_t pad = (uint8_t)(int8_t)p->s.in_zp;
+    // sdot takes raw int8 inputs: windows are copied straight from the input.
+    const uint8_t *img = (const uint8_t *)in;
     for (int first = 0; first < P; first += EA_PIXELS) {
-        int n = P - first < EA_PIXELS ? P - first : EA_PIXELS;
-        for (int j = 0; j < n; j++) ea_patch8(p, in, (first + j) / OW, (first + j) % OW, 0, pad, patch + (size_t)j * Kp);
+        int np = P - first < EA_PIXELS ? P - first : EA_PIXELS;
+        for (int j = 0; j < np; j++) ea_patch8(p, img, (first + j) / OW, (first + j) % OW, pad, patch + (size_t)j * Kp);
         for (int ob = 0; ob < Op; ob += 4) {
             int32x4_t a[EA_PIXELS];
             for (int j = 0; j < EA_PIXELS; j++) a[j] = vld1q_s32(p->bias_eff + ob);
             for (int t = 0; t < Kp / 4; t++) {
                 int8x16_t wv = vld1q_s8(w + ((size_t)t * Op + ob) * 4);
-                for (int j = 0; j < n; j++) {
+                for (int j = 0; j < np; j++) {
                     int32_t v;
                     memcpy(&v, patch + (size_t)j * Kp + 4 * t, 4);
                     a[j] = vdotq_s32(a[j], wv, vreinterpretq_s8_s32(vdupq_n_s32(v)));
                 }
             }
-            for (int j = 0; j < n; j++) vst1q_s32(acc + (size_t)j * Op + ob, a[j]);
+            for (int j = 0; j < np; j++) ea_store4(p, a[j], ob, out + (size_t)(first + j) * O);
         }
-        ea_conv_store(p, acc, n, first, out);
     }
 }
 #endif

@@ -49,6 +49,10 @@ const char *ea_isa_name(int isa) {
 ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
                                   const int32_t *mult, const int32_t *shift, int isa) {
     if (!ea_isa_supported(isa)) return NULL;
+    // The SIMD requantisers rely on the validated ranges (mult ≥ 2^30 rules out SRDHM's
+    // saturating corner); refuse anything else rather than compute something different.
+    for (int o = 0; o < s->out_c; o++)
+        if (mult[o] < (1 << 30) || shift[o] > 0 || shift[o] < -31) return NULL;
     ea_conv_plan *p = (ea_conv_plan *)calloc(1, sizeof(*p));
     if (!p) return NULL;
     p->s = *s;
@@ -89,66 +93,77 @@ void ea_conv_plan_destroy(ea_conv_plan *p) {
     free(p->shift);
     free(p->wref);
     free(p->bias);
+    free(p->mult_p);
+    free(p->rshift_p);
     free(p);
 }
 
 size_t ea_conv_plan_scratch_size(const ea_conv_plan *p) {
-    // EA_PIXELS patches of up to Kp int16 values, then EA_PIXELS accumulator rows of Op.
+    // Patches (EA_PIXELS × Kp int16 at most), accumulators (EA_PIXELS × Op int32) and the
+    // converted input image (in_h·in_w·in_c int16 at most), each 64-byte aligned.
     size_t patches = ((size_t)EA_PIXELS * p->Kp * 2 + 63) & ~(size_t)63;
-    return patches + (size_t)EA_PIXELS * p->Op * 4 + 64;
+    size_t acc = ((size_t)EA_PIXELS * p->Op * 4 + 63) & ~(size_t)63;
+    // The image may be stored zero-padded (x86 paths): (H + 2p)·(W + 2p)·C, plus slack for
+    // 4-byte reads that run past the last window row.
+    size_t image = (size_t)(p->s.in_h + 2 * p->s.pad) * (p->s.in_w + 2 * p->s.pad) * p->s.in_c * 2;
+    return patches + acc + image + 128;
 }
 
-void ea_patch8(const ea_conv_plan *p, const int8_t *in, int oy, int ox, uint8_t flip, uint8_t pad_value, uint8_t *dst) {
+int ea_pad_requant(ea_conv_plan *p) {
+    p->mult_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
+    p->rshift_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
+    if (!p->mult_p || !p->rshift_p) return 0;
+    for (int o = 0; o < p->Op; o++) {
+        p->mult_p[o] = o < p->s.out_c ? p->mult[o] : (1 << 30);
+        p->rshift_p[o] = o < p->s.out_c ? -p->shift[o] : 0;
+    }
+    return 1;
+}
+
+void ea_patch8(const ea_conv_plan *p, const uint8_t *img, int oy, int ox, uint8_t pad_value, uint8_t *dst) {
     const ea_conv_shape *s = &p->s;
     const int k = s->kernel, C = s->in_c;
+    const size_t run = (size_t)k * C;
     int j = 0;
+    const int x0 = ox * s->stride - s->pad;
     for (int ky = 0; ky < k; ky++) {
         int iy = oy * s->stride - s->pad + ky;
-        int x0 = ox * s->stride - s->pad;
         if (iy < 0 || iy >= s->in_h) {
-            memset(dst + j, pad_value, (size_t)k * C);
-            j += k * C;
-            continue;
-        }
-        const int8_t *row = in + (size_t)iy * s->in_w * C;
-        if (x0 >= 0 && x0 + k <= s->in_w) {
-            // The whole kernel row lies inside the image: one contiguous run of k·C bytes.
-            const uint8_t *src = (const uint8_t *)(row + (size_t)x0 * C);
-            for (int t = 0; t < k * C; t++) dst[j + t] = src[t] ^ flip;
-            j += k * C;
+            memset(dst + j, pad_value, run);
+        } else if (x0 >= 0 && x0 + k <= s->in_w) {
+            memcpy(dst + j, img + ((size_t)iy * s->in_w + x0) * C, run);
         } else {
             for (int kx = 0; kx < k; kx++) {
                 int ix = x0 + kx;
-                if (ix < 0 || ix >= s->in_w) {
-                    memset(dst + j, pad_value, (size_t)C);
-                } else {
-                    const uint8_t *src = (const uint8_t *)(row + (size_t)ix * C);
-                    for (int c = 0; c < C; c++) dst[j + c] = src[c] ^ flip;
-                }
-                j += C;
+                if (ix < 0 || ix >= s->in_w) memset(dst + j + kx * C, pad_value, (size_t)C);
+                else memcpy(dst + j + kx * C, img + ((size_t)iy * s->in_w + ix) * C, (size_t)C);
             }
         }
+        j += (int)run;
     }
     for (; j < p->Kp; j++) dst[j] = 0;
 }
 
-void ea_patch16(const ea_conv_plan *p, const int8_t *in, int oy, int ox, int16_t *dst) {
+void ea_patch16(const ea_conv_plan *p, const int16_t *img, int oy, int ox, int16_t *dst) {
     const ea_conv_shape *s = &p->s;
     const int k = s->kernel, C = s->in_c;
-    const int16_t zp = (int16_t)s->in_zp;
+    const size_t run = (size_t)k * C;
     int j = 0;
+    const int x0 = ox * s->stride - s->pad;
     for (int ky = 0; ky < k; ky++) {
         int iy = oy * s->stride - s->pad + ky;
-        for (int kx = 0; kx < k; kx++) {
-            int ix = ox * s->stride - s->pad + kx;
-            if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) {
-                for (int c = 0; c < C; c++) dst[j + c] = 0;
-            } else {
-                const int8_t *src = in + ((size_t)iy * s->in_w + ix) * C;
-                for (int c = 0; c < C; c++) dst[j + c] = (int16_t)(src[c] - zp);
+        if (iy < 0 || iy >= s->in_h) {
+            memset(dst + j, 0, run * 2);
+        } else if (x0 >= 0 && x0 + k <= s->in_w) {
+            memcpy(dst + j, img + ((size_t)iy * s->in_w + x0) * C, run * 2);
+        } else {
+            for (int kx = 0; kx < k; kx++) {
+                int ix = x0 + kx;
+                if (ix < 0 || ix >= s->in_w) memset(dst + j + kx * C, 0, (size_t)C * 2);
+                else memcpy(dst + j + kx * C, img + ((size_t)iy * s->in_w + ix) * C, (size_t)C * 2);
             }
-            j += C;
         }
+        j += (int)run;
     }
     for (; j < p->Kp; j++) dst[j] = 0;
 }

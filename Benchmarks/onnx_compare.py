@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""int8 inference speed, edge-audit vs ONNX Runtime, in the same run on the same machine.
+
+For each model: the float weights are exported with `edge-audit export`, rebuilt as an
+ONNX graph (onnx.helper, same architecture), quantised by ONNX Runtime's own static
+quantiser (QDQ, int8 weights per channel, int8 activations, calibrated on the same
+calibration images), and timed with 1 intra-op thread at batch 1 and 256; edge-audit's
+`bench` is timed on the same model in the same run.
+
+Optional dependencies (not in CI): onnx, onnxruntime, safetensors, numpy.
+  swift build -c release
+  python3 Benchmarks/onnx_compare.py models/fashion-lenet5-q.bin [models/resnet8-q.bin …]
+"""
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from safetensors.numpy import load_file
+from safetensors import safe_open
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build/release/edge-audit")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from check_safetensors import read_png_gray_or_rgb  # noqa: E402
+
+
+def build_onnx(graph, t, input_shape, path):
+    nodes, inits = [], []
+    names = []
+    for i, n in enumerate(graph):
+        op, name = n["op"], n["name"]
+        ins = [names[j] for j in n["inputs"]]
+        out = f"t{i}"
+        if op == "input":
+            out = "input"
+        elif op == "conv2d":
+            inits += [numpy_helper.from_array(t[name + ".weight"], name + ".weight"), numpy_helper.from_array(t[name + ".bias"], name + ".bias")]
+            k, s, p = n["kernel"], n["stride"], n["padding"]
+            nodes.append(helper.make_node("Conv", [ins[0], name + ".weight", name + ".bias"], [out], kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p]))
+        elif op == "dense":
+            inits += [numpy_helper.from_array(t[name + ".weight"], name + ".weight"), numpy_helper.from_array(t[name + ".bias"], name + ".bias")]
+            nodes.append(helper.make_node("Gemm", [ins[0], name + ".weight", name + ".bias"], [out], transB=1))
+        elif op == "relu":
+            nodes.append(helper.make_node("Relu", ins, [out]))
+        elif op == "maxpool":
+            nodes.append(helper.make_node("MaxPool", ins, [out], kernel_shape=[n["kernel"]] * 2, strides=[n["stride"]] * 2))
+        elif op == "avgpool":
+            nodes.append(helper.make_node("AveragePool", ins, [out], kernel_shape=[n["kernel"]] * 2, strides=[n["stride"]] * 2))
+        elif op == "gap":
+            g = f"g{i}"
+            nodes.append(helper.make_node("GlobalAveragePool", ins, [g]))
+            nodes.append(helper.make_node("Flatten", [g], [out]))
+        elif op == "flatten":
+            nodes.append(helper.make_node("Flatten", ins, [out]))
+        elif op == "batchnorm":
+            for s in ("weight", "bias", "running_mean", "running_var"):
+                inits.append(numpy_helper.from_array(t[f"{name}.{s}"], f"{name}.{s}"))
+            nodes.append(helper.make_node("BatchNormalization", [ins[0]] + [f"{name}.{s}" for s in ("weight", "bias", "running_mean", "running_var")],
+                                          [out], epsilon=n["eps"]))
+        elif op == "add":
+            nodes.append(helper.make_node("Add", ins, [out]))
+        names.append(out)
+    nodes[-1].output[0] = "logits"
+    g = helper.make_graph(nodes, "edge", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + input_shape)],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", None])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 9
+    onnx.save(m, path)
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, images):
+        self.it = iter([{"input": images[i:i + 1]} for i in range(len(images))])
+
+    def get_next(self):
+        return next(self.it, None)
+
+
+def calibration_images(folder, limit=500):
+    paths = sorted(os.path.join(r, f) for r, _, fs in os.walk(folder) for f in fs if f.endswith(".png"))[:limit]
+    return np.stack([read_png_gray_or_rgb(p) for p in paths]).astype(np.float32) / 255
+
+
+def time_ort(sess, x, seconds=2.0):
+    sess.run(None, {"input": x})
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        sess.run(None, {"input": x})
+        n += len(x)
+    return n / (time.perf_counter() - t0)
+
+
+def ours(model, batch):
+    r = subprocess.run([BIN, "bench", model, "--net", "int8", "--threads", "1", "--batch", str(batch), "--seconds", "2"],
+                       capture_output=True, text=True, check=True).stdout
+    tput = float(re.search(r"batch \d+: ([0-9.]+) images/s", r).group(1))
+    lat = float(re.search(r"p50 ([0-9.]+) µs", r).group(1))
+    macs = int(re.search(r"(\d+) MACs per image", r).group(1))
+    return tput, 1e6 / lat, macs
+
+
+def main():
+    models = sys.argv[1:] or [os.path.join(ROOT, "models/fashion-lenet5-q.bin")]
+    cal = calibration_images(os.path.join(ROOT, "calibration/fashion-mnist"))
+    print(f"onnxruntime {ort.__version__}, 1 intra-op thread; edge-audit bench --threads 1")
+    print("| model | batch | ONNX Runtime int8 images/s | edge-audit int8 images/s | ratio | edge-audit G MAC/s | % of 336 G MAC/s peak |")
+    print("|---|---|---|---|---|---|---|")
+    for model in models:
+        with tempfile.TemporaryDirectory() as d:
+            st = os.path.join(d, "m.safetensors")
+            subprocess.run([BIN, "export", model, "--safetensors", st], check=True, capture_output=True)
+            with safe_open(st, "np") as f:
+                meta = f.metadata()
+            graph = json.loads(meta["edge-audit.graph"])
+            shape = [int(v) for v in meta["edge-audit.input"].split(",")]
+            fp, q = os.path.join(d, "f.onnx"), os.path.join(d, "q.onnx")
+            build_onnx(graph, load_file(st), shape, fp)
+            quantize_static(fp, q, Reader(cal[:200]), quant_format=QuantFormat.QDQ, per_channel=True,
+                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+            so = ort.SessionOptions()
+            so.intra_op_num_threads = 1
+            so.inter_op_num_threads = 1
+            sess = ort.InferenceSession(q, so, providers=["CPUExecutionProvider"])
+            for batch in (1, 256):
+                x = np.ascontiguousarray(np.resize(cal, (batch,) + cal.shape[1:]))
+                theirs = time_ort(sess, x)
+                tput, lat_rate, macs = ours(model, batch)
+                mine = lat_rate if batch == 1 else tput
+                print(f"| {os.path.basename(model)} | {batch} | {theirs:.0f} | {mine:.0f} | {mine / theirs:.2f}× | {mine * macs / 1e9:.2f} | {100 * mine * macs / 336e9:.1f}% |")
+
+
+if __name__ == "__main__":
+    main()
