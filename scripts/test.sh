@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The test command: installs what is needed, then runs every test suite.
+# The test command: installs what is needed, then runs every test suite: the Swift tests
+# (debug build, small shapes), the int8 kernel conformance test natively and for AArch64
+# under qemu (with and without the dot-product extension).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
+scripts/test-arm.sh

@@ -168,19 +168,39 @@ AVX2 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow
             row[i] = m;
         }
         int8_t *dst = out + (size_t)oy * ow * c;
-        for (int ox = 0; ox < ow; ox++) {
-            const int8_t *src = row + (size_t)(ox * stride) * c;
-            int ch = 0;
-            for (; ch + 16 <= c; ch += 16) {
-                __m128i m = _mm_loadu_si128((const __m128i *)(src + ch));
-                for (int kx = 1; kx < k; kx++) m = _mm_max_epi8(m, _mm_loadu_si128((const __m128i *)(src + (size_t)kx * c + ch)));
-                _mm_storeu_si128((__m128i *)(dst + (size_t)ox * c + ch), m);
+        if (c >= 16) {
+            for (int ox = 0; ox < ow; ox++) {
+                const int8_t *src = row + (size_t)(ox * stride) * c;
+                int ch = 0;
+                for (; ch + 16 <= c; ch += 16) {
+                    __m128i m = _mm_loadu_si128((const __m128i *)(src + ch));
+                    for (int kx = 1; kx < k; kx++) m = _mm_max_epi8(m, _mm_loadu_si128((const __m128i *)(src + (size_t)kx * c + ch)));
+                    _mm_storeu_si128((__m128i *)(dst + (size_t)ox * c + ch), m);
+                }
+                for (; ch < c; ch++) {
+                    int8_t m = src[ch];
+                    for (int kx = 1; kx < k; kx++) if (src[(size_t)kx * c + ch] > m) m = src[(size_t)kx * c + ch];
+                    dst[(size_t)ox * c + ch] = m;
+                }
             }
-            for (; ch < c; ch++) {
-                int8_t m = src[ch];
-                for (int kx = 1; kx < k; kx++) if (src[(size_t)kx * c + ch] > m) m = src[(size_t)kx * c + ch];
-                dst[(size_t)ox * c + ch] = m;
+        } else {
+            // Few channels: max of the row with itself shifted by c, 2c, … (vectorised over the
+            // whole row), then pick each window's first c bytes.
+            int8_t hm[16384];
+            const size_t span = (size_t)((ow - 1) * stride) * c + (size_t)c;
+            size_t j = 0;
+            for (; j + 32 <= span; j += 32) {
+                __m256i m = _mm256_loadu_si256((const __m256i *)(row + j));
+                for (int kx = 1; kx < k; kx++) m = _mm256_max_epi8(m, _mm256_loadu_si256((const __m256i *)(row + j + (size_t)kx * c)));
+                _mm256_storeu_si256((__m256i *)(hm + j), m);
             }
+            for (; j < span; j++) {
+                int8_t m = row[j];
+                for (int kx = 1; kx < k; kx++) if (row[j + (size_t)kx * c] > m) m = row[j + (size_t)kx * c];
+                hm[j] = m;
+            }
+            for (int ox = 0; ox < ow; ox++)
+                for (int ch = 0; ch < c; ch++) dst[(size_t)ox * c + ch] = hm[(size_t)(ox * stride) * c + ch];
         }
     }
 }
