@@ -20,7 +20,7 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -38,6 +38,11 @@ let package = Package(
         .target(name: "EdgeFloat", dependencies: ["EdgeCore", "EdgeModel", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
         .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
+        .target(name: "EdgeMetrics", dependencies: ["EdgeCore"], swiftSettings: release),
+        .target(name: "EdgeCorruptions", dependencies: ["EdgeCore", "EdgeData"], swiftSettings: release),
+        .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeFloat", "EdgeQuant"], swiftSettings: release),
+        .target(name: "EdgeAudit", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeMetrics",
+                                                  "EdgeCorruptions", "EdgeAttacks"], swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
@@ -46,6 +51,10 @@ let package = Package(
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),
         .testTarget(name: "EdgeQuantTests", dependencies: ["EdgeQuant", "EdgeTrain", "CEdgeKernels"]),
+        .testTarget(name: "EdgeMetricsTests", dependencies: ["EdgeMetrics"]),
+        .testTarget(name: "EdgeCorruptionsTests", dependencies: ["EdgeCorruptions"]),
+        .testTarget(name: "EdgeAttacksTests", dependencies: ["EdgeAttacks", "EdgeTrain"]),
+        .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],
     swiftLanguageModes: [.v5]

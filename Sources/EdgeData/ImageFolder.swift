@@ -29,7 +29,7 @@ public enum ImageFolder {
     ///   - shape: required (channels, height, width); images are converted to the channel
     ///     count, and an image of another size is a bad file.
     ///   - strict: make the first bad file fatal instead of skipping it.
-    ///   - limit: stop after this many images (in sorted path order).
+    ///   - limit: use this many images, evenly spaced over the sorted file list (every class is represented).
     public static func load(_ directory: String, classNames: [String]?, shape: (c: Int, h: Int, w: Int),
                             strict: Bool = false, limit: Int? = nil) throws -> Result {
         let fm = FileManager.default
@@ -70,7 +70,11 @@ public enum ImageFolder {
             }
         }
         if strict, let s = skipped.first { throw EdgeError.badData(path: s.path, reason: s.reason) }
-        if let limit, files.count > limit { files = Array(files.prefix(max(0, limit))) }
+        if let limit, files.count > limit {
+            // Evenly spaced over the sorted list, so that every class folder is represented.
+            let n = max(0, limit), total = files.count
+            files = (0..<n).map { files[$0 * total / n] }
+        }
         guard !files.isEmpty else {
             throw EdgeError.badData(path: directory, reason: "no images found in the class folders")
         }

@@ -1,0 +1,264 @@
+import EdgeAttacks
+import EdgeCore
+import EdgeCorruptions
+import EdgeData
+import EdgeFloat
+import EdgeMetrics
+import EdgeModel
+import EdgeQuant
+import Foundation
+
+/// What an audit measured. `metrics` is the flat, sorted map that gates read; the rest
+/// feeds the HTML report.
+public struct AuditResults: Sendable {
+    /// metric name → value (accuracies and ECE in [0, 1], SQNR in dB).
+    public var metrics: [String: Double] = [:]
+    /// Reliability-diagram bins of the clean predictions, per net.
+    public var reliability: [String: [CalibrationMetrics.Bin]] = [:]
+    /// Per int8 layer: name and SQNR in dB.
+    public var sqnr: [(String, Double)] = []
+    /// What each attack number means (which net crafted, which net evaluated).
+    public var labels: [String: String] = [:]
+    /// Warnings worth a reader's attention (e.g. gradient masking).
+    public var notes: [String] = []
+    /// Seconds per stage, kept apart from results (they differ run to run).
+    public var timings: [(String, Double)] = []
+}
+
+/// Runs the audit stages over a float net, its int8 net and a labelled image set.
+public struct AuditRunner {
+    let float: FloatNetwork
+    let int8: IntegerNetwork
+    let set: LabeledImages
+    let settings: AuditSettings
+    let quiet: Bool
+    /// Images per batch for every stage (fixed, so partitions never depend on threads).
+    static let batch = 100
+
+    /// Prepares a run.
+    public init(float: FloatNetwork, int8: IntegerNetwork, set: LabeledImages, settings: AuditSettings, quiet: Bool) {
+        self.float = float
+        self.int8 = int8
+        self.set = set
+        self.settings = settings
+        self.quiet = quiet
+    }
+
+    /// Runs every stage.
+    public func run() throws -> AuditResults {
+        var r = AuditResults()
+        r.labels = [
+            "float.fgsm": "white-box FGSM on the float net (float inputs)",
+            "float.pgd": "white-box PGD-Linf on the float net (float inputs)",
+            "int8.fgsm": "transfer: FGSM crafted on the float net, snapped to the uint8 grid, evaluated on the exact int8 net",
+            "int8.pgd": "transfer: PGD crafted on the float net, snapped to the uint8 grid, evaluated on the exact int8 net",
+            "int8.square": "query: Square attack (Linf) calling only the exact int8 net, on the uint8 grid",
+            "corruption": "every corrupted image is 8-bit (as a camera delivers it) and is fed to both nets",
+        ]
+        var t0 = Date()
+        func lap(_ name: String) { r.timings.append((name, Date().timeIntervalSince(t0))); t0 = Date() }
+        try clean(&r); lap("clean")
+        sqnrStage(&r); lap("sqnr")
+        gradientStage(&r, pgd: false); lap("fgsm")
+        gradientStage(&r, pgd: true); lap("pgd")
+        squareStage(&r); lap("square")
+        try corruptionStage(&r); lap("corruptions")
+        return r
+    }
+
+    private var batches: [[Int]] { Parallel.chunks(set.count, size: Self.batch).map { Array($0) } }
+
+    // MARK: - Clean accuracy and calibration
+
+    private func clean(_ r: inout AuditResults) throws {
+        let k = float.classes
+        let bar = ProgressBar("clean", total: set.count, quiet: quiet)
+        var fl: [Float] = [], ql: [Float] = []
+        for idx in batches {
+            fl += float.forward(set.floatBatch(idx).data, batch: idx.count).logits
+            ql += int8.dequantizedLogits(int8.run(set, idx).logits)
+            bar.advance(idx.count)
+        }
+        bar.finish()
+        for (net, logits) in [("float", fl), ("int8", ql)] {
+            let c = CalibrationMetrics.evaluate(probabilities: CalibrationMetrics.softmax(logits, classes: k), classes: k,
+                                                labels: set.labels, bins: settings.eceBins)
+            r.metrics["\(net).clean.accuracy"] = c.accuracy
+            r.metrics["\(net).clean.ece"] = c.ece
+            r.metrics["\(net).clean.mce"] = c.mce
+            r.metrics["\(net).clean.rmsce"] = c.rmsce
+            r.metrics["\(net).clean.adaptive_ece"] = c.adaptiveECE
+            r.metrics["\(net).clean.nll"] = c.nll
+            r.metrics["\(net).clean.brier"] = c.brier
+            r.metrics["\(net).accuracy"] = c.accuracy
+            r.metrics["\(net).ece"] = c.ece
+            r.reliability[net] = c.bins
+        }
+        let fp = SoftmaxCrossEntropy.argmax(fl, classes: k), qp = SoftmaxCrossEntropy.argmax(ql, classes: k)
+        r.metrics["agreement.clean.argmax_flips"] = Double(zip(fp, qp).filter { $0 != $1 }.count) / Double(max(set.count, 1))
+    }
+
+    // MARK: - Per-layer SQNR
+
+    private func sqnrStage(_ r: inout AuditResults) {
+        let s = SQNR.perLayer(float: float, int8: int8, set: set, limit: 200)
+        var lo = Double.infinity
+        for (i, v) in s.enumerated() where i > 0 {
+            let name = int8.graph.nodes[i].name
+            r.sqnr.append((name, v))
+            if v.isFinite { r.metrics["int8.sqnr.\(name).db"] = v; lo = min(lo, v) }
+        }
+        if lo.isFinite { r.metrics["int8.sqnr.min_db"] = lo }
+    }
+
+    // MARK: - FGSM and PGD (white-box on float, transfer to int8)
+
+    private func gradientStage(_ r: inout AuditResults, pgd: Bool) {
+        let name = pgd ? "pgd" : "fgsm"
+        let n = pgd ? min(settings.pgdImages ?? set.count, set.count) : set.count
+        let sub = Parallel.chunks(n, size: Self.batch).map { Array($0) }
+        let bar = ProgressBar(name, total: n * settings.eps.count, quiet: quiet)
+        for (ei, eps) in settings.eps.enumerated() {
+            var fCorrect = 0, qCorrect = 0
+            var linf = 0.0, l2 = 0.0
+            for (bi, idx) in sub.enumerated() {
+                let x = set.floatBatch(idx).data
+                let labels = idx.map { set.labels[$0] }
+                let adv: [Float]
+                if pgd {
+                    var rng = SeededGenerator(seed: settings.seed, stream: 0x5047_44, UInt64(ei), UInt64(bi))
+                    let e = Float(eps)
+                    adv = GradientAttacks.pgd(float, x: x, labels: labels, eps: e, stepSize: 2.5 * e / Float(max(settings.pgdSteps, 1)),
+                                              steps: settings.pgdSteps, restarts: settings.pgdRestarts, rng: &rng)
+                } else {
+                    adv = GradientAttacks.fgsm(float, x: x, labels: labels, eps: Float(eps))
+                }
+                let fp = SoftmaxCrossEntropy.argmax(float.forward(adv, batch: idx.count).logits, classes: float.classes)
+                fCorrect += zip(fp, labels).filter { $0 == $1 }.count
+                // The int8 net sees what a board would: the example on the uint8 grid.
+                var clean8: [UInt8] = []
+                for i in idx { clean8 += set.pixels[(i * set.imageSize)..<((i + 1) * set.imageSize)] }
+                let snapped = PixelGrid.snap(adversarial: adv, clean: clean8)
+                let d = set.imageSize
+                for b in 0..<idx.count {
+                    var mx = 0.0, s2 = 0.0
+                    for t in 0..<d {
+                        let dv = Double(Int(snapped[b * d + t]) - Int(clean8[b * d + t])) / 255
+                        mx = max(mx, abs(dv)); s2 += dv * dv
+                    }
+                    linf += mx; l2 += s2.squareRoot()
+                }
+                let adv8 = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: snapped, labels: labels,
+                                         classNames: set.classNames, sources: idx.map { set.sources[$0] })
+                let ql = int8.run(adv8, Array(0..<idx.count)).logits
+                let qp = (0..<idx.count).map { b -> Int in
+                    var best = 0
+                    for j in 1..<int8.classes where ql[b * int8.classes + j] > ql[b * int8.classes + best] { best = j }
+                    return best
+                }
+                qCorrect += zip(qp, labels).filter { $0 == $1 }.count
+                bar.advance(idx.count)
+            }
+            let key = "eps_\(MetricKey.number(eps))"
+            r.metrics["float.\(name).\(key).accuracy"] = Double(fCorrect) / Double(max(n, 1))
+            r.metrics["int8.\(name).\(key).accuracy"] = Double(qCorrect) / Double(max(n, 1))
+            r.metrics["int8.\(name).\(key).mean_linf"] = linf / Double(max(n, 1))
+            r.metrics["int8.\(name).\(key).mean_l2"] = l2 / Double(max(n, 1))
+        }
+        bar.finish()
+    }
+
+    // MARK: - Square attack (query-only on int8)
+
+    private func squareStage(_ r: inout AuditResults) {
+        let n = min(settings.squareImages, set.count)
+        guard n > 0, settings.squareQueries > 0 else { return }
+        let bar = ProgressBar("square", total: n * settings.eps.count, quiet: quiet)
+        for eps in settings.eps {
+            let atk = SquareAttack(eps: Float(eps), queries: settings.squareQueries, side: min(set.height, set.width))
+            var robust = 0, queries = 0
+            for idx in Parallel.chunks(n, size: Self.batch).map({ Array($0) }) {
+                let out = atk.run(int8, set: set, indices: idx, seed: settings.seed)
+                robust += out.fooled.filter { !$0 }.count
+                queries += out.queriesUsed.reduce(0, +)
+                bar.advance(idx.count)
+            }
+            let key = "eps_\(MetricKey.number(eps))"
+            let acc = Double(robust) / Double(n)
+            r.metrics["int8.square.\(key).accuracy"] = acc
+            r.metrics["int8.square.\(key).mean_queries"] = Double(queries) / Double(n)
+            if let pgd = r.metrics["int8.pgd.\(key).accuracy"], acc + 1e-12 < pgd {
+                r.notes.append(String(format: "gradient-masking check: at eps %@ the query attack (%.3f) beats the transferred PGD (%.3f) on the int8 net; gradient-based numbers understate its fragility",
+                                      MetricKey.number(eps), acc, pgd))
+            }
+        }
+        bar.finish()
+    }
+
+    // MARK: - Corruptions
+
+    private func corruptionStage(_ r: inout AuditResults) throws {
+        let side = min(set.height, set.width)
+        let total = settings.corruptions.reduce(0) { $0 + $1.parameters(side: side).count } * set.count
+        let bar = ProgressBar("corruptions", total: total, quiet: quiet)
+        var ratios: [Double] = []
+        var fMeans: [Double] = [], qMeans: [Double] = []
+        for c in settings.corruptions {
+            let params = c.parameters(side: side)
+            var ceF = 0.0, ceQ = 0.0, sumF = 0.0, sumQ = 0.0
+            for (li, p) in params.enumerated() {
+                let level = li + 1
+                var corrupted = [UInt8](repeating: 0, count: set.pixels.count)
+                var failure: Error? = nil
+                let lock = NSLock()
+                corrupted.withUnsafeMutableBufferPointer { out in
+                    let out = out
+                    Parallel.forEach(set.count) { i in
+                        do {
+                            var rng = Corruption.generator(seed: settings.seed, corruption: c, level: level, index: i)
+                            let x = set.floatBatch([i]).data
+                            let y = try c.apply(x, channels: set.channels, height: set.height, width: set.width, level: level, rng: &rng)
+                            for t in 0..<set.imageSize { out[i * set.imageSize + t] = UInt8((min(max(y[t], 0), 1) * 255).rounded()) }
+                        } catch {
+                            lock.lock(); failure = failure ?? error; lock.unlock()
+                        }
+                    }
+                }
+                if let failure { throw failure }
+                let cs = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: corrupted, labels: set.labels,
+                                       classNames: set.classNames, sources: set.sources)
+                let k = float.classes
+                var fl: [Float] = [], ql: [Float] = []
+                for idx in batches {
+                    fl += float.forward(cs.floatBatch(idx).data, batch: idx.count).logits
+                    ql += int8.dequantizedLogits(int8.run(cs, idx).logits)
+                    bar.advance(idx.count)
+                }
+                let key = "corruption.\(c.rawValue).level_\(level)"
+                for (net, logits) in [("float", fl), ("int8", ql)] {
+                    let m = CalibrationMetrics.evaluate(probabilities: CalibrationMetrics.softmax(logits, classes: k), classes: k,
+                                                        labels: set.labels, bins: settings.eceBins)
+                    r.metrics["\(net).\(key).accuracy"] = m.accuracy
+                    r.metrics["\(net).\(key).ece"] = m.ece
+                    if net == "float" { ceF += 1 - m.accuracy; sumF += m.accuracy } else { ceQ += 1 - m.accuracy; sumQ += m.accuracy }
+                }
+                r.metrics["corruption.\(c.rawValue).level_\(level).\(c.parameterName)"] = p
+            }
+            let nl = Double(max(params.count, 1))
+            r.metrics["float.corruption.\(c.rawValue).mean_accuracy"] = sumF / nl
+            r.metrics["int8.corruption.\(c.rawValue).mean_accuracy"] = sumQ / nl
+            fMeans.append(sumF / nl)
+            qMeans.append(sumQ / nl)
+            if ceF > 0 {
+                r.metrics["int8.corruption.\(c.rawValue).relative_ce"] = ceQ / ceF
+                ratios.append(ceQ / ceF)
+            }
+        }
+        bar.finish()
+        if !fMeans.isEmpty {
+            r.metrics["float.corruption.mean_accuracy"] = fMeans.reduce(0, +) / Double(fMeans.count)
+            r.metrics["int8.corruption.mean_accuracy"] = qMeans.reduce(0, +) / Double(qMeans.count)
+        }
+        if !ratios.isEmpty { r.metrics["int8.corruption.relative_ce"] = ratios.reduce(0, +) / Double(ratios.count) }
+    }
+}

@@ -1,0 +1,63 @@
+import EdgeCorruptions
+
+/// Every knob of an audit run. A profile fills them; flags override single ones; all of
+/// them are printed and stored in the report.
+public struct AuditSettings: Sendable, Equatable {
+    /// Profile name the settings started from.
+    public var profile: String
+    /// Use at most this many images (nil: all).
+    public var limit: Int?
+    /// L∞ radii for FGSM, PGD and Square.
+    public var eps: [Double]
+    /// PGD steps; the step size is 2.5·ε/steps (Madry et al.).
+    public var pgdSteps: Int
+    /// PGD random restarts.
+    public var pgdRestarts: Int
+    /// Images attacked by PGD (the first N; nil: all).
+    public var pgdImages: Int?
+    /// Square-attack query budget per image.
+    public var squareQueries: Int
+    /// Images attacked by the Square attack (the first N).
+    public var squareImages: Int
+    /// Corruptions to run (every level of each).
+    public var corruptions: [Corruption]
+    /// Reliability-diagram / ECE bins.
+    public var eceBins: Int
+    /// Seed of every random draw.
+    public var seed: UInt64
+
+    /// The named profiles: quick (CI-sized), default, full.
+    public static func profile(_ name: String) -> AuditSettings? {
+        switch name {
+        case "quick":
+            return AuditSettings(profile: name, limit: 1000, eps: [0.05, 0.1], pgdSteps: 10, pgdRestarts: 1, pgdImages: 1000,
+                                 squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, seed: 1)
+        case "default":
+            return AuditSettings(profile: name, limit: nil, eps: [0.02, 0.05, 0.1, 0.2], pgdSteps: 20, pgdRestarts: 1, pgdImages: 2000,
+                                 squareQueries: 500, squareImages: 500, corruptions: Corruption.allCases, eceBins: 15, seed: 1)
+        case "full":
+            return AuditSettings(profile: name, limit: nil, eps: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3], pgdSteps: 40, pgdRestarts: 2,
+                                 pgdImages: nil, squareQueries: 2000, squareImages: 1000, corruptions: Corruption.allCases, eceBins: 15, seed: 1)
+        default:
+            return nil
+        }
+    }
+
+    /// The settings as sorted key → text pairs (for the terminal and the report).
+    public var described: [(String, String)] {
+        [("profile", profile), ("limit", limit.map(String.init) ?? "all"), ("eps", eps.map(MetricKey.number).joined(separator: ",")),
+         ("pgd_steps", "\(pgdSteps)"), ("pgd_step_size", "2.5*eps/steps"), ("pgd_restarts", "\(pgdRestarts)"),
+         ("pgd_images", pgdImages.map(String.init) ?? "all"), ("square_queries", "\(squareQueries)"), ("square_images", "\(squareImages)"),
+         ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("seed", "\(seed)")]
+    }
+}
+
+/// Metric names used in reports and gates.
+public enum MetricKey {
+    /// A number as written in keys: the shortest decimal that round-trips ("0.1", "0.05").
+    public static func number(_ v: Double) -> String {
+        var s = "\(v)"
+        if s.hasSuffix(".0") { s.removeLast(2) }
+        return s
+    }
+}

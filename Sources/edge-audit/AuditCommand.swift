@@ -1,0 +1,103 @@
+import ArgumentParser
+import EdgeAudit
+import EdgeCore
+import EdgeCorruptions
+import EdgeData
+import EdgeFloat
+import EdgeModel
+import EdgeQuant
+import Foundation
+
+/// `edge-audit audit MODEL --images DIR` (also `edge-audit MODEL --images DIR`).
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Audit the int8 net against its float net: accuracy, calibration, attacks, corruptions, SQNR; reports and gates (the default command).")
+
+    @Argument(help: "model.bin (float; quantised on the fly with --calibration when it has no int8 net)") var model: String
+    @Option(help: "Images in class folders (DIR/<class>/*.png|jpg).") var images: String
+    @Option(help: "quick (CI-sized), default or full.") var profile = "default"
+    @Option(help: "Output folder for report.json, report.html, junit.xml.") var out = "edge-audit-report"
+    @Option(help: "Gates file (docs/gates.md); a failing gate exits 1.") var gates: String?
+    @Option(help: "report.json of a previous release, for 'baseline' in gates.") var baseline: String?
+    @Option(help: "Calibration images for on-the-fly quantisation.") var calibration = "calibration/fashion-mnist"
+    @Option(help: "Override: use at most N images.") var limit: Int?
+    @Option(help: "Override: comma-separated L∞ radii, e.g. 0.05,0.1.") var eps: String?
+    @Option(help: "Override: PGD steps.") var pgdSteps: Int?
+    @Option(help: "Override: PGD restarts.") var pgdRestarts: Int?
+    @Option(help: "Override: Square-attack queries per image.") var squareQueries: Int?
+    @Option(help: "Override: images attacked by the Square attack.") var squareImages: Int?
+    @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
+    @Option(help: "Override: seed.") var seed: UInt64?
+    @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
+    @Flag(help: "Fail on the first bad image instead of skipping it.") var strict = false
+    @OptionGroup var compute: ComputeOptions
+
+    func settings() throws -> AuditSettings {
+        guard var s = AuditSettings.profile(profile) else { throw EdgeError.usage("--profile must be quick, default or full, got '\(profile)'") }
+        if let limit { guard limit > 0 else { throw EdgeError.usage("--limit must be positive") }; s.limit = limit }
+        if let eps {
+            let v = eps.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !v.isEmpty, v.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 1 }) else { throw EdgeError.usage("--eps must be a comma-separated list of numbers in (0, 1], got '\(eps)'") }
+            s.eps = v.compactMap { $0 }
+        }
+        if let pgdSteps { guard pgdSteps >= 1, pgdSteps <= 10_000 else { throw EdgeError.usage("--pgd-steps must be in 1...10000") }; s.pgdSteps = pgdSteps }
+        if let pgdRestarts { guard pgdRestarts >= 1, pgdRestarts <= 100 else { throw EdgeError.usage("--pgd-restarts must be in 1...100") }; s.pgdRestarts = pgdRestarts }
+        if let squareQueries { guard squareQueries >= 0 else { throw EdgeError.usage("--square-queries must be ≥ 0") }; s.squareQueries = squareQueries }
+        if let squareImages { guard squareImages >= 0 else { throw EdgeError.usage("--square-images must be ≥ 0") }; s.squareImages = squareImages }
+        if let corruptions {
+            switch corruptions {
+            case "all": s.corruptions = Corruption.allCases
+            case "none": s.corruptions = []
+            default:
+                s.corruptions = try corruptions.split(separator: ",").map { name in
+                    guard let c = Corruption(rawValue: String(name)) else {
+                        throw EdgeError.usage("unknown corruption '\(name)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return c
+                }
+            }
+        }
+        if let seed { s.seed = seed }
+        return s
+    }
+
+    func run() throws {
+        try compute.apply()
+        let s = try settings()
+        guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference") }
+        let gateList = try gates.map { try Gates.parse(String(decoding: try AtomicFile.read($0, limit: 1 << 20), as: UTF8.self), path: $0) } ?? []
+        let base = try baseline.map { try AuditReport.readResults($0) }
+        let bytes = try AtomicFile.read(model, limit: 512 << 20)
+        var loaded = try QuantizedModelFile.read(model)
+        var onTheFly = false
+        if loaded.int8 == nil {
+            printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
+            let cal = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil)
+            loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
+            onTheFly = true
+        }
+        guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
+        let shape = loaded.model.graph.inputShape
+        if let limit = s.limit, limit <= 0 { throw EdgeError.usage("--limit must be positive") }
+        let r = try ImageFolder.load(images, classNames: loaded.model.metadata.classNames, shape: (shape[0], shape[1], shape[2]),
+                                     strict: strict, limit: s.limit)
+        for sk in r.skipped.prefix(20) { printError("warning: skipped \(sk.path): \(sk.reason)") }
+        if !r.skipped.isEmpty { printError("warning: \(r.skipped.count) file(s) skipped (--strict makes bad files fatal)") }
+        let float = try FloatNetwork(loaded.model)
+        let int8 = try IntegerNetwork(q, kernels: kc)
+        printError("edge-audit \(EdgeAudit.version): \(model) on \(r.images.count) images from \(images)")
+        printError("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
+        let results = try AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet).run()
+        let gateResults = try gateList.map { try Gates.evaluate($0, metrics: results.metrics, baseline: base) }
+        let report = AuditReport(toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: SHA256.hex(bytes), quantizedOnTheFly: onTheFly,
+                                 calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
+                                 skippedImages: r.skipped.count, settings: s, results: results, gates: gateResults,
+                                 environment: [("threads", "\(Parallel.threads)"), ("int8_kernels", int8.isaName)])
+        try AtomicFile.write(Array(report.json().utf8), to: out + "/report.json")
+        try AtomicFile.write(Array(HTMLReport.render(report).utf8), to: out + "/report.html")
+        try AtomicFile.write(Array(report.junit().utf8), to: out + "/junit.xml")
+        print(TerminalSummary.render(report), terminator: "")
+        print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml")
+        if !report.passed { throw ExitCode(1) }
+    }
+}
