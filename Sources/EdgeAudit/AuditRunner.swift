@@ -25,6 +25,22 @@ public struct AuditResults: Sendable {
     public var timings: [(String, Double)] = []
 }
 
+/// The stages of an audit, in the order they run.
+public enum AuditStage: String, CaseIterable, Sendable {
+    /// Clean accuracy and calibration.
+    case clean
+    /// Per-layer SQNR of the int8 activations.
+    case sqnr
+    /// FGSM (float white-box, int8 transfer).
+    case fgsm
+    /// PGD (float white-box, int8 transfer).
+    case pgd
+    /// Square attack on the int8 net.
+    case square
+    /// Every corruption at every level.
+    case corruptions
+}
+
 /// Runs the audit stages over a float net, its int8 net and a labelled image set.
 public struct AuditRunner {
     let float: FloatNetwork
@@ -44,8 +60,8 @@ public struct AuditRunner {
         self.quiet = quiet
     }
 
-    /// Runs every stage.
-    public func run() throws -> AuditResults {
+    /// Runs `stages` (all by default).
+    public func run(stages: Set<AuditStage> = Set(AuditStage.allCases)) throws -> AuditResults {
         var r = AuditResults()
         r.labels = [
             "float.fgsm": "white-box FGSM on the float net (float inputs)",
@@ -57,12 +73,12 @@ public struct AuditRunner {
         ]
         var t0 = Date()
         func lap(_ name: String) { r.timings.append((name, Date().timeIntervalSince(t0))); t0 = Date() }
-        try clean(&r); lap("clean")
-        sqnrStage(&r); lap("sqnr")
-        gradientStage(&r, pgd: false); lap("fgsm")
-        gradientStage(&r, pgd: true); lap("pgd")
-        squareStage(&r); lap("square")
-        try corruptionStage(&r); lap("corruptions")
+        if stages.contains(.clean) { try clean(&r); lap("clean") }
+        if stages.contains(.sqnr) { sqnrStage(&r); lap("sqnr") }
+        if stages.contains(.fgsm) { gradientStage(&r, pgd: false); lap("fgsm") }
+        if stages.contains(.pgd) { gradientStage(&r, pgd: true); lap("pgd") }
+        if stages.contains(.square) { squareStage(&r); lap("square") }
+        if stages.contains(.corruptions) { try corruptionStage(&r); lap("corruptions") }
         return r
     }
 

@@ -22,6 +22,11 @@ public enum Corruption: String, CaseIterable, Sendable {
     case brightness
     /// Contrast: (v − mean)·c + mean, c ∈ {.4, .3, .2, .1, .05} (ImageNet-C).
     case contrast
+    /// Defocus blur: a disk of radius r smoothed by a 3×3 Gaussian (σ = a), ImageNet-C's
+    /// construction; parameters (r, a) of CIFAR-10-C for images up to 32 px
+    /// ((0.3, .4), (0.4, .5), (0.5, .6), (1, .2), (1.5, .1)), ImageNet-C's otherwise
+    /// ((3, .1), (4, .5), (6, .5), (8, .5), (10, .5)). The level's parameter shown is r.
+    case defocusBlur = "defocus_blur"
 
     /// Stable numeric id used to derive per-image generators.
     public var id: UInt64 { UInt64(Corruption.allCases.firstIndex(of: self) ?? 0) + 1 }
@@ -37,8 +42,12 @@ public enum Corruption: String, CaseIterable, Sendable {
         case .jpeg: return [25, 18, 15, 10, 7]
         case .brightness: return [0.1, 0.2, 0.3, 0.4, 0.5]
         case .contrast: return [0.4, 0.3, 0.2, 0.1, 0.05]
+        case .defocusBlur: return side <= 32 ? [0.3, 0.4, 0.5, 1, 1.5] : [3, 4, 6, 8, 10]
         }
     }
+
+    /// Defocus blur's second parameter (the Gaussian σ that anti-aliases the disk) per level.
+    static func aliasBlur(side: Int) -> [Double] { side <= 32 ? [0.4, 0.5, 0.6, 0.2, 0.1] : [0.1, 0.5, 0.5, 0.5, 0.5] }
 
     /// The name of the parameter, shown with every number.
     public var parameterName: String {
@@ -51,6 +60,7 @@ public enum Corruption: String, CaseIterable, Sendable {
         case .jpeg: return "quality"
         case .brightness: return "shift"
         case .contrast: return "factor"
+        case .defocusBlur: return "radius"
         }
     }
 
@@ -88,7 +98,19 @@ public enum Corruption: String, CaseIterable, Sendable {
             let back = try ImageCodec.decode(try ImageCodec.encodeJPEG(img, quality: Int(v)), path: "<jpeg q=\(Int(v))>")
             return back.planarFloats()
         case .brightness:
-            return x.map { min(max($0 + Float(v), 0), 1) }
+            if c != 3 { return x.map { min(max($0 + Float(v), 0), 1) } }
+            // RGB: shift HSV's V = max(r, g, b) by v; hue and saturation are kept, so every
+            // channel scales by V′/V.
+            var out = x
+            let n = h * w
+            for i in 0..<n {
+                let mx = max(x[i], x[n + i], x[2 * n + i])
+                let nv = min(max(mx + Float(v), 0), 1)
+                for ch in 0..<3 { out[ch * n + i] = mx > 0 ? min(x[ch * n + i] * nv / mx, 1) : nv }
+            }
+            return out
+        case .defocusBlur:
+            return Self.defocus(x, c: c, h: h, w: w, radius: v, alias: Self.aliasBlur(side: min(h, w))[level - 1])
         case .contrast:
             var out = x
             let n = h * w
@@ -100,6 +122,61 @@ public enum Corruption: String, CaseIterable, Sendable {
             }
             return out
         }
+    }
+
+    /// ImageNet-C's disk kernel: L = −8…8 (or −r…r for r > 8), the aliased disk
+    /// X² + Y² ≤ r² normalised to sum 1, then blurred by a Gaussian (3×3, or 5×5 for r > 8)
+    /// with σ = alias, all borders reflected (OpenCV's BORDER_REFLECT_101).
+    static func defocusKernel(radius r: Double, alias: Double) -> (size: Int, weights: [Double]) {
+        let half = r <= 8 ? 8 : Int(r.rounded(.up))
+        let n = 2 * half + 1
+        var disk = [Double](repeating: 0, count: n * n)
+        for y in 0..<n { for x in 0..<n {
+            let dx = Double(x - half), dy = Double(y - half)
+            if dx * dx + dy * dy <= r * r { disk[y * n + x] = 1 }
+        } }
+        let total = disk.reduce(0, +)
+        disk = disk.map { $0 / total }
+        let kh = r <= 8 ? 1 : 2
+        var g = (-kh...kh).map { exp(-Double($0 * $0) / (2 * alias * alias)) }
+        let gs = g.reduce(0, +)
+        g = g.map { $0 / gs }
+        func reflect(_ i: Int, _ n: Int) -> Int { var i = i; while i < 0 || i >= n { i = i < 0 ? -i : 2 * (n - 1) - i }; return i }
+        var tmp = disk, out = disk
+        for y in 0..<n { for x in 0..<n {
+            var s = 0.0
+            for k in -kh...kh { s += g[k + kh] * disk[y * n + reflect(x + k, n)] }
+            tmp[y * n + x] = s
+        } }
+        for y in 0..<n { for x in 0..<n {
+            var s = 0.0
+            for k in -kh...kh { s += g[k + kh] * tmp[reflect(y + k, n) * n + x] }
+            out[y * n + x] = s
+        } }
+        return (n, out)
+    }
+
+    static func defocus(_ x: [Float], c: Int, h: Int, w: Int, radius: Double, alias: Double) -> [Float] {
+        let (n, k) = defocusKernel(radius: radius, alias: alias)
+        let half = n / 2
+        func reflect(_ i: Int, _ m: Int) -> Int {
+            guard m > 1 else { return 0 }
+            var i = i
+            while i < 0 || i >= m { i = i < 0 ? -i : 2 * (m - 1) - i }
+            return i
+        }
+        // Only the non-zero taps (the blurred disk is small next to its 17×17 frame).
+        var taps: [(Int, Int, Double)] = []
+        for ky in 0..<n { for kx in 0..<n where k[ky * n + kx] != 0 { taps.append((ky - half, kx - half, k[ky * n + kx])) } }
+        var out = x
+        for ch in 0..<c {
+            for y in 0..<h { for xx in 0..<w {
+                var s = 0.0
+                for (dy, dx, wt) in taps { s += wt * Double(x[(ch * h + reflect(y + dy, h)) * w + reflect(xx + dx, w)]) }
+                out[(ch * h + y) * w + xx] = Float(min(max(s, 0), 1))
+            } }
+        }
+        return out
     }
 
     /// The saturation map of Zhang & Zhu (p = 2 is the identity; p → ∞ approaches a step).

@@ -114,6 +114,23 @@ public enum ImageFolder {
         return Result(images: set, skipped: skipped)
     }
 
+    /// (channels, height, width) of the first decodable image under `dir` (sorted order):
+    /// fixes the shape of a folder loaded without a model.
+    public static func firstImageShape(_ dir: String) throws -> (c: Int, h: Int, w: Int) {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { throw EdgeError.missingInput(path: dir, reason: "no such folder") }
+        for cls in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where !cls.hasPrefix(".") {
+            for f in ((try? fm.contentsOfDirectory(atPath: dir + "/" + cls)) ?? []).sorted() where !f.hasPrefix(".") {
+                let p = dir + "/" + cls + "/" + f
+                if let b = try? AtomicFile.read(p, limit: 64 << 20), let img = try? ImageCodec.decode(b, path: p) {
+                    return (img.channels, img.height, img.width)
+                }
+            }
+        }
+        throw EdgeError.badData(path: dir, reason: "no decodable image found")
+    }
+
     /// Decodes one file into planar pixels of the required shape.
     static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int)) -> Swift.Result<[UInt8], EdgeError> {
         do {

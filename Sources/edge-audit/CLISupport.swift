@@ -1,6 +1,8 @@
 import EdgeCore
 import EdgeData
+import EdgeFloat
 import EdgeModel
+import EdgeQuant
 import Foundation
 
 /// Loading helpers shared by the commands, so every command reports bad input the same way.
@@ -16,5 +18,20 @@ enum CLISupport {
             printError("warning: \(r.skipped.count) file(s) skipped, \(r.images.count) image(s) used (--strict makes bad files fatal)")
         }
         return r.images
+    }
+
+    /// Loads a model's float net and its int8 net (quantising on the fly with `calibration`
+    /// when the file has none, and saying so), and the images.
+    static func loadNets(_ model: String, images: String, calibration: String, limit: Int?, strict: Bool = false,
+                         kernels: KernelChoice = .auto) throws -> (FloatNetwork, IntegerNetwork, LabeledImages) {
+        var loaded = try QuantizedModelFile.read(model)
+        if loaded.int8 == nil {
+            printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
+            let cal = try loadImages(calibration, for: loaded.model, strict: false, limit: nil)
+            loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
+        }
+        guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
+        let set = try loadImages(images, for: loaded.model, strict: strict, limit: limit)
+        return (try FloatNetwork(loaded.model), try IntegerNetwork(q, kernels: kernels), set)
     }
 }

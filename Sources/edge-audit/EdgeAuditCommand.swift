@@ -10,7 +10,8 @@ struct EdgeAudit: ParsableCommand {
         commandName: "edge-audit",
         abstract: "Train, quantise and audit small image classifiers for edge CPUs.",
         version: version,
-        subcommands: [Audit.self, Train.self, Quantize.self, DataCommand.self, Inspect.self, Predict.self, Export.self, Bench.self],
+        subcommands: [Audit.self, Train.self, Quantize.self, DataCommand.self, Inspect.self, Predict.self, Export.self, Bench.self,
+                      Corrupt.self, Evaluate.self],
         defaultSubcommand: Audit.self)
 }
 

@@ -55,7 +55,7 @@ struct Train: ParsableCommand {
         } else {
             cfg.datasetName = dataset
             // The first image fixes the input shape for the whole folder.
-            let first = try firstImageShape(dataset)
+            let first = try ImageFolder.firstImageShape(dataset)
             let r = try ImageFolder.load(dataset, classNames: nil, shape: first)
             for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
             train = r.images
@@ -76,18 +76,5 @@ struct Train: ParsableCommand {
         let secs = Date().timeIntervalSince(started)
         print(String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",
                      out, model.metadata.recipe?.testAccuracy ?? 0, test.count, secs, Parallel.threads))
-    }
-
-    private func firstImageShape(_ dir: String) throws -> (c: Int, h: Int, w: Int) {
-        let fm = FileManager.default
-        for cls in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where !cls.hasPrefix(".") {
-            for f in ((try? fm.contentsOfDirectory(atPath: dir + "/" + cls)) ?? []).sorted() {
-                let p = dir + "/" + cls + "/" + f
-                if let b = try? AtomicFile.read(p), let img = try? ImageCodec.decode(b, path: p) {
-                    return (img.channels, img.height, img.width)
-                }
-            }
-        }
-        throw EdgeError.badData(path: dir, reason: "no decodable image found")
     }
 }

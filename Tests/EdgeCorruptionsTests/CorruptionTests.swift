@@ -92,3 +92,25 @@ final class CorruptionTests: XCTestCase {
         XCTAssertEqual(Corruption.patchShuffle.parameters(side: 32), [2, 4, 8])
     }
 }
+
+final class DefocusTests: XCTestCase {
+    func testKernelIsNormalisedAndBlurPreservesConstants() throws {
+        for (r, a) in [(0.3, 0.4), (1.5, 0.1), (3, 0.1), (10, 0.5)] {
+            let (n, k) = Corruption.defocusKernel(radius: r, alias: a)
+            XCTAssertEqual(k.reduce(0, +), 1, accuracy: 1e-9)
+            XCTAssertEqual(n % 2, 1)
+            XCTAssertEqual(k[(n / 2) * n + n / 2], k.max()!, "the centre carries the most weight")
+        }
+        var g = SeededGenerator(seed: 1)
+        let flat = [Float](repeating: 0.4, count: 784)
+        let y = try Corruption.defocusBlur.apply(flat, channels: 1, height: 28, width: 28, level: 5, rng: &g)
+        XCTAssertEqual(y.map { Double($0) }.max()!, 0.4, accuracy: 1e-6)
+        XCTAssertEqual(y.map { Double($0) }.min()!, 0.4, accuracy: 1e-6)
+        // A single bright pixel spreads out and keeps its mass.
+        var dot = [Float](repeating: 0, count: 784)
+        dot[14 * 28 + 14] = 1
+        let b = try Corruption.defocusBlur.apply(dot, channels: 1, height: 28, width: 28, level: 4, rng: &g)
+        XCTAssertLessThan(b[14 * 28 + 14], 1)
+        XCTAssertEqual(b.reduce(0, +), 1, accuracy: 1e-5)
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import EdgeAudit
+import EdgeCore
+import EdgeCorruptions
+import EdgeData
+import EdgeFloat
+import EdgeQuant
+import Foundation
+
+/// `edge-audit corrupt`: writes corrupted copies of an image folder.
+struct Corrupt: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write corrupted PNG copies of an image folder (class folders kept).")
+
+    @Option(help: "Images in class folders.") var images: String
+    @Option(help: "Corruption: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
+    @Option(help: "Level, 1 = mildest.") var level: Int
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Seed; image i's corruption depends only on (seed, kind, level, i).") var seed: UInt64 = 1
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        try compute.apply()
+        guard let c = Corruption(rawValue: kind) else { throw EdgeError.usage("unknown corruption '\(kind)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let shape = try ImageFolder.firstImageShape(images)
+        let r = try ImageFolder.load(images, classNames: nil, shape: shape)
+        for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
+        let set = r.images
+        let params = c.parameters(side: min(set.height, set.width))
+        guard level >= 1, level <= params.count else { throw EdgeError.usage("\(kind) has levels 1...\(params.count), got \(level)") }
+        var px = [UInt8](repeating: 0, count: set.pixels.count)
+        var failure: Error? = nil
+        let lock = NSLock()
+        px.withUnsafeMutableBufferPointer { o in
+            let o = o
+            Parallel.forEach(set.count) { i in
+                do {
+                    var g = Corruption.generator(seed: seed, corruption: c, level: level, index: i)
+                    let y = try c.apply(set.floatBatch([i]).data, channels: set.channels, height: set.height, width: set.width, level: level, rng: &g)
+                    for t in 0..<set.imageSize { o[i * set.imageSize + t] = UInt8((min(max(y[t], 0), 1) * 255).rounded()) }
+                } catch { lock.lock(); failure = failure ?? error; lock.unlock() }
+            }
+        }
+        if let failure { throw failure }
+        let outSet = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: px, labels: set.labels,
+                                   classNames: set.classNames, sources: set.sources)
+        let n = try ImageFolder.write(outSet, to: out)
+        print("wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)")
+    }
+}
+
+/// `edge-audit evaluate`: accuracy and ECE under corruptions, float vs int8.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Accuracy and ECE of the float and int8 nets under each corruption and level.")
+
+    @Argument(help: "model.bin") var model: String
+    @Option(help: "Images in class folders.") var images: String
+    @Option(help: "'all' or a comma-separated list.") var corruptions = "all"
+    @Option(help: "float, int8 or both.") var net = "both"
+    @Option(help: "table or json.") var format = "table"
+    @Option(help: "Calibration images when the model has no int8 net.") var calibration = "calibration/fashion-mnist"
+    @Option(help: "Use at most N images.") var limit: Int?
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        try compute.apply()
+        guard ["float", "int8", "both"].contains(net) else { throw EdgeError.usage("--net must be float, int8 or both") }
+        guard format == "table" || format == "json" else { throw EdgeError.usage("--format must be table or json") }
+        var s = AuditSettings.profile("default")!
+        s.seed = seed
+        s.limit = limit
+        if corruptions != "all" {
+            s.corruptions = try corruptions.split(separator: ",").map { n in
+                guard let c = Corruption(rawValue: String(n)) else { throw EdgeError.usage("unknown corruption '\(n)'") }
+                return c
+            }
+        }
+        let (float, int8, set) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
+        let r = try AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet).run(stages: [.clean, .corruptions])
+        let nets = net == "both" ? ["float", "int8"] : [net]
+        let m = r.metrics
+        if format == "json" {
+            var keys = m.keys.filter { k in nets.contains { k.hasPrefix("\($0).") } || k.hasPrefix("corruption.") }.sorted()
+            if net != "both" { keys.removeAll { $0.hasSuffix("relative_ce") } }
+            print("{\n" + keys.map { "  \"\($0)\": \(String(format: "%.6f", m[$0] ?? 0))" }.joined(separator: ",\n") + "\n}")
+            return
+        }
+        var header = pad("corruption", 16) + pad("level", 6) + pad("parameter", 16)
+        for n in nets { header += pad("\(n) acc", 10, right: true) + pad("\(n) ECE", 10, right: true) }
+        print(header)
+        func line(_ a: String, _ b: String, _ c: String, _ key: String) {
+            var l = pad(a, 16) + pad(b, 6) + pad(c, 16)
+            for n in nets {
+                l += pad(String(format: "%.2f%%", (m["\(n).\(key).accuracy"] ?? 0) * 100), 10, right: true)
+                l += pad(String(format: "%.4f", m["\(n).\(key).ece"] ?? 0), 10, right: true)
+            }
+            print(l)
+        }
+        line("clean", "-", "-", "clean")
+        for c in s.corruptions {
+            for (i, p) in c.parameters(side: min(set.height, set.width)).enumerated() {
+                line(c.rawValue, "\(i + 1)", "\(c.parameterName)=\(MetricKey.number(p))", "corruption.\(c.rawValue).level_\(i + 1)")
+            }
+            if net == "both", let ce = m["int8.corruption.\(c.rawValue).relative_ce"] { print(pad("", 22) + String(format: "CE int8/float = %.3f", ce)) }
+        }
+        if net == "both", let ce = m["int8.corruption.relative_ce"] { print(String(format: "mean CE int8/float over corruptions: %.3f", ce)) }
+    }
+}
