@@ -35,7 +35,37 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from check_safetensors import read_png_gray_or_rgb  # noqa: E402
 
 
+def fold_batchnorm(graph, t):
+    """Folds every batch norm that follows a convolution into it (as edge-audit's quantiser
+    and ORT's quant_pre_process do), so both runtimes quantise the same convolutions."""
+    t = dict(t)
+    out, remap = [], {}
+    for i, n in enumerate(graph):
+        n = dict(n, inputs=[remap.get(j, j) for j in n["inputs"]])
+        src = graph[n["inputs"][0]] if n["inputs"] else None
+        if n["op"] == "batchnorm" and src is not None and src["op"] == "conv2d":
+            c, b = src["name"], n["name"]
+            f = t[b + ".weight"] / np.sqrt(t[b + ".running_var"] + n["eps"])
+            t[c + ".weight"] = (t[c + ".weight"] * f[:, None, None, None]).astype(np.float32)
+            t[c + ".bias"] = ((t[c + ".bias"] - t[b + ".running_mean"]) * f + t[b + ".bias"]).astype(np.float32)
+            remap[i] = n["inputs"][0]
+            out.append(None)
+            continue
+        out.append(n)
+    # Drop folded nodes and renumber inputs.
+    index, kept = {}, []
+    for i, n in enumerate(out):
+        if n is None:
+            continue
+        index[i] = len(kept)
+        kept.append(n)
+    for n in kept:
+        n["inputs"] = [index[remap.get(j, j)] if remap.get(j, j) in index else index[j] for j in n["inputs"]]
+    return kept, t
+
+
 def build_onnx(graph, t, input_shape, path):
+    graph, t = fold_batchnorm(graph, t)
     nodes, inits = [], []
     names = []
     for i, n in enumerate(graph):

@@ -124,6 +124,27 @@ static int check_pools(int isa, uint64_t seed) {
     return bad;
 }
 
+static int check_add(int isa, uint64_t seed) {
+    size_t n = (size_t)rnd(1, 300);
+    int8_t *a = malloc(n), *b = malloc(n), *o1 = malloc(n), *o2 = malloc(n);
+    fill8(a, n, rnd(0, 3));
+    fill8(b, n, rnd(0, 3));
+    ea_add_params p;
+    p.a_zp = rnd(-128, 127); p.b_zp = rnd(-128, 127); p.out_zp = rnd(-128, 127);
+    p.left_shift = rnd(0, 3) ? 20 : rnd(0, 20);
+    p.a_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.a_shift = -rnd(0, 31);
+    p.b_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.b_shift = -rnd(0, 31);
+    p.out_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.out_shift = -rnd(0, 31);
+    p.act_min = rnd(0, 2) ? -128 : p.out_zp;
+    p.act_max = 127;
+    ea_qs8_add_ref(&p, n, a, b, o1);
+    ea_qs8_add(isa, &p, n, a, b, o2);
+    int bad = memcmp(o1, o2, n) != 0;
+    if (bad) fprintf(stderr, "MISMATCH add isa=%s seed=%llu n=%zu\n", ea_isa_name(isa), (unsigned long long)seed, n);
+    free(a); free(b); free(o1); free(o2);
+    return bad;
+}
+
 static void random_shape(ea_conv_shape *s) {
     static const int channels[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 120};
     do {
@@ -161,13 +182,14 @@ int main(int argc, char **argv) {
             if (mode == 1) { s.in_zp = 127; }  // x − zp = −255: the largest magnitude
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
             failures += check_pools(isa, case_seed);
+            failures += check_add(isa, case_seed);
             if (failures > 20) break;
         }
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 0, 127, 0, -128, 127};
         rng_state = seed;
         failures += check_conv(isa, &d, 1, seed, 1);
-        printf("%-11s %d conv + pool cases, and K = 66000 at the bound: %s\n", ea_isa_name(isa), cases, failures ? "FAILED" : "bit-exact");
+        printf("%-11s %d conv + pool + add cases, and K = 66000 at the bound: %s\n", ea_isa_name(isa), cases, failures ? "FAILED" : "bit-exact");
     }
     if (!tested) printf("no SIMD path on this CPU; only the reference exists\n");
     if (failures) { fprintf(stderr, "%d failure(s); replay with: conformance %llu %d\n", failures, (unsigned long long)seed, cases); return 1; }

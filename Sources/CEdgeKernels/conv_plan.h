@@ -48,6 +48,8 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p);
 void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
+void ea_add_avx2(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
+void ea_add_avx512(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 #endif
 #if defined(__aarch64__)
 int ea_conv_pack_neon(ea_conv_plan *p);
@@ -56,5 +58,6 @@ int ea_conv_pack_neondot(ea_conv_plan *p);
 void ea_conv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_maxpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
+void ea_add_neon(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 #endif
 #endif

@@ -6,6 +6,7 @@
 // Packed weights: int16 [k][R/2][Op][2], R = k·C rounded up to 2 (Kp = k·R), Op = out_c rounded up to 8.
 #if defined(__x86_64__)
 #include "conv_plan.h"
+#include "x86_requant.h"
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,32 +33,8 @@ int ea_conv_pack_avx2(ea_conv_plan *p) {
 
 #define AVX2 __attribute__((target("avx2")))
 
-// trunc((p + nudge) / 2^31) on 64-bit lanes, on magnitudes (AVX2 has no 64-bit arithmetic shift).
-AVX2 static inline __m256i srdhm_tail64(__m256i prod) {
-    const __m256i zero = _mm256_setzero_si256();
-    __m256i neg = _mm256_cmpgt_epi64(zero, prod);
-    __m256i t = _mm256_add_epi64(prod, _mm256_blendv_epi8(_mm256_set1_epi64x(1ll << 30), _mm256_set1_epi64x(1 - (1ll << 30)), neg));
-    __m256i s = _mm256_cmpgt_epi64(zero, t);
-    __m256i mag = _mm256_sub_epi64(_mm256_xor_si256(t, s), s);
-    __m256i q = _mm256_srli_epi64(mag, 31);
-    return _mm256_sub_epi64(_mm256_xor_si256(q, s), s);
-}
-
-// ea_requant on 8 lanes (mult ≥ 2^30).
-AVX2 static inline __m256i requant8(__m256i acc, __m256i mult, __m256i rshift) {
-    __m256i pe = srdhm_tail64(_mm256_mul_epi32(acc, mult));
-    __m256i po = srdhm_tail64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(mult, 32)));
-    __m256i hm = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
-    const __m256i one = _mm256_set1_epi32(1);
-    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, rshift), one);
-    __m256i rem = _mm256_and_si256(hm, mask);
-    __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_srli_epi32(hm, 31));
-    __m256i res = _mm256_srav_epi32(hm, rshift);
-    return _mm256_add_epi32(res, _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
-}
-
 AVX2 static inline void store8(const ea_conv_plan *p, __m256i acc, int ob, int8_t *dst) {
-    __m256i v = requant8(acc, _mm256_loadu_si256((const __m256i *)(p->mult_p + ob)), _mm256_loadu_si256((const __m256i *)(p->rshift_p + ob)));
+    __m256i v = ea_requant8(acc, _mm256_loadu_si256((const __m256i *)(p->mult_p + ob)), _mm256_loadu_si256((const __m256i *)(p->rshift_p + ob)));
     v = _mm256_add_epi32(v, _mm256_set1_epi32(p->s.out_zp));
     v = _mm256_max_epi32(v, _mm256_set1_epi32(p->s.act_min));
     v = _mm256_min_epi32(v, _mm256_set1_epi32(p->s.act_max));

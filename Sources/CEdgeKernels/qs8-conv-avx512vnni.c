@@ -13,6 +13,7 @@
 // out_c rounded up to 16.
 #if defined(__x86_64__)
 #include "conv_plan.h"
+#include "x86_requant.h"
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,34 +42,10 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
     return 1;
 }
 
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
-
-// trunc((p + nudge) / 2^31) on 64-bit lanes: SRDHM's rounding (ties toward +infinity).
-VNNI static inline __m512i srdhm_tail64(__m512i prod) {
-    const __m512i zero = _mm512_setzero_si512();
-    __mmask8 neg = _mm512_cmplt_epi64_mask(prod, zero);
-    __m512i t = _mm512_add_epi64(prod, _mm512_mask_blend_epi64(neg, _mm512_set1_epi64(1ll << 30), _mm512_set1_epi64(1 - (1ll << 30))));
-    // C's division truncates toward zero: add 2^31 − 1 to negative values before the shift.
-    __mmask8 tneg = _mm512_cmplt_epi64_mask(t, zero);
-    t = _mm512_mask_add_epi64(t, tneg, t, _mm512_set1_epi64((1ll << 31) - 1));
-    return _mm512_srai_epi64(t, 31);
-}
-
-// ea_requant on 16 lanes (mult ≥ 2^30, so SRDHM's saturating corner cannot occur).
-VNNI static inline __m512i requant16(__m512i acc, __m512i mult, __m512i rshift) {
-    __m512i pe = srdhm_tail64(_mm512_mul_epi32(acc, mult));
-    __m512i po = srdhm_tail64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), _mm512_srli_epi64(mult, 32)));
-    __m512i hm = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    const __m512i one = _mm512_set1_epi32(1);
-    __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rshift), one);
-    __m512i rem = _mm512_and_si512(hm, mask);
-    __m512i thr = _mm512_add_epi32(_mm512_srai_epi32(mask, 1), _mm512_srli_epi32(hm, 31));
-    __m512i res = _mm512_srav_epi32(hm, rshift);
-    return _mm512_mask_add_epi32(res, _mm512_cmpgt_epi32_mask(rem, thr), res, one);
-}
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8_t *dst) {
-    __m512i v = requant16(acc, _mm512_loadu_si512((const void *)(p->mult_p + ob)), _mm512_loadu_si512((const void *)(p->rshift_p + ob)));
+    __m512i v = ea_requant16(acc, _mm512_loadu_si512((const void *)(p->mult_p + ob)), _mm512_loadu_si512((const void *)(p->rshift_p + ob)));
     v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
     v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
     v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));

@@ -19,7 +19,7 @@ int ea_isa_supported(int isa) {
         return __builtin_cpu_supports("avx2");
     case EA_ISA_AVX512VNNI:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 #endif
 #if defined(__aarch64__)
     case EA_ISA_NEON: return 1;
@@ -221,4 +221,19 @@ void ea_qs8_gap(int isa, int h, int w, int c, const int8_t *in, int8_t *out) {
     // image; the SIMD average pool handles square windows, so non-square maps use the reference.
     if (h == w) { ea_qs8_avgpool(isa, h, w, c, h, h, 1, 1, in, out); return; }
     ea_qs8_gap_ref(h, w, c, in, out);
+}
+
+void ea_qs8_add(int isa, const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+    const int ok = p->a_mult >= (1 << 30) && p->b_mult >= (1 << 30) && p->out_mult >= (1 << 30) &&
+                   p->a_shift <= 0 && p->a_shift >= -31 && p->b_shift <= 0 && p->b_shift >= -31 &&
+                   p->out_shift <= 0 && p->out_shift >= -31 && p->left_shift >= 0 && p->left_shift <= 20;
+#if defined(__x86_64__)
+    if (ok && isa == EA_ISA_AVX512VNNI) { ea_add_avx512(p, n, a, b, out); return; }
+    if (ok && isa == EA_ISA_AVX2) { ea_add_avx2(p, n, a, b, out); return; }
+#endif
+#if defined(__aarch64__)
+    if (ok && (isa == EA_ISA_NEON || isa == EA_ISA_NEONDOT)) { ea_add_neon(p, n, a, b, out); return; }
+#endif
+    (void)isa; (void)ok;
+    ea_qs8_add_ref(p, n, a, b, out);
 }

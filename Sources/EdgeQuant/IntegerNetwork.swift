@@ -138,7 +138,7 @@ public final class IntegerNetwork {
                                       b_zp: graph.nodes[n.inputs[1]].quant.zeroPoint, b_mult: a.bMult, b_shift: a.bShift,
                                       left_shift: a.leftShift, out_mult: a.outMult, out_shift: a.outShift, out_zp: n.quant.zeroPoint,
                                       act_min: a.actMin, act_max: a.actMax)
-                ea_qs8_add_ref(&p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
+                ea_qs8_add(isa, &p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
             }
         }
     }

@@ -73,6 +73,9 @@ typedef struct {
     int32_t out_mult, out_shift, out_zp, act_min, act_max;
 } ea_add_params;
 void ea_qs8_add_ref(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
+// The same on `isa` (multipliers must lie in [2^30, 2^31) and shifts in [-31, 0], as the
+// loader guarantees; anything else falls back to the reference).
+void ea_qs8_add(int isa, const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 
 // ReLU on its own (when it cannot be fused): max(x, zp).
 void ea_qs8_relu_ref(size_t n, int32_t zp, const int8_t *in, int8_t *out);
