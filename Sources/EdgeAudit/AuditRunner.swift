@@ -84,6 +84,14 @@ public struct AuditRunner {
 
     private var batches: [[Int]] { Parallel.chunks(set.count, size: Self.batch).map { Array($0) } }
 
+    /// `n` image indices evenly spread over the set (every class is represented, since
+    /// the set is in class-folder order), cut into fixed batches.
+    private func spread(_ n: Int) -> [[Int]] {
+        let m = min(n, set.count)
+        let idx = (0..<m).map { $0 * set.count / max(m, 1) }
+        return Parallel.chunks(m, size: Self.batch).map { Array(idx[$0]) }
+    }
+
     // MARK: - Clean accuracy and calibration
 
     private func clean(_ r: inout AuditResults) throws {
@@ -132,7 +140,7 @@ public struct AuditRunner {
     private func gradientStage(_ r: inout AuditResults, pgd: Bool) {
         let name = pgd ? "pgd" : "fgsm"
         let n = pgd ? min(settings.pgdImages ?? set.count, set.count) : set.count
-        let sub = Parallel.chunks(n, size: Self.batch).map { Array($0) }
+        let sub = spread(n)
         let bar = ProgressBar(name, total: n * settings.eps.count, quiet: quiet)
         for (ei, eps) in settings.eps.enumerated() {
             var fCorrect = 0, qCorrect = 0
@@ -193,7 +201,7 @@ public struct AuditRunner {
         for eps in settings.eps {
             let atk = SquareAttack(eps: Float(eps), queries: settings.squareQueries, side: min(set.height, set.width))
             var robust = 0, queries = 0
-            for idx in Parallel.chunks(n, size: Self.batch).map({ Array($0) }) {
+            for idx in spread(n) {
                 let out = atk.run(int8, set: set, indices: idx, seed: settings.seed)
                 robust += out.fooled.filter { !$0 }.count
                 queries += out.queriesUsed.reduce(0, +)

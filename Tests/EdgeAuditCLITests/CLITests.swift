@@ -76,6 +76,38 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(e.code, 0, e.err)
         XCTAssert(FileManager.default.fileExists(atPath: tmp + "/m.safetensors"))
         XCTAssertEqual(try run(["predict", model, "--images", tmp + "/missing"]).code, 66)
+
+        // The audit: quantise on the fly, a gate that must fail, a gate that must pass.
+        let gates = tmp + "/gates.toml"
+        try Data("[[gate]]\nname = \"impossible\"\nrule = \"int8.clean.accuracy >= 0.999 + 1\"\n\n[[gate]]\nrule = \"int8.ece <= 1\"\n".utf8)
+            .write(to: URL(fileURLWithPath: gates))
+        let out = tmp + "/audit"
+        let common = ["--images", data, "--calibration", data, "--profile", "quick", "--eps", "0.1", "--pgd-steps", "2",
+                      "--square-queries", "5", "--square-images", "8", "--corruptions", "saturation,jpeg", "--quiet", "--out", out]
+        let a = try run([model] + common + ["--gates", gates])
+        XCTAssertEqual(a.code, 1, a.err)
+        XCTAssert(a.out.contains("FAIL  impossible") && a.out.contains("PASS  int8.ece <= 1"), a.out)
+        XCTAssert(a.err.contains("quantising now"), a.err)
+        let junit = try String(contentsOfFile: out + "/junit.xml", encoding: .utf8)
+        XCTAssertEqual(junit.components(separatedBy: "<testcase ").count - 1, 2)
+        XCTAssertEqual(junit.components(separatedBy: "<failure ").count - 1, 1)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as! [String: Any]
+        XCTAssertEqual(report["passed"] as? Bool, false)
+        XCTAssertNotNil((report["results"] as? [String: Any])?["int8.pgd.eps_0.1.accuracy"])
+        XCTAssert(FileManager.default.fileExists(atPath: out + "/report.html"))
+        // Without gates every run passes; the explicit subcommand is the same command.
+        XCTAssertEqual(try run(["audit", model] + common).code, 0)
+        // Bad inputs: missing images 66, corrupt model 65, unknown metric in a gate 2, bad profile 2.
+        XCTAssertEqual(try run([model, "--images", tmp + "/nope", "--calibration", data, "--quiet"]).code, 66)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: tmp + "/corrupt.bin"))
+        let c = try run([tmp + "/corrupt.bin", "--images", data, "--quiet"])
+        XCTAssertEqual(c.code, 65)
+        XCTAssert(c.err.contains("checksum"), c.err)
+        try Data("[[gate]]\nrule = \"int8.bogus >= 1\"\n".utf8).write(to: URL(fileURLWithPath: gates))
+        XCTAssertEqual(try run([model] + common + ["--gates", gates]).code, 2)
+        XCTAssertEqual(try run([model, "--images", data, "--profile", "huge"]).code, 2)
     }
 
     /// A 12×12 gray PNG with a bright two-pixel bar, built by hand (stored deflate blocks)
