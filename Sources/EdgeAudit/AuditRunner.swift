@@ -23,6 +23,18 @@ public struct AuditResults: Sendable {
     public var notes: [String] = []
     /// Seconds per stage, kept apart from results (they differ run to run).
     public var timings: [(String, Double)] = []
+
+    /// Names of the layers with MI estimates, in network order.
+    public var miLayers: [String] {
+        var seen: [String] = []
+        for k in metrics.keys.sorted() where k.hasPrefix("float.mi.clean.") && k.hasSuffix(".kde_upper_itx") {
+            seen.append(String(k.dropFirst("float.mi.clean.".count).dropLast(".kde_upper_itx".count)))
+        }
+        return seen.sorted { (layerOrder[$0] ?? 0) < (layerOrder[$1] ?? 0) }
+    }
+
+    /// Network position of each probed layer (for ordering plots).
+    public var layerOrder: [String: Int] = [:]
 }
 
 /// The stages of an audit, in the order they run.
@@ -39,6 +51,8 @@ public enum AuditStage: String, CaseIterable, Sendable {
     case square
     /// Every corruption at every level.
     case corruptions
+    /// Per-layer mutual information, float vs int8, on clean, adversarial and noisy inputs.
+    case mi
 }
 
 /// Runs the audit stages over a float net, its int8 net and a labelled image set.
@@ -48,6 +62,8 @@ public struct AuditRunner {
     let set: LabeledImages
     let settings: AuditSettings
     let quiet: Bool
+    /// When set, the MI stage writes every probe's activations as .npy files here.
+    public var exportActivations: String? = nil
     /// Images per batch for every stage (fixed, so partitions never depend on threads).
     static let batch = 100
 
@@ -79,6 +95,7 @@ public struct AuditRunner {
         if stages.contains(.pgd) { gradientStage(&r, pgd: true); lap("pgd") }
         if stages.contains(.square) { squareStage(&r); lap("square") }
         if stages.contains(.corruptions) { try corruptionStage(&r); lap("corruptions") }
+        if stages.contains(.mi) && settings.miSamples > 0 { try miStage(&r); lap("mi") }
         return r
     }
 
@@ -284,5 +301,105 @@ public struct AuditRunner {
             r.metrics["int8.corruption.mean_accuracy"] = qMeans.reduce(0, +) / Double(qMeans.count)
         }
         if !ratios.isEmpty { r.metrics["int8.corruption.relative_ce"] = ratios.reduce(0, +) / Double(ratios.count) }
+    }
+
+    // MARK: - Mutual information
+
+    /// The int8 layers probed (every convolution and dense output, after its fused
+    /// activation, which is where both nets have a value) and their float counterparts.
+    var probes: [(name: String, q: Int, f: Int)] {
+        int8.graph.nodes.enumerated().compactMap { i, n in
+            if case .conv = n.op { return (n.name, i, n.floatNode) }
+            return nil
+        }
+    }
+
+    private func miStage(_ r: inout AuditResults) throws {
+        let idx = spread(settings.miSamples).flatMap { $0 }
+        let n = idx.count
+        guard n > 1 else { return }
+        let labels = idx.map { set.labels[$0] }
+        let base = set.subset(idx)
+        let eps = settings.miAttackEps
+        var inputs: [(String, LabeledImages)] = []
+        func images(_ px: [UInt8]) -> LabeledImages {
+            LabeledImages(channels: base.channels, height: base.height, width: base.width, pixels: px, labels: labels,
+                          classNames: base.classNames, sources: base.sources)
+        }
+        for spec in settings.miInputs {
+            switch spec {
+            case "clean":
+                inputs.append((spec, base))
+            case "fgsm", "pgd":
+                // Crafted on the float net and snapped to the uint8 grid; both nets see these pixels.
+                var adv = [UInt8](repeating: 0, count: base.pixels.count)
+                for (bi, b) in Parallel.chunks(n, size: Self.batch).enumerated() {
+                    let bIdx = Array(b)
+                    var rng = SeededGenerator(seed: settings.seed, stream: 0x4D49, UInt64(bi))
+                    let e = Float(eps)
+                    let x = base.floatBatch(bIdx).data
+                    let bl = bIdx.map { labels[$0] }
+                    let a = spec == "pgd"
+                        ? GradientAttacks.pgd(float, x: x, labels: bl, eps: e, stepSize: 2.5 * e / Float(max(settings.pgdSteps, 1)), steps: settings.pgdSteps, rng: &rng)
+                        : GradientAttacks.fgsm(float, x: x, labels: bl, eps: e)
+                    let clean8 = Array(base.pixels[(b.lowerBound * base.imageSize)..<(b.upperBound * base.imageSize)])
+                    for (k, v) in PixelGrid.snap(adversarial: a, clean: clean8).enumerated() { adv[b.lowerBound * base.imageSize + k] = v }
+                }
+                inputs.append((spec, images(adv)))
+            default:
+                guard let c = Corruption(rawValue: spec) else {
+                    throw EdgeError.usage("unknown MI input '\(spec)'; use clean, fgsm, pgd or a corruption name")
+                }
+                let level = min(3, c.parameters(side: min(base.height, base.width)).count)
+                var px = [UInt8](repeating: 0, count: base.pixels.count)
+                for i in 0..<n {
+                    var g = Corruption.generator(seed: settings.seed, corruption: c, level: level, index: idx[i])
+                    let y = try c.apply(base.floatBatch([i]).data, channels: base.channels, height: base.height, width: base.width, level: level, rng: &g)
+                    for t in 0..<base.imageSize { px[i * base.imageSize + t] = UInt8((min(max(y[t], 0), 1) * 255).rounded()) }
+                }
+                inputs.append((spec, images(px)))
+            }
+        }
+        if let dir = exportActivations { try AtomicFile.write(NpyArray.encodeInt64(labels, shape: [n]), to: "\(dir)/labels.npy") }
+        let bar = ProgressBar("mutual information", total: inputs.count * probes.count, quiet: quiet)
+        var maxDrift = 0.0
+        for (name, images) in inputs {
+            // Float activations at the probes, [n, d] per probe.
+            var fAct = [[Float]](repeating: [], count: probes.count)
+            for b in Parallel.chunks(n, size: Self.batch) {
+                let pass = float.forward(images.floatBatch(Array(b)).data, batch: b.count)
+                for (pi, p) in probes.enumerated() { fAct[pi] += pass.outputs[p.f] }
+            }
+            let (_, outs) = int8.run(images, Array(0..<n), keep: true)
+            for (pi, p) in probes.enumerated() {
+                let d = fAct[pi].count / n
+                let qp = int8.graph.nodes[p.q].quant
+                var qAct = [Float](repeating: 0, count: n * d)
+                for b in 0..<n { for t in 0..<d { qAct[b * d + t] = qp.dequantize(outs[b][p.q][t]) } }
+                // Coordinates are in CHW (float) and HWC (int8) order; distances and bins do
+                // not depend on coordinate order, so no reordering is needed.
+                if let dir = exportActivations {
+                    try AtomicFile.write(NpyArray.encodeFloat32(fAct[pi], shape: [n, d]), to: "\(dir)/\(name).\(p.name).float.npy")
+                    try AtomicFile.write(NpyArray.encodeFloat32(qAct, shape: [n, d]), to: "\(dir)/\(name).\(p.name).int8.npy")
+                }
+                let ef = MutualInformation.estimate(fAct[pi], n: n, d: d, labels: labels, sigma2: settings.miSigma2, binSize: settings.miBinSize)
+                let eq = MutualInformation.estimate(qAct, n: n, d: d, labels: labels, sigma2: settings.miSigma2, binSize: settings.miBinSize)
+                let pairs: [(String, Double, Double)] = [("kde_upper_itx", ef.kdeUpperITX, eq.kdeUpperITX), ("kde_upper_ity", ef.kdeUpperITY, eq.kdeUpperITY),
+                                                         ("kde_lower_itx", ef.kdeLowerITX, eq.kdeLowerITX), ("kde_lower_ity", ef.kdeLowerITY, eq.kdeLowerITY),
+                                                         ("bin_itx", ef.binITX, eq.binITX), ("bin_ity", ef.binITY, eq.binITY)]
+                for (est, fv, qv) in pairs {
+                    r.metrics["float.mi.\(name).\(p.name).\(est)"] = fv
+                    r.metrics["int8.mi.\(name).\(p.name).\(est)"] = qv
+                    r.metrics["mi.drift.\(name).\(p.name).\(est)"] = qv - fv
+                    maxDrift = max(maxDrift, abs(qv - fv))
+                }
+                bar.advance()
+            }
+        }
+        bar.finish()
+        for (i, p) in probes.enumerated() { r.layerOrder[p.name] = i }
+        r.metrics["mi.drift.max_abs"] = maxDrift
+        r.metrics["mi.samples"] = Double(n)
+        r.labels["mi"] = "bits; probes: every conv/dense output after its fused activation (where both nets have a value); int8 activations dequantised; inputs: \(settings.miInputs.joined(separator: ", ")) (attacks at ε=\(MetricKey.number(eps)), crafted on the float net and snapped to uint8; corruptions at level 3); σ² = \(MetricKey.number(settings.miSigma2)), λ = \(MetricKey.number(settings.miBinSize))"
     }
 }

@@ -23,6 +23,12 @@ public struct AuditSettings: Sendable, Equatable {
     public var corruptions: [Corruption]
     /// Reliability-diagram / ECE bins.
     public var eceBins: Int
+    /// Images in the mutual-information sample (0 disables the stage).
+    public var miSamples: Int = 500
+    /// KDE noise variance σ² and binning width λ of the MI estimators.
+    public var miSigma2: Double = 0.1, miBinSize: Double = 0.5
+    /// MI inputs: clean, fgsm, pgd (at `miAttackEps`) or a corruption name (at level 3).
+    public var miInputs: [String] = ["clean", "pgd", "gaussian_noise"]
     /// Seed of every random draw.
     public var seed: UInt64
 
@@ -31,13 +37,13 @@ public struct AuditSettings: Sendable, Equatable {
         switch name {
         case "quick":
             return AuditSettings(profile: name, limit: 1000, eps: [0.05, 0.1], pgdSteps: 10, pgdRestarts: 1, pgdImages: 1000,
-                                 squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, seed: 1)
+                                 squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, miSamples: 300, seed: 1)
         case "default":
             return AuditSettings(profile: name, limit: nil, eps: [0.02, 0.05, 0.1, 0.2], pgdSteps: 20, pgdRestarts: 1, pgdImages: 2000,
-                                 squareQueries: 500, squareImages: 500, corruptions: Corruption.allCases, eceBins: 15, seed: 1)
+                                 squareQueries: 500, squareImages: 500, corruptions: Corruption.allCases, eceBins: 15, miSamples: 1000, seed: 1)
         case "full":
             return AuditSettings(profile: name, limit: nil, eps: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3], pgdSteps: 40, pgdRestarts: 2,
-                                 pgdImages: nil, squareQueries: 2000, squareImages: 1000, corruptions: Corruption.allCases, eceBins: 15, seed: 1)
+                                 pgdImages: nil, squareQueries: 2000, squareImages: 1000, corruptions: Corruption.allCases, eceBins: 15, miSamples: 2000, seed: 1)
         default:
             return nil
         }
@@ -48,7 +54,12 @@ public struct AuditSettings: Sendable, Equatable {
         [("profile", profile), ("limit", limit.map(String.init) ?? "all"), ("eps", eps.map(MetricKey.number).joined(separator: ",")),
          ("pgd_steps", "\(pgdSteps)"), ("pgd_step_size", "2.5*eps/steps"), ("pgd_restarts", "\(pgdRestarts)"),
          ("pgd_images", pgdImages.map(String.init) ?? "all"), ("square_queries", "\(squareQueries)"), ("square_images", "\(squareImages)"),
-         ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("seed", "\(seed)")]
+         ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", MetricKey.number(miSigma2)),
+         ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)")]
+    }
+
+    /// The ε of the adversarial MI inputs: the largest listed ε not above 0.1 (else the smallest).
+    public var miAttackEps: Double { eps.filter { $0 <= 0.1 }.max() ?? eps.min() ?? 0.1
     }
 }
 

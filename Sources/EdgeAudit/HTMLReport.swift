@@ -90,7 +90,33 @@ public enum HTMLReport {
         // SQNR
         h += "<h2 id=\"layers\">Per-layer SQNR of the int8 activations</h2><table><tr><th>layer</th><th>SQNR (dB)</th></tr>"
         for (l, v) in report.results.sqnr { h += "<tr><td>\(esc(l))</td><td>\(v.isFinite ? String(format: "%.1f", v) : "exact")</td></tr>" }
-        h += "</table><p>Mutual-information probes are not part of this version of the report.</p>"
+        h += "</table>"
+        // Information plane: I(T;X) vs I(T;Y) per probed layer (KDE upper bound), float and int8.
+        if m["mi.drift.max_abs"] != nil {
+            h += "<h2 id=\"information\">Information plane (KDE upper bound, bits)</h2><p>\(esc(report.results.labels["mi"] ?? ""))</p>"
+            let layers = report.results.miLayers
+            for input in report.settings.miInputs {
+                var series: [(String, String, [(Double, Double)])] = []
+                for (net, color) in [("float", "#1f77b4"), ("int8", "#ff7f0e")] {
+                    let pts = layers.compactMap { l -> (Double, Double)? in
+                        guard let x = m["\(net).mi.\(input).\(l).kde_upper_itx"], let y = m["\(net).mi.\(input).\(l).kde_upper_ity"] else { return nil }
+                        return (x, y)
+                    }
+                    if !pts.isEmpty { series.append((net, color, pts)) }
+                }
+                h += infoPlane(series, layers: layers, title: input)
+            }
+            h += "<table><tr><th>input</th><th>layer</th><th>I(T;X) float</th><th>I(T;X) int8</th><th>I(T;Y) float</th><th>I(T;Y) int8</th><th>max |drift|</th></tr>"
+            for input in report.settings.miInputs {
+                for l in layers {
+                    let k = "mi.\(input).\(l)"
+                    let drifts = ["kde_upper_itx", "kde_upper_ity", "kde_lower_itx", "kde_lower_ity", "bin_itx", "bin_ity"].compactMap { m["mi.drift.\(input).\(l).\($0)"] }
+                    h += "<tr><td>\(input)</td><td>\(esc(l))</td>" + ["float.\(k).kde_upper_itx", "int8.\(k).kde_upper_itx", "float.\(k).kde_upper_ity", "int8.\(k).kde_upper_ity"]
+                        .map { "<td>\(m[$0].map { String(format: "%.3f", $0) } ?? "–")</td>" }.joined() + "<td>\(String(format: "%.3f", drifts.map(abs).max() ?? 0))</td></tr>"
+                }
+            }
+            h += "</table>"
+        }
         h += "<h2 id=\"settings\">Settings</h2><table>"
         for (k, v) in report.settings.described { h += "<tr><td>\(esc(k))</td><td>\(esc(v))</td></tr>" }
         h += "</table></body></html>\n"
@@ -116,6 +142,29 @@ public enum HTMLReport {
             for p in pts { s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) r=\"3\" fill=\"\(color)\"/>" }
             s += "<rect x=\(q(w - r + 10)) y=\(q(t + Double(i) * 20)) width=\"12\" height=\"12\" fill=\"\(color)\"/><text x=\(q(w - r + 28)) y=\(q(t + Double(i) * 20 + 10)) font-size=\"12\">\(esc(label))</text>"
         }
+        return s + "</svg>"
+    }
+
+    static func infoPlane(_ series: [(String, String, [(Double, Double)])], layers: [String], title: String) -> String {
+        let w = 420.0, ht = 320.0, l = 50.0, r = 20.0, t = 30.0, b = 45.0
+        let xMax = max(series.flatMap { $0.2.map(\.0) }.max() ?? 1, 1e-6) * 1.05
+        let yMax = max(series.flatMap { $0.2.map(\.1) }.max() ?? 1, 1e-6) * 1.05
+        func px(_ x: Double) -> Double { l + (w - l - r) * x / xMax }
+        func py(_ y: Double) -> Double { t + (ht - t - b) * (1 - y / yMax) }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(ht))\" role=\"img\" aria-label=\"information plane \(esc(title))\">"
+        s += "<text x=\(q(w / 2)) y=\"18\" font-size=\"13\" text-anchor=\"middle\">\(esc(title))</text>"
+        s += "<line x1=\(q(l)) y1=\(q(py(0))) x2=\(q(w - r)) y2=\(q(py(0))) stroke=\"#444\"/><line x1=\(q(l)) y1=\(q(py(0))) x2=\(q(l)) y2=\(q(t)) stroke=\"#444\"/>"
+        s += "<text x=\(q((l + w - r) / 2)) y=\(q(ht - 10)) font-size=\"11\" text-anchor=\"middle\">I(T;X) bits (max \(String(format: "%.2f", xMax / 1.05)))</text>"
+        s += "<text x=\"12\" y=\(q(ht / 2)) font-size=\"11\" transform=\"rotate(-90 12 \(Int(ht / 2)))\" text-anchor=\"middle\">I(T;Y) bits (max \(String(format: "%.2f", yMax / 1.05)))</text>"
+        for (label, color, pts) in series {
+            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(pts.map { "\(String(format: "%.1f", px($0.0))),\(String(format: "%.1f", py($0.1)))" }.joined(separator: " "))\"/>"
+            for (i, p) in pts.enumerated() {
+                s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) r=\"4\" fill=\"\(color)\"><title>\(esc(label)) \(esc(i < layers.count ? layers[i] : "")): (\(String(format: "%.3f", p.0)), \(String(format: "%.3f", p.1)))</title></circle>"
+                if label == "float", i < layers.count { s += "<text x=\(q(px(p.0) + 5)) y=\(q(py(p.1) - 5)) font-size=\"10\">\(esc(layers[i]))</text>" }
+            }
+        }
+        s += "<rect x=\(q(w - 110)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\(q(w - 96)) y=\(q(t + 9)) font-size=\"11\">float</text>"
+        s += "<rect x=\(q(w - 60)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#ff7f0e\"/><text x=\(q(w - 46)) y=\(q(t + 9)) font-size=\"11\">int8</text>"
         return s + "</svg>"
     }
 
