@@ -151,21 +151,30 @@ public enum ImageFolder {
         }
     }
 
-    /// Writes `set` as `DIR/<class>/<index>.png` (lossless), creating folders as needed.
+    /// Writes `set` as `DIR/<class>/<index>.png` (lossless), creating folders as needed; with
+    /// `keepNames`, each file keeps its source's base name (extension .png) instead.
     /// Returns the number of files written.
     @discardableResult
-    public static func write(_ set: LabeledImages, to directory: String, progress: ProgressBar? = nil) throws -> Int {
+    public static func write(_ set: LabeledImages, to directory: String, keepNames: Bool = false, progress: ProgressBar? = nil) throws -> Int {
         let fm = FileManager.default
         for name in set.classNames {
             do { try fm.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: true) }
             catch { throw EdgeError.cannotWrite(path: directory + "/" + name, reason: error.localizedDescription) }
         }
         let width = String(set.count).count
+        var names = (0..<set.count).map { i in String(repeating: "0", count: max(0, width - String(i).count)) + String(i) }
+        if keepNames {
+            var used = Set<String>()
+            for i in 0..<set.count {
+                let base = ((set.sources[i] as NSString).lastPathComponent as NSString).deletingPathExtension
+                let key = set.classNames[set.labels[i]] + "/" + base
+                names[i] = used.insert(key).inserted ? base : base + "-\(i)"
+            }
+        }
         var failure: EdgeError? = nil
         let lock = NSLock()
         Parallel.forEach(set.count) { i in
-            let name = String(repeating: "0", count: max(0, width - String(i).count)) + String(i)
-            let path = "\(directory)/\(set.classNames[set.labels[i]])/\(name).png"
+            let path = "\(directory)/\(set.classNames[set.labels[i]])/\(names[i]).png"
             do {
                 let png = try ImageCodec.encodePNG(set.image(i))
                 try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)

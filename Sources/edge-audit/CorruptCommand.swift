@@ -43,7 +43,7 @@ struct Corrupt: ParsableCommand {
         if let failure { throw failure }
         let outSet = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: px, labels: set.labels,
                                    classNames: set.classNames, sources: set.sources)
-        let n = try ImageFolder.write(outSet, to: out)
+        let n = try ImageFolder.write(outSet, to: out, keepNames: true)
         print("wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)")
     }
 }

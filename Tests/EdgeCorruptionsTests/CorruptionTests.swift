@@ -116,3 +116,20 @@ final class DefocusTests: XCTestCase {
         XCTAssertEqual(b.reduce(0, +), 1, accuracy: 1e-5)
     }
 }
+
+final class JPEGBlockTests: XCTestCase {
+    /// At quality 7 the 8×8 DCT blocks show: jumps across block boundaries are larger than
+    /// steps inside blocks on a smooth ramp (a block-boundary measure).
+    func testQuality7ShowsBlockEdges() throws {
+        var x = [Float](repeating: 0, count: 32 * 32)
+        for y in 0..<32 { for xx in 0..<32 { x[y * 32 + xx] = Float(40 + xx * 5 + y * 2) / 255 } }
+        var g = SeededGenerator(seed: 1)
+        let q7 = try Corruption.jpeg.apply(x, channels: 1, height: 32, width: 32, level: 5, rng: &g)
+        var boundary = 0.0, inside = 0.0, nb = 0.0, ni = 0.0
+        for y in 0..<32 { for xx in 0..<31 {
+            let d = Double(abs(q7[y * 32 + xx + 1] - q7[y * 32 + xx]))
+            if xx % 8 == 7 { boundary += d; nb += 1 } else { inside += d; ni += 1 }
+        } }
+        XCTAssertGreaterThan(boundary / nb, 1.5 * inside / ni, "boundary \(boundary / nb), inside \(inside / ni)")
+    }
+}
