@@ -11,16 +11,19 @@ public enum AttackNorm: String, CaseIterable, Sendable {
 
 /// White-box gradient attacks on the float net (untargeted; inputs stay in [0, 1]).
 public enum GradientAttacks {
-    /// d loss / d x of the mean cross-entropy, in eval mode.
-    static func inputGradient(_ net: FloatNetwork, _ x: [Float], _ labels: [Int]) -> [Float] {
+    /// The ascent direction: ∇x of the cross-entropy to the true labels (untargeted), or
+    /// minus ∇x of the cross-entropy to the targets (targeted), in eval mode.
+    static func inputGradient(_ net: FloatNetwork, _ x: [Float], _ labels: [Int], targets: [Int]? = nil) -> [Float] {
         let pass = net.forward(x, batch: labels.count)
-        let (_, dl) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels, classes: net.classes)
-        return net.backward(pass, dLogits: dl, parameters: false, input: true).input ?? x.map { _ in 0 }
+        let (_, dl) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: targets ?? labels, classes: net.classes)
+        let g = net.backward(pass, dLogits: dl, parameters: false, input: true).input ?? x.map { _ in 0 }
+        return targets == nil ? g : g.map { -$0 }
     }
 
-    /// FGSM (Goodfellow et al. 2015): x + ε·sign(∇x loss), clipped to [0, 1].
-    public static func fgsm(_ net: FloatNetwork, x: [Float], labels: [Int], eps: Float) -> [Float] {
-        let g = inputGradient(net, x, labels)
+    /// FGSM (Goodfellow et al. 2015): x + ε·sign(∇x loss), clipped to [0, 1]; targeted:
+    /// x − ε·sign(∇x loss(target)).
+    public static func fgsm(_ net: FloatNetwork, x: [Float], labels: [Int], eps: Float, targets: [Int]? = nil) -> [Float] {
+        let g = inputGradient(net, x, labels, targets: targets)
         return zip(x, g).map { xi, gi in min(max(xi + eps * (gi > 0 ? 1 : (gi < 0 ? -1 : 0)), 0), 1) }
     }
 
@@ -28,7 +31,7 @@ public enum GradientAttacks {
     /// run that leaves each image misclassified (or with the highest loss) wins.
     /// L∞ steps α·sign(g); L2 steps α·g/‖g‖₂ per image with projection onto the ε-ball.
     public static func pgd(_ net: FloatNetwork, x: [Float], labels: [Int], eps: Float, stepSize: Float, steps: Int,
-                           norm: AttackNorm = .linf, restarts: Int = 1, rng: inout SeededGenerator) -> [Float] {
+                           norm: AttackNorm = .linf, restarts: Int = 1, targets: [Int]? = nil, rng: inout SeededGenerator) -> [Float] {
         let b = labels.count, d = x.count / max(b, 1)
         var best = x
         var bestLoss = [Double](repeating: -.infinity, count: b)
@@ -46,7 +49,7 @@ public enum GradientAttacks {
                 }
             }
             for _ in 0..<steps {
-                let g = inputGradient(net, adv, labels)
+                let g = inputGradient(net, adv, labels, targets: targets)
                 for n in 0..<b {
                     let r = (n * d)..<((n + 1) * d)
                     if norm == .linf {
@@ -68,7 +71,8 @@ public enum GradientAttacks {
             let k = net.classes
             for n in 0..<b {
                 let p = SoftmaxCrossEntropy.probabilities(logits[(n * k)..<(n * k + k)])
-                let loss = -log(max(p[labels[n]], 1e-300))
+                // Untargeted: the highest loss on the label; targeted: the lowest on the target.
+                let loss = targets.map { log(max(p[$0[n]], 1e-300)) } ?? -log(max(p[labels[n]], 1e-300))
                 if loss > bestLoss[n] {
                     bestLoss[n] = loss
                     for t in 0..<d { best[n * d + t] = adv[n * d + t] }

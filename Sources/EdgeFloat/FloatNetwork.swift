@@ -38,6 +38,10 @@ public final class FloatNetwork {
     public static let chunkSize = 8
     /// Batch-norm momentum for running statistics (PyTorch's default).
     public var bnMomentum: Float = 0.1
+    /// Fake quantisation of node outputs, node → (scale, zero point): the forward pass rounds
+    /// the output to the int8 grid, real = scale·(clamp(round(x/scale) + zp) − zp); the
+    /// backward pass is the straight-through estimator (identity). Used to attack the int8 net.
+    public var fakeQuant: [Int: (scale: Float, zeroPoint: Int32)] = [:]
 
     /// Validates `model` and prepares the executor.
     public init(_ model: Model) throws {
@@ -175,6 +179,13 @@ public final class FloatNetwork {
                 let other = pass.outputs[node.inputs[1]]
                 y.withUnsafeMutableBufferPointer { yp in other.withUnsafeBufferPointer { op in for j in yp.indices { yp[j] += op[j] } } }
                 pass.outputs.append(y)
+            }
+            if let q = fakeQuant[i] {
+                let s = q.scale, zp = Float(q.zeroPoint)
+                pass.outputs[i] = pass.outputs[i].map { v in
+                    let r = (v / s).rounded(.toNearestOrAwayFromZero) + zp
+                    return s * (min(max(r, -128), 127) - zp)
+                }
             }
         }
         return pass

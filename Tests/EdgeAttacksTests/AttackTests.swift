@@ -95,3 +95,110 @@ final class AttackTests: XCTestCase {
         XCTAssertEqual(alone.pixels, Array(out.pixels[(7 * 144)..<(8 * 144)]))
     }
 }
+
+final class AttackPropertyTests: XCTestCase {
+    func testZeroEpsilonChangesNothing() throws {
+        let (m, set) = AttackTests.trained
+        let net = try FloatNetwork(m)
+        let idx = Array(0..<64), x = set.floatBatch(idx).data, labels = idx.map { set.labels[$0] }
+        var g = SeededGenerator(seed: 1)
+        XCTAssertEqual(GradientAttacks.fgsm(net, x: x, labels: labels, eps: 0), x)
+        XCTAssertEqual(GradientAttacks.pgd(net, x: x, labels: labels, eps: 0, stepSize: 0.01, steps: 5, rng: &g), x)
+        XCTAssertEqual(PixelGrid.snap(adversarial: x, clean: Array(set.pixels[0..<(64 * 144)])), Array(set.pixels[0..<(64 * 144)]))
+    }
+
+    func testCWMarginWithAllNegativeLogits() {
+        // torchattacks #184: with one-hot masking, max over "other" logits became 0 when all
+        // were negative. The true margin here is −1 − (−3) = 2.
+        let (f, g) = CarliniWagnerL2.margin([-5, -1, -3][...], label: 1, target: nil, kappa: 0)
+        XCTAssertEqual(f, 2)
+        XCTAssertEqual(g, [0, 1, -1])
+        let (ft, gt) = CarliniWagnerL2.margin([-5, -1, -3][...], label: 1, target: 0, kappa: 0)
+        XCTAssertEqual(ft, 4)     // max_{i≠0} Z_i − Z_0 = −1 − (−5)
+        XCTAssertEqual(gt, [-1, 1, 0])
+    }
+
+    func testCWFindsSmallL2Examples() throws {
+        let (m, set) = AttackTests.trained
+        let net = try FloatNetwork(m)
+        let idx = Array(0..<32), x = set.floatBatch(idx).data, labels = idx.map { set.labels[$0] }
+        let adv = CarliniWagnerL2(maxSteps: 60, searchSteps: 4, initialConst: 0.1, learningRate: 0.05).perturb(net, x: x, labels: labels)
+        let pred = SoftmaxCrossEntropy.argmax(net.forward(adv, batch: 32).logits, classes: 2)
+        let clean = SoftmaxCrossEntropy.argmax(net.forward(x, batch: 32).logits, classes: 2)
+        var found = 0
+        for n in 0..<32 {
+            XCTAssert(adv[(n * 144)..<((n + 1) * 144)].allSatisfy { $0 >= 0 && $0 <= 1 })
+            if pred[n] != labels[n] && clean[n] == labels[n] { found += 1 }
+            if clean[n] == labels[n] && pred[n] == labels[n] { XCTAssertEqual(Array(adv[(n * 144)..<((n + 1) * 144)]), Array(x[(n * 144)..<((n + 1) * 144)]), "images the attack did not break stay clean") }
+        }
+        XCTAssertGreaterThan(found, 16)
+    }
+
+    func testTargetedFGSMMovesTowardsTheTarget() throws {
+        let (m, set) = AttackTests.trained
+        let net = try FloatNetwork(m)
+        let idx = Array(0..<64), x = set.floatBatch(idx).data, labels = idx.map { set.labels[$0] }
+        let targets = labels.map { 1 - $0 }
+        let adv = GradientAttacks.fgsm(net, x: x, labels: labels, eps: 0.2, targets: targets)
+        func targetProb(_ v: [Float]) -> Double {
+            let z = net.forward(v, batch: 64).logits
+            return (0..<64).map { SoftmaxCrossEntropy.probabilities(z[($0 * 2)..<($0 * 2 + 2)])[targets[$0]] }.reduce(0, +)
+        }
+        XCTAssertGreaterThan(targetProb(adv), targetProb(x))
+    }
+
+    func testStraightThroughNetworkTracksTheInt8Net() throws {
+        let (m, set) = AttackTests.trained
+        let q = try Quantizer.quantize(m, calibration: set)
+        let ste = try StraightThrough.network(m, q)
+        let int8 = try IntegerNetwork(q)
+        let idx = Array(0..<200)
+        let sp = SoftmaxCrossEntropy.argmax(ste.forward(set.floatBatch(idx).data, batch: 200).logits, classes: 2)
+        let ql = int8.dequantizedLogits(int8.run(set, idx).logits)
+        let qp = SoftmaxCrossEntropy.argmax(ql, classes: 2)
+        XCTAssertGreaterThanOrEqual(Double(zip(sp, qp).filter { $0 == $1 }.count) / 200, 0.97)
+        // Gradients exist (straight through the rounding).
+        let pass = ste.forward(set.floatBatch([0, 1]).data, batch: 2)
+        let g = ste.backward(pass, dLogits: [1, -1, 1, -1], parameters: false, input: true).input!
+        XCTAssert(g.contains { $0 != 0 })
+    }
+
+    func testSameSeedSameExamplesAtAnyThreadCount() throws {
+        let (m, set) = AttackTests.trained
+        let net = try FloatNetwork(m)
+        let idx = Array(0..<48), x = set.floatBatch(idx).data, labels = idx.map { set.labels[$0] }
+        var outs: [[Float]] = []
+        for t in [1, 2] {
+            Parallel.threads = t
+            var g = SeededGenerator(seed: 9)
+            outs.append(GradientAttacks.pgd(net, x: x, labels: labels, eps: 0.1, stepSize: 0.02, steps: 5, restarts: 2, rng: &g))
+        }
+        XCTAssertEqual(outs[0], outs[1])
+    }
+}
+
+/// Properties on the shipped models and the real test set (skipped when the dataset is absent).
+final class ShippedModelAttackTests: XCTestCase {
+    func load(_ name: String) throws -> FloatNetwork {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try FloatNetwork(try ModelFile.read(root.appendingPathComponent("models/\(name)").path))
+    }
+
+    func testPGDBeatsFGSMAndAdversarialTrainingHelps() throws {
+        guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else { throw XCTSkip("dataset-fashion-mnist is not installed") }
+        let test = try FashionMNIST.load(.test)
+        let idx = (0..<200).map { $0 * 50 }
+        let x = test.floatBatch(idx).data, labels = idx.map { test.labels[$0] }
+        func accuracy(_ net: FloatNetwork, _ v: [Float]) -> Double {
+            Double(zip(SoftmaxCrossEntropy.argmax(net.forward(v, batch: 200).logits, classes: 10), labels).filter { $0 == $1 }.count) / 200
+        }
+        let normal = try load("fashion-lenet5.bin"), at = try load("fashion-lenet5-at.bin")
+        var g = SeededGenerator(seed: 1)
+        let fgsm = accuracy(normal, GradientAttacks.fgsm(normal, x: x, labels: labels, eps: 0.05))
+        let pgd = accuracy(normal, GradientAttacks.pgd(normal, x: x, labels: labels, eps: 0.05, stepSize: 0.0125, steps: 10, rng: &g))
+        XCTAssertLessThanOrEqual(pgd, fgsm, "PGD must succeed at least as often as FGSM")
+        let normal01 = accuracy(normal, GradientAttacks.pgd(normal, x: x, labels: labels, eps: 0.1, stepSize: 0.025, steps: 10, rng: &g))
+        let at01 = accuracy(at, GradientAttacks.pgd(at, x: x, labels: labels, eps: 0.1, stepSize: 0.025, steps: 10, rng: &g))
+        XCTAssertGreaterThan(at01, normal01 + 0.3, "the adversarially trained model must be clearly more robust at ε = 0.1 (\(at01) vs \(normal01))")
+    }
+}

@@ -1,0 +1,234 @@
+import ArgumentParser
+import EdgeAttacks
+import EdgeAudit
+import EdgeCore
+import EdgeData
+import EdgeFloat
+import EdgeModel
+import EdgeQuant
+import Foundation
+
+/// `edge-audit attack`: one attack, on the float or the int8 net, per ε.
+struct Attack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attack the float net (white-box) or the int8 net (transfer, ste or query): robust accuracy, success rate, perturbation sizes.")
+
+    @Argument(help: "model.bin") var model: String
+    @Option(help: "Images in class folders.") var images: String
+    @Option(help: "fgsm, pgd, cw or square.") var attack = "pgd"
+    @Option(help: "Comma-separated radii (L∞ or L2 per --norm; for cw: L2 thresholds for robust accuracy).") var eps = "0.1"
+    @Option(help: "linf or l2 (pgd).") var norm = "linf"
+    @Option(help: "PGD steps.") var steps = 40
+    @Option(help: "PGD step size (default 2.5·ε/steps).") var stepSize: Double?
+    @Option(help: "PGD random restarts.") var restarts = 1
+    @Option(help: "CW Adam steps per binary-search round.") var maxSteps = 100
+    @Option(help: "CW binary-search rounds over c.") var searchSteps = 5
+    @Option(help: "CW confidence κ.") var kappa = 0.0
+    @Option(help: "Square-attack queries per image.") var queries = 1000
+    @Option(help: "float or int8.") var net = "float"
+    @Option(help: "For --net int8: transfer (crafted on float), ste (straight-through through the quantisation simulation) or query (square).") var mode = "transfer"
+    @Flag(help: "Targeted: aim every image at class (label + 1) mod K.") var targeted = false
+    @Option(help: "Use at most N images (evenly spread).") var limit: Int?
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Write the adversarial images (uint8 grid, lossless PNG) in class folders here.") var saveAdversarial: String?
+    @Option(help: "table or json.") var format = "table"
+    @Option(help: "Calibration images when the model has no int8 net.") var calibration = "calibration/fashion-mnist"
+    @OptionGroup var compute: ComputeOptions
+
+    struct Row {
+        var eps: Double
+        var accuracy = 0.0, success = 0.0, meanLinf = 0.0, medianLinf = 0.0, meanL2 = 0.0, medianL2 = 0.0, queries = 0.0, seconds = 0.0
+        /// Time spent crafting on the attacked net alone (excludes the transfer matrix).
+        var craftSeconds = 0.0
+        var matrix: [String: Double] = [:]
+        var note: String? = nil
+    }
+
+    func run() throws {
+        try compute.apply()
+        guard ["fgsm", "pgd", "cw", "square"].contains(attack) else { throw EdgeError.usage("--attack must be fgsm, pgd, cw or square") }
+        guard let nm = AttackNorm(rawValue: norm) else { throw EdgeError.usage("--norm must be linf or l2") }
+        guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8") }
+        guard ["transfer", "ste", "query"].contains(mode) else { throw EdgeError.usage("--mode must be transfer, ste or query") }
+        guard format == "table" || format == "json" else { throw EdgeError.usage("--format must be table or json") }
+        if attack == "square" && (net != "int8" || mode != "query") { throw EdgeError.usage("the Square attack runs only as --net int8 --mode query") }
+        if mode == "query" && attack != "square" && net == "int8" { throw EdgeError.usage("--mode query needs --attack square") }
+        if nm == .l2 && attack != "pgd" { throw EdgeError.usage("--norm l2 applies to pgd only (fgsm and square are L∞, cw is L2)") }
+        guard steps >= 1, restarts >= 1, maxSteps >= 1, searchSteps >= 1, queries >= 1 else { throw EdgeError.usage("steps, restarts and queries must be positive") }
+        let epsList = try eps.split(separator: ",").map { s -> Double in
+            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0, v <= (nm == .l2 || attack == "cw" ? 100 : 1) else {
+                throw EdgeError.usage("--eps: '\(s)' is not a valid radius")
+            }
+            return v
+        }
+        guard !epsList.isEmpty else { throw EdgeError.usage("--eps is empty") }
+        let loaded = try QuantizedModelFile.read(model)
+        let (float, int8, all) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
+        let set = all
+        let ste: FloatNetwork? = (net == "int8" && mode == "ste") || attack != "square" ? try StraightThrough.network(loaded.model, int8.graph) : nil
+        let k = float.classes, d = set.imageSize, n = set.count
+        let targets: [Int]? = targeted ? set.labels.map { ($0 + 1) % k } : nil
+        func predictFloat(_ x: [Float], _ b: Int) -> [Int] { SoftmaxCrossEntropy.argmax(float.forward(x, batch: b).logits, classes: k) }
+        func predictInt8(_ px: [UInt8], _ labels: [Int]) -> [Int] {
+            let s = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: px, labels: labels,
+                                  classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
+            let q = int8.run(s, Array(0..<labels.count)).logits
+            return (0..<labels.count).map { i in var best = 0; for j in 1..<k where q[i * k + j] > q[i * k + best] { best = j }; return best }
+        }
+        let cleanFloat = predictFloat(set.floatBatch(Array(0..<n)).data, n)
+        let cleanInt8 = predictInt8(set.pixels, set.labels)
+        var rows: [Row] = []
+        let bar = ProgressBar("\(attack) [\(net)\(net == "int8" ? "/" + mode : "")]", total: n * epsList.count, quiet: compute.quiet)
+        for (ei, e) in epsList.enumerated() {
+            var row = Row(eps: e)
+            let t0 = Date()
+            var advFloat = [Float](repeating: 0, count: n * d)          // crafted on the float net
+            var advSTE = [Float](repeating: 0, count: n * d)            // crafted on the int8 simulation
+            var advQuery = [UInt8](repeating: 0, count: n * d)
+            var queriesUsed = [Int](repeating: 0, count: n)
+            for (bi, r) in Parallel.chunks(n, size: 100).enumerated() {
+                let idx = Array(r)
+                let x = set.floatBatch(idx).data
+                let labels = idx.map { set.labels[$0] }
+                let tg = targets.map { t in idx.map { t[$0] } }
+                func craft(_ on: FloatNetwork) -> [Float] {
+                    var rng = SeededGenerator(seed: seed, stream: 0x4154_4B, UInt64(ei), UInt64(bi))
+                    switch attack {
+                    case "fgsm": return GradientAttacks.fgsm(on, x: x, labels: labels, eps: Float(e), targets: tg)
+                    case "pgd":
+                        let a = Float(stepSize ?? 2.5 * e / Double(steps))
+                        return GradientAttacks.pgd(on, x: x, labels: labels, eps: Float(e), stepSize: a, steps: steps, norm: nm, restarts: restarts,
+                                                   targets: tg, rng: &rng)
+                    default:
+                        return CarliniWagnerL2(kappa: Float(kappa), maxSteps: maxSteps, searchSteps: searchSteps).perturb(on, x: x, labels: labels, targets: tg)
+                    }
+                }
+                if attack == "square" {
+                    let tc = Date()
+                    defer { row.craftSeconds += Date().timeIntervalSince(tc) }
+                    let out = SquareAttack(eps: Float(e), queries: queries, side: min(set.height, set.width)).run(int8, set: set, indices: idx, seed: seed)
+                    for (j, i) in idx.enumerated() {
+                        for t in 0..<d { advQuery[i * d + t] = out.pixels[j * d + t] }
+                        queriesUsed[i] = out.queriesUsed[j]
+                    }
+                } else {
+                    let tc = Date()
+                    let a = craft(float)
+                    if !(net == "int8" && mode == "ste") { row.craftSeconds += Date().timeIntervalSince(tc) }
+                    for (j, i) in idx.enumerated() { for t in 0..<d { advFloat[i * d + t] = a[j * d + t] } }
+                    if let ste {
+                        let ts = Date()
+                        let b = craft(ste)
+                        if net == "int8" && mode == "ste" { row.craftSeconds += Date().timeIntervalSince(ts) }
+                        for (j, i) in idx.enumerated() { for t in 0..<d { advSTE[i * d + t] = b[j * d + t] } }
+                    }
+                }
+                bar.advance(idx.count)
+            }
+            // The images the evaluated net sees.
+            let floatSnapped = PixelGrid.snap(adversarial: advFloat, clean: set.pixels)
+            let steSnapped = PixelGrid.snap(adversarial: advSTE, clean: set.pixels)
+            let finalPixels: [UInt8]
+            let pred: [Int], clean: [Int]
+            if net == "float" {
+                pred = predictFloat(advFloat, n); clean = cleanFloat
+                finalPixels = floatSnapped
+            } else {
+                finalPixels = attack == "square" ? advQuery : (mode == "ste" ? steSnapped : floatSnapped)
+                pred = predictInt8(finalPixels, set.labels); clean = cleanInt8
+            }
+            // Perturbation sizes of what was evaluated (float inputs for the float net).
+            var linf: [Double] = [], l2: [Double] = []
+            for i in 0..<n {
+                var mx = 0.0, s = 0.0
+                for t in 0..<d {
+                    let v = net == "float" ? Double(advFloat[i * d + t]) - Double(set.pixels[i * d + t]) / 255 : Double(Int(finalPixels[i * d + t]) - Int(set.pixels[i * d + t])) / 255
+                    mx = max(mx, abs(v)); s += v * v
+                }
+                linf.append(mx); l2.append(s.squareRoot())
+            }
+            func fooled(_ i: Int) -> Bool {
+                if attack == "cw" && l2[i] > e && e > 0 { return false }   // cw: adversarial only within the L2 threshold
+                return targets.map { pred[i] == $0[i] } ?? (pred[i] != set.labels[i])
+            }
+            let correctBefore = (0..<n).filter { clean[$0] == set.labels[$0] }
+            // Robust accuracy: the accuracy on the adversarial examples; for CW (minimal-norm)
+            // an image counts as robust at threshold ε when it was correct and no example
+            // within L2 ≤ ε fooled it.
+            row.accuracy = attack == "cw"
+                ? Double((0..<n).filter { clean[$0] == set.labels[$0] && !fooled($0) }.count) / Double(n)
+                : Double((0..<n).filter { pred[$0] == set.labels[$0] }.count) / Double(n)
+            row.success = Double(correctBefore.filter { fooled($0) }.count) / Double(max(correctBefore.count, 1))
+            row.meanLinf = linf.reduce(0, +) / Double(n); row.meanL2 = l2.reduce(0, +) / Double(n)
+            row.medianLinf = linf.sorted()[n / 2]; row.medianL2 = l2.sorted()[n / 2]
+            row.queries = attack == "square" ? Double(queriesUsed.reduce(0, +)) / Double(n) : 0
+            if attack != "square" {
+                // 2×2 transfer matrix on the uint8 grid: crafted on float / on int8 (STE) × evaluated on float / int8.
+                func acc(_ p: [Int]) -> Double { Double(zip(p, set.labels).filter { $0 == $1 }.count) / Double(n) }
+                let asFloat: ([UInt8]) -> [Int] = { px in
+                    let s = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: px, labels: set.labels,
+                                          classNames: set.classNames, sources: set.sources)
+                    return predictFloat(s.floatBatch(Array(0..<n)).data, n)
+                }
+                row.matrix = ["crafted_float.eval_float": acc(asFloat(floatSnapped)), "crafted_float.eval_int8": acc(predictInt8(floatSnapped, set.labels)),
+                              "crafted_int8_ste.eval_float": acc(asFloat(steSnapped)), "crafted_int8_ste.eval_int8": acc(predictInt8(steSnapped, set.labels))]
+            }
+            row.seconds = Date().timeIntervalSince(t0)
+            rows.append(row)
+            if let dir = saveAdversarial {
+                // What the evaluated net saw, on the uint8 grid (a float net's examples are
+                // snapped the same way, so a PNG round trip reproduces them up to that rounding).
+                let adv = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: finalPixels, labels: set.labels,
+                                        classNames: set.classNames, sources: set.sources)
+                try ImageFolder.write(adv, to: "\(dir)/eps_\(MetricKey.number(e))", keepNames: true)
+            }
+        }
+        bar.finish()
+        // Gradient-masking check on the int8 net: does a query attack beat the gradient attack?
+        if net == "int8" && attack != "square" && attack != "cw" && !targeted {
+            let m = min(n, 200)
+            let idx = (0..<m).map { $0 * n / m }
+            for i in rows.indices where rows[i].eps > 0 && nm == .linf {
+                let out = SquareAttack(eps: Float(rows[i].eps), queries: 300, side: min(set.height, set.width)).run(int8, set: set, indices: idx, seed: seed)
+                let qAcc = Double(out.fooled.filter { !$0 }.count) / Double(m)
+                if qAcc + 1e-12 < rows[i].accuracy {
+                    rows[i].note = String(format: "gradient-masking warning: the Square attack (300 queries, %d images) leaves %.2f%%, below this attack's %.2f%%", m, qAcc * 100, rows[i].accuracy * 100)
+                }
+            }
+        }
+        let label = net == "float" ? "white-box on the float net" :
+            (mode == "transfer" ? "transfer: crafted on the float net, snapped to uint8, evaluated on the exact int8 net" :
+             mode == "ste" ? "ste: crafted through the int8 simulation with straight-through gradients, snapped to uint8, evaluated on the exact int8 net" :
+             "query: Square attack calling only the exact int8 net")
+        if format == "json" {
+            var out = "{\n  \"attack\": \(jsonString(attack)),\n  \"net\": \(jsonString(net)),\n  \"mode\": \(jsonString(net == "int8" ? mode : "white-box")),\n"
+            out += "  \"label\": \(jsonString(label)),\n  \"images\": \(n),\n  \"seed\": \(seed),\n  \"targeted\": \(targeted),\n  \"results\": [\n"
+            out += rows.map { r in
+                var f = ["\"eps\": \(MetricKey.number(r.eps))", "\"robust_accuracy\": \(String(format: "%.6f", r.accuracy))", "\"success_rate\": \(String(format: "%.6f", r.success))",
+                         "\"mean_linf\": \(String(format: "%.6f", r.meanLinf))", "\"median_linf\": \(String(format: "%.6f", r.medianLinf))",
+                         "\"mean_l2\": \(String(format: "%.6f", r.meanL2))", "\"median_l2\": \(String(format: "%.6f", r.medianL2))"]
+                if attack == "square" { f.append("\"mean_queries\": \(String(format: "%.2f", r.queries))") }
+                if !r.matrix.isEmpty { f.append("\"transfer_matrix\": {" + r.matrix.keys.sorted().map { "\"\($0)\": \(String(format: "%.6f", r.matrix[$0] ?? 0))" }.joined(separator: ", ") + "}") }
+                if let note = r.note { f.append("\"warning\": \(jsonString(note))") }
+                f.append("\"seconds\": \(String(format: "%.3f", r.seconds))")
+                f.append("\"craft_seconds\": \(String(format: "%.3f", r.craftSeconds))")
+                return "    {" + f.joined(separator: ", ") + "}"
+            }.joined(separator: ",\n")
+            print(out + "\n  ]\n}")
+            return
+        }
+        print("\(attack)\(targeted ? " (targeted)" : "") — \(label); \(n) images, seed \(seed)")
+        print(pad("eps", 8) + pad("robust acc", 11, right: true) + pad("success", 9, right: true) + pad("mean L∞", 9, right: true) + pad("med L∞", 9, right: true)
+              + pad("mean L2", 9, right: true) + pad("med L2", 9, right: true) + (attack == "square" ? pad("queries", 9, right: true) : "") + pad("time", 8, right: true))
+        for r in rows {
+            print(pad(MetricKey.number(r.eps), 8) + pad(String(format: "%.2f%%", r.accuracy * 100), 11, right: true) + pad(String(format: "%.2f%%", r.success * 100), 9, right: true)
+                  + pad(String(format: "%.4f", r.meanLinf), 9, right: true) + pad(String(format: "%.4f", r.medianLinf), 9, right: true)
+                  + pad(String(format: "%.3f", r.meanL2), 9, right: true) + pad(String(format: "%.3f", r.medianL2), 9, right: true)
+                  + (attack == "square" ? pad(String(format: "%.1f", r.queries), 9, right: true) : "") + pad(String(format: "%.1fs", r.seconds), 8, right: true))
+            if !r.matrix.isEmpty {
+                print("         transfer matrix (uint8 grid): float→float \(String(format: "%.2f%%", (r.matrix["crafted_float.eval_float"] ?? 0) * 100)), float→int8 \(String(format: "%.2f%%", (r.matrix["crafted_float.eval_int8"] ?? 0) * 100)), int8(ste)→float \(String(format: "%.2f%%", (r.matrix["crafted_int8_ste.eval_float"] ?? 0) * 100)), int8(ste)→int8 \(String(format: "%.2f%%", (r.matrix["crafted_int8_ste.eval_int8"] ?? 0) * 100))")
+            }
+            if let note = r.note { print("         " + note) }
+        }
+    }
+}
