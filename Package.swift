@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "EdgeMetricsTests", dependencies: ["EdgeMetrics"]),
         .testTarget(name: "EdgeCorruptionsTests", dependencies: ["EdgeCorruptions"]),
         .testTarget(name: "EdgeAttacksTests", dependencies: ["EdgeAttacks", "EdgeTrain"]),
-        .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain"]),
+        .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain", "EdgeAttacks"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],
     swiftLanguageModes: [.v5]

@@ -49,6 +49,8 @@ public enum AuditStage: String, CaseIterable, Sendable {
     case pgd
     /// Square attack on the int8 net.
     case square
+    /// Carlini–Wagner L2 on a subset.
+    case cw
     /// Every corruption at every level.
     case corruptions
     /// Per-layer mutual information, float vs int8, on clean, adversarial and noisy inputs.
@@ -59,6 +61,8 @@ public enum AuditStage: String, CaseIterable, Sendable {
 public struct AuditRunner {
     let float: FloatNetwork
     let int8: IntegerNetwork
+    /// The int8 simulation with straight-through gradients (for the `ste` mode), if given.
+    public var ste: FloatNetwork? = nil
     let set: LabeledImages
     let settings: AuditSettings
     let quiet: Bool
@@ -85,6 +89,10 @@ public struct AuditRunner {
             "int8.fgsm": "transfer: FGSM crafted on the float net, snapped to the uint8 grid, evaluated on the exact int8 net",
             "int8.pgd": "transfer: PGD crafted on the float net, snapped to the uint8 grid, evaluated on the exact int8 net",
             "int8.square": "query: Square attack (Linf) calling only the exact int8 net, on the uint8 grid",
+            "int8.fgsm_ste": "ste: FGSM through the int8 simulation with straight-through gradients, snapped to the uint8 grid, evaluated on the exact int8 net",
+            "int8.pgd_ste": "ste: PGD through the int8 simulation with straight-through gradients, snapped to the uint8 grid, evaluated on the exact int8 net",
+            "float.cw": "white-box Carlini-Wagner L2 on the float net (minimal perturbation; subset)",
+            "int8.cw": "transfer: the float net's CW examples snapped to the uint8 grid and evaluated on the exact int8 net",
             "corruption": "every corrupted image is 8-bit (as a camera delivers it) and is fed to both nets",
         ]
         var t0 = Date()
@@ -94,6 +102,7 @@ public struct AuditRunner {
         if stages.contains(.fgsm) { gradientStage(&r, pgd: false); lap("fgsm") }
         if stages.contains(.pgd) { gradientStage(&r, pgd: true); lap("pgd") }
         if stages.contains(.square) { squareStage(&r); lap("square") }
+        if stages.contains(.cw) && settings.cwImages > 0 { cwStage(&r); lap("cw") }
         if stages.contains(.corruptions) { try corruptionStage(&r); lap("corruptions") }
         if stages.contains(.mi) && settings.miSamples > 0 { try miStage(&r); lap("mi") }
         return r
@@ -160,19 +169,25 @@ public struct AuditRunner {
         let sub = spread(n)
         let bar = ProgressBar(name, total: n * settings.eps.count, quiet: quiet)
         for (ei, eps) in settings.eps.enumerated() {
-            var fCorrect = 0, qCorrect = 0
+            var fCorrect = 0, qCorrect = 0, steCorrect = 0
             var linf = 0.0, l2 = 0.0
             for (bi, idx) in sub.enumerated() {
                 let x = set.floatBatch(idx).data
                 let labels = idx.map { set.labels[$0] }
-                let adv: [Float]
-                if pgd {
-                    var rng = SeededGenerator(seed: settings.seed, stream: 0x5047_44, UInt64(ei), UInt64(bi))
-                    let e = Float(eps)
-                    adv = GradientAttacks.pgd(float, x: x, labels: labels, eps: e, stepSize: 2.5 * e / Float(max(settings.pgdSteps, 1)),
-                                              steps: settings.pgdSteps, restarts: settings.pgdRestarts, rng: &rng)
-                } else {
-                    adv = GradientAttacks.fgsm(float, x: x, labels: labels, eps: Float(eps))
+                func craft(_ on: FloatNetwork) -> [Float] {
+                    if pgd {
+                        var rng = SeededGenerator(seed: settings.seed, stream: 0x5047_44, UInt64(ei), UInt64(bi))
+                        let e = Float(eps)
+                        return GradientAttacks.pgd(on, x: x, labels: labels, eps: e, stepSize: 2.5 * e / Float(max(settings.pgdSteps, 1)),
+                                                   steps: settings.pgdSteps, restarts: settings.pgdRestarts, rng: &rng)
+                    }
+                    return GradientAttacks.fgsm(on, x: x, labels: labels, eps: Float(eps))
+                }
+                let adv = craft(float)
+                if let ste {
+                    var clean8s: [UInt8] = []
+                    for i in idx { clean8s += set.pixels[(i * set.imageSize)..<((i + 1) * set.imageSize)] }
+                    steCorrect += int8Correct(PixelGrid.snap(adversarial: craft(ste), clean: clean8s), labels)
                 }
                 let fp = SoftmaxCrossEntropy.argmax(float.forward(adv, batch: idx.count).logits, classes: float.classes)
                 fCorrect += zip(fp, labels).filter { $0 == $1 }.count
@@ -205,8 +220,68 @@ public struct AuditRunner {
             r.metrics["int8.\(name).\(key).accuracy"] = Double(qCorrect) / Double(max(n, 1))
             r.metrics["int8.\(name).\(key).mean_linf"] = linf / Double(max(n, 1))
             r.metrics["int8.\(name).\(key).mean_l2"] = l2 / Double(max(n, 1))
+            if ste != nil { r.metrics["int8.\(name)_ste.\(key).accuracy"] = Double(steCorrect) / Double(max(n, 1)) }
         }
         bar.finish()
+    }
+
+    /// Images of `pixels` (planar uint8, one per label) that the int8 net classifies correctly.
+    private func int8Correct(_ pixels: [UInt8], _ labels: [Int]) -> Int {
+        let s = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: pixels, labels: labels,
+                              classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
+        let q = int8.run(s, Array(0..<labels.count)).logits
+        let k = int8.classes
+        var c = 0
+        for i in 0..<labels.count {
+            var best = 0
+            for j in 1..<k where q[i * k + j] > q[i * k + best] { best = j }
+            if best == labels[i] { c += 1 }
+        }
+        return c
+    }
+
+    // MARK: - Carlini–Wagner L2 (float white-box on a subset, transferred to int8)
+
+    private func cwStage(_ r: inout AuditResults) {
+        let n = min(settings.cwImages, set.count)
+        guard n > 0 else { return }
+        let bar = ProgressBar("cw", total: n, quiet: quiet)
+        var norms: [Double] = [], fFooled = 0, qFooled = 0, correct = 0
+        for idx in spread(n) {
+            let x = set.floatBatch(idx).data
+            let labels = idx.map { set.labels[$0] }
+            let cleanPred = SoftmaxCrossEntropy.argmax(float.forward(x, batch: idx.count).logits, classes: float.classes)
+            let adv = CarliniWagnerL2(maxSteps: settings.cwSteps, searchSteps: 4, initialConst: 0.1, learningRate: 0.05).perturb(float, x: x, labels: labels)
+            let pred = SoftmaxCrossEntropy.argmax(float.forward(adv, batch: idx.count).logits, classes: float.classes)
+            var clean8: [UInt8] = []
+            for i in idx { clean8 += set.pixels[(i * set.imageSize)..<((i + 1) * set.imageSize)] }
+            let snapped = PixelGrid.snap(adversarial: adv, clean: clean8)
+            let qs = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: snapped, labels: labels,
+                                   classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
+            let ql = int8.run(qs, Array(0..<labels.count)).logits
+            let d = set.imageSize, k = float.classes
+            for b in 0..<idx.count where cleanPred[b] == labels[b] {
+                correct += 1
+                if pred[b] != labels[b] {
+                    fFooled += 1
+                    var s = 0.0
+                    for t in 0..<d { let v = Double(adv[b * d + t] - x[b * d + t]); s += v * v }
+                    norms.append(s.squareRoot())
+                }
+                var best = 0
+                for j in 1..<k where ql[b * k + j] > ql[b * k + best] { best = j }
+                if best != labels[b] { qFooled += 1 }
+            }
+            bar.advance(idx.count)
+        }
+        bar.finish()
+        r.metrics["float.cw.success_rate"] = Double(fFooled) / Double(max(correct, 1))
+        r.metrics["int8.cw.success_rate"] = Double(qFooled) / Double(max(correct, 1))
+        if !norms.isEmpty {
+            norms.sort()
+            r.metrics["float.cw.median_l2"] = norms[norms.count / 2]
+            r.metrics["float.cw.mean_l2"] = norms.reduce(0, +) / Double(norms.count)
+        }
     }
 
     // MARK: - Square attack (query-only on int8)

@@ -27,6 +27,8 @@ public struct AuditSettings: Sendable, Equatable {
     public var miSamples: Int = 500
     /// KDE noise variance σ² and binning width λ of the MI estimators.
     public var miSigma2: Double = 0.1, miBinSize: Double = 0.5
+    /// Images attacked by Carlini–Wagner L2 and its Adam steps per binary-search round.
+    public var cwImages: Int = 100, cwSteps: Int = 50
     /// MI inputs: clean, fgsm, pgd (at `miAttackEps`) or a corruption name (at level 3).
     public var miInputs: [String] = ["clean", "pgd", "gaussian_noise"]
     /// Seed of every random draw.
@@ -39,11 +41,17 @@ public struct AuditSettings: Sendable, Equatable {
             return AuditSettings(profile: name, limit: 1000, eps: [0.05, 0.1], pgdSteps: 10, pgdRestarts: 1, pgdImages: 1000,
                                  squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, miSamples: 300, seed: 1)
         case "default":
-            return AuditSettings(profile: name, limit: nil, eps: [0.02, 0.05, 0.1, 0.2], pgdSteps: 20, pgdRestarts: 1, pgdImages: 2000,
+            var s = AuditSettings(profile: name, limit: nil, eps: [0.02, 0.05, 0.1, 0.2], pgdSteps: 20, pgdRestarts: 1, pgdImages: 2000,
                                  squareQueries: 500, squareImages: 500, corruptions: Corruption.allCases, eceBins: 15, miSamples: 1000, seed: 1)
+            s.cwImages = 200
+            s.cwSteps = 100
+            return s
         case "full":
-            return AuditSettings(profile: name, limit: nil, eps: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3], pgdSteps: 40, pgdRestarts: 2,
+            var s = AuditSettings(profile: name, limit: nil, eps: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3], pgdSteps: 40, pgdRestarts: 2,
                                  pgdImages: nil, squareQueries: 2000, squareImages: 1000, corruptions: Corruption.allCases, eceBins: 15, miSamples: 2000, seed: 1)
+            s.cwImages = 1000
+            s.cwSteps = 200
+            return s
         default:
             return nil
         }
@@ -54,6 +62,7 @@ public struct AuditSettings: Sendable, Equatable {
         [("profile", profile), ("limit", limit.map(String.init) ?? "all"), ("eps", eps.map(MetricKey.number).joined(separator: ",")),
          ("pgd_steps", "\(pgdSteps)"), ("pgd_step_size", "2.5*eps/steps"), ("pgd_restarts", "\(pgdRestarts)"),
          ("pgd_images", pgdImages.map(String.init) ?? "all"), ("square_queries", "\(squareQueries)"), ("square_images", "\(squareImages)"),
+         ("cw_images", "\(cwImages)"), ("cw_steps", "\(cwSteps)"),
          ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", MetricKey.number(miSigma2)),
          ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)")]
     }

@@ -47,14 +47,21 @@ public enum HTMLReport {
             let k = MetricKey.number(e)
             row("FGSM ε=\(k) accuracy", "fgsm.eps_\(k).accuracy")
             row("PGD ε=\(k) accuracy", "pgd.eps_\(k).accuracy")
+            if let v = m["int8.pgd_ste.eps_\(k).accuracy"] { h += "<tr><td>PGD ε=\(k) accuracy (ste)</td><td>–</td><td>\(pct(v))</td><td></td></tr>" }
+            if let v = m["int8.square.eps_\(k).accuracy"] { h += "<tr><td>Square ε=\(k) accuracy (query)</td><td>–</td><td>\(pct(v))</td><td></td></tr>" }
+        }
+        if m["float.cw.success_rate"] != nil {
+            row("CW-L2 success rate", "cw.success_rate")
+            if let l2 = m["float.cw.median_l2"] { h += "<tr><td>CW-L2 median L2 of successful examples</td><td>\(String(format: "%.3f", l2))</td><td>–</td><td></td></tr>" }
         }
         row("mean corruption accuracy", "corruption.mean_accuracy")
-        h += "</table><p>int8 attack numbers: FGSM/PGD are <i>transfer</i> (crafted on the float net, snapped to the uint8 grid, evaluated on the exact int8 net); Square is <i>query</i>-only on the int8 net.</p>"
+        h += "</table><p>int8 attack numbers: FGSM/PGD are <i>transfer</i> (crafted on the float net, snapped to the uint8 grid, evaluated on the exact int8 net) or <i>ste</i> (crafted through the int8 simulation with straight-through gradients); Square is <i>query</i>-only on the int8 net; CW-L2 examples are transferred the same way.</p>"
         if let flips = m["agreement.clean.argmax_flips"] { h += "<p>Float and int8 disagree on \(pct(flips)) of clean images.</p>" }
         // Accuracy vs eps
         h += "<h2 id=\"attacks\">Accuracy under attack</h2>"
         let series: [(String, String, String)] = [("float FGSM", "float.fgsm", "#1f77b4"), ("float PGD", "float.pgd", "#0b3d91"),
                                                   ("int8 FGSM (transfer)", "int8.fgsm", "#ff7f0e"), ("int8 PGD (transfer)", "int8.pgd", "#d62728"),
+                                                  ("int8 PGD (ste)", "int8.pgd_ste", "#9467bd"),
                                                   ("int8 Square (query)", "int8.square", "#2ca02c")]
         let xs = [0.0] + report.settings.eps
         var lines: [(String, String, [(Double, Double)])] = []

@@ -17,8 +17,11 @@ public enum TerminalSummary {
             let k = MetricKey.number(e)
             add("FGSM eps \(k)", "fgsm.eps_\(k).accuracy")
             add("PGD eps \(k)", "pgd.eps_\(k).accuracy")
+            if let s = m["int8.pgd_ste.eps_\(k).accuracy"] { rows.append(("PGD eps \(k) (ste)", "-", pct(s))) }
             if let s = m["int8.square.eps_\(k).accuracy"] { rows.append(("Square eps \(k) (query)", "-", pct(s))) }
         }
+        if m["float.cw.success_rate"] != nil { add("CW-L2 success rate", "cw.success_rate") }
+        if let l2 = m["float.cw.median_l2"] { rows.append(("CW-L2 median L2 (float)", String(format: "%.3f", l2), "")) }
         for c in report.settings.corruptions { add(c.rawValue + " (mean)", "corruption.\(c.rawValue).mean_accuracy") }
         if let r = m["int8.corruption.relative_ce"] { rows.append(("relative CE int8/float", "", String(format: "%.3f", r))) }
         if let s = m["int8.sqnr.min_db"] { rows.append(("min layer SQNR", "", String(format: "%.1f dB", s))) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeAttacks
 import EdgeAudit
 import EdgeCore
 import EdgeCorruptions
@@ -25,6 +26,7 @@ struct Audit: ParsableCommand {
     @Option(help: "Override: PGD steps.") var pgdSteps: Int?
     @Option(help: "Override: PGD restarts.") var pgdRestarts: Int?
     @Option(help: "Override: Square-attack queries per image.") var squareQueries: Int?
+    @Option(help: "Override: images attacked by Carlini-Wagner L2 (0 skips it).") var cwImages: Int?
     @Option(help: "Override: images attacked by the Square attack.") var squareImages: Int?
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
     @Option(help: "Override: seed.") var seed: UInt64?
@@ -57,6 +59,7 @@ struct Audit: ParsableCommand {
                 }
             }
         }
+        if let cwImages { guard cwImages >= 0 else { throw EdgeError.usage("--cw-images must be ≥ 0") }; s.cwImages = cwImages }
         if let seed { s.seed = seed }
         return s
     }
@@ -87,7 +90,9 @@ struct Audit: ParsableCommand {
         let int8 = try IntegerNetwork(q, kernels: kc)
         printError("edge-audit \(EdgeAudit.version): \(model) on \(r.images.count) images from \(images)")
         printError("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        let results = try AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet).run()
+        var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet)
+        runner.ste = try StraightThrough.network(loaded.model, q)
+        let results = try runner.run()
         let gateResults = try gateList.map { try Gates.evaluate($0, metrics: results.metrics, baseline: base) }
         let report = AuditReport(toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: SHA256.hex(bytes), quantizedOnTheFly: onTheFly,
                                  calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,

@@ -1,4 +1,5 @@
 import XCTest
+import EdgeAttacks
 import EdgeCore
 import EdgeCorruptions
 import EdgeData
@@ -41,6 +42,8 @@ final class AuditTests: XCTestCase {
         XCTAssertThrowsError(try Gates.parse("[[gate]]\ncolour = \"red\"\n", path: "g.toml")) { e in XCTAssert("\(e)".contains("unknown key")) }
     }
 
+    nonisolated(unsafe) static var ste: FloatNetwork? = nil
+
     static func fixture() throws -> (FloatNetwork, IntegerNetwork, LabeledImages) {
         var g = SeededGenerator(seed: 3)
         let n = 120
@@ -58,6 +61,7 @@ final class AuditTests: XCTestCase {
         c.epochs = 2; c.batch = 30; c.quiet = true
         let m = try Trainer.train(c, train: set, test: set)
         let q = try Quantizer.quantize(m, calibration: set)
+        ste = try StraightThrough.network(m, q)
         return (try FloatNetwork(m), try IntegerNetwork(q), set)
     }
 
@@ -68,6 +72,9 @@ final class AuditTests: XCTestCase {
         s.squareQueries = 20
         s.squareImages = 30
         s.corruptions = [.gaussianNoise, .jpeg, .patchShuffle]
+        s.cwImages = 12
+        s.cwSteps = 5
+        s.miSamples = 60
         return s
     }
 
@@ -76,7 +83,12 @@ final class AuditTests: XCTestCase {
         var texts: [String] = []
         for t in [1, 2] {
             Parallel.threads = t
-            let r = try AuditRunner(float: f, int8: q, set: set, settings: settings(), quiet: true).run()
+            var runner = AuditRunner(float: f, int8: q, set: set, settings: settings(), quiet: true)
+            runner.ste = Self.ste
+            let r = try runner.run()
+            XCTAssertNotNil(r.metrics["int8.pgd_ste.eps_0.1.accuracy"])
+            XCTAssertNotNil(r.metrics["float.cw.success_rate"])
+            XCTAssertNotNil(r.metrics["mi.drift.max_abs"])
             let rep = AuditReport(toolVersion: "t", modelPath: "m", modelSHA256: "0", quantizedOnTheFly: false, calibration: "c", imagesPath: "i",
                                   imageCount: set.count, skippedImages: 0, settings: settings(), results: r, gates: [], environment: [])
             // Everything except timings and environment.
