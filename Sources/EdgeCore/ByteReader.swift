@@ -12,18 +12,22 @@ public struct ByteReader {
     public var section: String
     /// Absolute offset of `bytes[0]` in the file, so errors report file offsets.
     public let base: Int
+    /// How many leading bytes count as the input (≤ bytes.count): lets callers treat a
+    /// prefix of a buffer as the whole file without copying it.
+    public let count: Int
 
-    /// A reader over `bytes`, reporting errors against `path`/`section`.
-    public init(_ bytes: [UInt8], path: String, section: String, base: Int = 0) {
+    /// A reader over the first `count` (default: all) of `bytes`, reporting errors against `path`/`section`.
+    public init(_ bytes: [UInt8], path: String, section: String, base: Int = 0, count: Int? = nil) {
         self.bytes = bytes
         self.offset = 0
         self.path = path
         self.section = section
         self.base = base
+        self.count = min(max(count ?? bytes.count, 0), bytes.count)
     }
 
     /// Bytes not yet read.
-    public var remaining: Int { bytes.count - offset }
+    public var remaining: Int { count - offset }
 
     /// An error at the current position.
     public func fail(_ reason: String) -> EdgeError {

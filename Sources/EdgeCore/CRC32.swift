@@ -8,9 +8,25 @@ public enum CRC32 {
 
     /// Checksum of `bytes`; `checksum("123456789".utf8) == 0xCBF43926`.
     public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        if let fast = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0)) }) { return fast }
         var c: UInt32 = 0xFFFF_FFFF
         table.withUnsafeBufferPointer { t in
             for b in bytes { c = t[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        }
+        return c ^ 0xFFFF_FFFF
+    }
+
+    /// Checksum of raw bytes (the fast path: a pointer loop, no generic iteration).
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { t in
+            guard let base = t.baseAddress, let p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                c = base[Int((c ^ UInt32(p[i])) & 0xFF)] ^ (c >> 8)
+                i &+= 1
+            }
         }
         return c ^ 0xFFFF_FFFF
     }

@@ -83,9 +83,11 @@ public enum ModelFile {
         public let crc: UInt32
     }
 
-    /// Parses and checks the header and section table only.
-    public static func sections(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true) throws -> [SectionEntry] {
-        var r = ByteReader(bytes, path: path, section: "header")
+    /// Parses and checks the header and section table only; `count` treats only that many
+    /// leading bytes as the file (default: all).
+    public static func sections(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true, count: Int? = nil) throws -> [SectionEntry] {
+        let fileSize = min(count ?? bytes.count, bytes.count)
+        var r = ByteReader(bytes, path: path, section: "header", count: fileSize)
         let m = try r.take(8, what: "magic")
         guard Array(m) == magic else { throw EdgeError.badModel(path: path, section: "header", offset: 0, reason: "not an edge-audit model (bad magic)") }
         let v = try r.u32("format version")
@@ -105,7 +107,7 @@ public enum ModelFile {
             let crc = try r.u32("section \(i) crc")
             _ = try r.u32("section \(i) reserved")
             // offset <= size && length <= size - offset: no addition that could wrap.
-            let size = UInt64(bytes.count)
+            let size = UInt64(fileSize)
             guard off <= size, len <= size - off else {
                 throw EdgeError.badModel(path: path, section: "section table", offset: at, reason: "section '\(tag)' claims bytes \(off)+\(len) beyond the file's \(size) bytes")
             }
@@ -130,8 +132,8 @@ public enum ModelFile {
 
     /// Decodes a model from bytes; `verifyChecksums: false` exists for fuzzing the parsers
     /// behind the checksum.
-    public static func decode(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true) throws -> Model {
-        let entries = try sections(bytes, path: path, verifyChecksums: verifyChecksums)
+    public static func decode(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true, count: Int? = nil) throws -> Model {
+        let entries = try sections(bytes, path: path, verifyChecksums: verifyChecksums, count: count)
         func payload(_ tag: String) throws -> (ArraySlice<UInt8>, Int) {
             guard let e = entries.first(where: { $0.tag == tag }) else {
                 throw EdgeError.badModel(path: path, section: tag, offset: 0, reason: "required section is missing")

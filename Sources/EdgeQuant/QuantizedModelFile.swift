@@ -13,12 +13,17 @@ public struct LoadedModel {
 public enum QuantizedModelFile {
     /// Reads a model and, if present, validates and decodes its QNET section.
     public static func read(_ path: String) throws -> LoadedModel {
-        let bytes = try AtomicFile.read(path, limit: 512 << 20)
-        let model = try ModelFile.decode(bytes, path: path)
+        try decode(try AtomicFile.read(path, limit: 512 << 20), path: path)
+    }
+
+    /// Decodes the first `count` (default: all) bytes as a model file with its int8 net;
+    /// `verifyChecksums: false` exists for fuzzing the parsers behind the checksum.
+    public static func decode(_ bytes: [UInt8], path: String, count: Int? = nil, verifyChecksums: Bool = true) throws -> LoadedModel {
+        let model = try ModelFile.decode(bytes, path: path, verifyChecksums: verifyChecksums, count: count)
         guard let payload = model.extraSections[QuantizedGraph.tag] else { return LoadedModel(model: model, int8: nil) }
-        let base = try ModelFile.sections(bytes, path: path).first { $0.tag == QuantizedGraph.tag }?.offset ?? 0
+        let base = try ModelFile.sections(bytes, path: path, verifyChecksums: verifyChecksums, count: count).first { $0.tag == QuantizedGraph.tag }?.offset ?? 0
         let q = try QuantizedGraph.decode(payload, path: path, base: base)
-        try q.validate(path: path, inputShape: model.graph.inputShape)
+        try q.validate(path: path, inputShape: model.graph.inputShape, offset: base)
         for (i, n) in q.nodes.enumerated() where n.floatNode >= model.graph.nodes.count {
             throw EdgeError.badModel(path: path, section: QuantizedGraph.tag, offset: base,
                                      reason: "int8 layer \(i) (\(n.name)): float node \(n.floatNode) does not exist")
