@@ -1,5 +1,8 @@
 import EdgeCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Image folders in torchvision's ImageFolder layout, `DIR/<class-name>/*.png|jpg|jpeg`.
 public enum ImageFolder {
@@ -21,6 +24,43 @@ public enum ImageFolder {
 
     /// The extensions treated as images (case-insensitive).
     public static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+    /// Most image files one load accepts (a clear error rather than unbounded memory).
+    nonisolated(unsafe) public static var maxFiles = 2_000_000
+    /// Largest image file accepted, in bytes.
+    nonisolated(unsafe) public static var maxFileBytes = 64 << 20
+
+    /// What a directory entry is, judged without following it blindly.
+    enum EntryKind: Equatable { case regular, directory, outside(String), special(String) }
+
+    /// Classifies `path`: symbolic links are followed only if they stay inside `root`;
+    /// FIFOs, sockets and devices are never opened (reading a FIFO would block forever).
+    static func kind(_ path: String, root: String) -> EntryKind {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return .special("cannot be examined") }
+        var mode = st.st_mode & S_IFMT
+        if mode == S_IFLNK {
+            guard let real = realpath(path, nil) else { return .special("a dangling symbolic link") }
+            defer { free(real) }
+            let target = String(cString: real)
+            guard target == root || target.hasPrefix(root + "/") else { return .outside(target) }
+            guard stat(target, &st) == 0 else { return .special("cannot be examined") }
+            mode = st.st_mode & S_IFMT
+        }
+        switch mode {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFIFO: return .special("a FIFO")
+        case S_IFSOCK: return .special("a socket")
+        case S_IFCHR, S_IFBLK: return .special("a device file")
+        default: return .special("not a regular file")
+        }
+    }
+
+    static func realRoot(_ dir: String) -> String {
+        guard let r = realpath(dir, nil) else { return dir }
+        defer { free(r) }
+        return String(cString: r)
+    }
 
     /// Loads every image under `directory`.
     /// - Parameters:
@@ -38,17 +78,22 @@ public enum ImageFolder {
             throw EdgeError.missingInput(path: directory, reason: "no such folder")
         }
         guard isDir.boolValue else { throw EdgeError.missingInput(path: directory, reason: "not a folder") }
+        let root = realRoot(directory)
         let entries = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        let folders = entries.filter { e in
-            var d: ObjCBool = false
-            return fm.fileExists(atPath: directory + "/" + e, isDirectory: &d) && d.boolValue
+        var skipped: [Skipped] = []
+        var folders: [String] = []
+        for e in entries {
+            switch kind(directory + "/" + e, root: root) {
+            case .directory: folders.append(e)
+            case .outside(let t): skipped.append(Skipped(path: directory + "/" + e, reason: "symbolic link leaves the images folder (to \(t))"))
+            default: break
+            }
         }
         guard !folders.isEmpty else {
             throw EdgeError.badData(path: directory, reason: "no class folders: expected DIR/<class-name>/*.png|jpg|jpeg")
         }
         let classes = classNames ?? folders
         var files: [(path: String, label: Int)] = []
-        var skipped: [Skipped] = []
         for f in folders {
             guard let label = classes.firstIndex(of: f) else {
                 throw EdgeError.badData(path: directory + "/" + f,
@@ -59,13 +104,22 @@ public enum ImageFolder {
             for n in names {
                 let p = dir + "/" + n
                 let ext = (n as NSString).pathExtension.lowercased()
-                if extensions.contains(ext) {
-                    files.append((p, label))
-                } else {
-                    var d: ObjCBool = false
-                    if fm.fileExists(atPath: p, isDirectory: &d), !d.boolValue {
+                switch kind(p, root: root) {
+                case .regular:
+                    if extensions.contains(ext) {
+                        files.append((p, label))
+                    } else {
                         skipped.append(Skipped(path: p, reason: "not a .png/.jpg/.jpeg file"))
                     }
+                case .directory:
+                    break
+                case .outside(let t):
+                    skipped.append(Skipped(path: p, reason: "symbolic link leaves the images folder (to \(t))"))
+                case .special(let what):
+                    skipped.append(Skipped(path: p, reason: "\(what), not an image file"))
+                }
+                guard files.count <= maxFiles else {
+                    throw EdgeError.badData(path: directory, reason: "more than \(maxFiles) image files; split the folder or raise the limit")
                 }
             }
         }
@@ -134,7 +188,7 @@ public enum ImageFolder {
     /// Decodes one file into planar pixels of the required shape.
     static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int)) -> Swift.Result<[UInt8], EdgeError> {
         do {
-            let bytes = try AtomicFile.read(path, limit: 64 << 20)
+            let bytes = try AtomicFile.read(path, limit: maxFileBytes)
             let img = try ImageCodec.decode(bytes, path: path)
             guard img.width == shape.w, img.height == shape.h else {
                 return .failure(.badData(path: path, reason: "image is \(img.width)×\(img.height), the model needs \(shape.w)×\(shape.h)"))

@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 import EdgeCore
 @testable import EdgeData
 
@@ -81,5 +84,32 @@ final class ImageFolderTests: XCTestCase {
         var perClass = [Int](repeating: 0, count: 10)
         for l in test.labels { perClass[l] += 1 }
         XCTAssertEqual(perClass, [Int](repeating: 1000, count: 10))
+    }
+
+    func testSymlinksFIFOsAndCapsAreHandled() throws {
+        try write("cat/a.png", try ImageCodec.encodePNG(img(10)))
+        try write("cat/b.png", try ImageCodec.encodePNG(img(20)))
+        let fm = FileManager.default
+        // A link inside the folder is fine; one that leaves it is skipped with a warning.
+        try fm.createSymbolicLink(atPath: dir + "/cat/inside.png", withDestinationPath: dir + "/cat/a.png")
+        try fm.createSymbolicLink(atPath: dir + "/cat/outside.png", withDestinationPath: "/etc/hostname")
+        try fm.createSymbolicLink(atPath: dir + "/escape", withDestinationPath: "/usr/share")
+        // A FIFO named like an image must never be opened (reading it would block forever).
+        XCTAssertEqual(mkfifo(dir + "/cat/pipe.png", 0o644), 0)
+        let r = try ImageFolder.load(dir, classNames: ["cat"], shape: (1, 4, 4))
+        XCTAssertEqual(r.images.count, 3)
+        let reasons = Dictionary(uniqueKeysWithValues: r.skipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+        XCTAssert(reasons["outside.png"]?.contains("leaves the images folder") == true, "\(reasons)")
+        XCTAssert(reasons["escape"]?.contains("leaves the images folder") == true, "\(reasons)")
+        XCTAssert(reasons["pipe.png"]?.contains("FIFO") == true, "\(reasons)")
+        XCTAssertThrowsError(try ImageFolder.load(dir, classNames: ["cat"], shape: (1, 4, 4), strict: true))
+        // Caps: file count and file size give clear errors / skips.
+        let saved = (ImageFolder.maxFiles, ImageFolder.maxFileBytes)
+        defer { (ImageFolder.maxFiles, ImageFolder.maxFileBytes) = saved }
+        ImageFolder.maxFiles = 1
+        XCTAssertThrowsError(try ImageFolder.load(dir, classNames: ["cat"], shape: (1, 4, 4))) { e in XCTAssert("\(e)".contains("more than 1 image files")) }
+        ImageFolder.maxFiles = saved.0
+        ImageFolder.maxFileBytes = 10
+        XCTAssertThrowsError(try ImageFolder.load(dir, classNames: ["cat"], shape: (1, 4, 4))) { e in XCTAssert("\(e)".contains("none of the"), "\(e)") }
     }
 }
