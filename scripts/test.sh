@@ -8,3 +8,4 @@ scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
 scripts/test-arm.sh
+scripts/sanitize.sh
