@@ -108,6 +108,23 @@ final class CLITests: XCTestCase {
         try Data("[[gate]]\nrule = \"int8.bogus >= 1\"\n".utf8).write(to: URL(fileURLWithPath: gates))
         XCTAssertEqual(try run([model] + common + ["--gates", gates]).code, 2)
         XCTAssertEqual(try run([model, "--images", data, "--profile", "huge"]).code, 2)
+
+        // Ctrl-C during a long audit: the process stops within a second and writes no report.
+        let slowOut = tmp + "/interrupted"
+        let slow = Process()
+        slow.executableURL = binary
+        slow.arguments = [model, "--images", data, "--calibration", data, "--pgd-steps", "10000", "--quiet", "--out", slowOut]
+        slow.standardOutput = FileHandle.nullDevice
+        slow.standardError = FileHandle.nullDevice
+        try slow.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(slow.isRunning, "the audit should still be running")
+        let t0 = Date()
+        slow.interrupt()
+        slow.waitUntilExit()
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 1.0)
+        XCTAssertEqual(slow.terminationReason, Process.TerminationReason.uncaughtSignal)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slowOut + "/report.json"))
     }
 
     /// A 12×12 gray PNG with a bright two-pixel bar, built by hand (stored deflate blocks)
