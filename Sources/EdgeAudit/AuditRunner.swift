@@ -68,6 +68,8 @@ public struct AuditRunner {
     let quiet: Bool
     /// When set, the MI stage writes every probe's activations as .npy files here.
     public var exportActivations: String? = nil
+    /// When set, only these layers are probed by the MI stage.
+    public var probeFilter: Set<String>? = nil
     /// Images per batch for every stage (fixed, so partitions never depend on threads).
     static let batch = 100
 
@@ -382,9 +384,9 @@ public struct AuditRunner {
 
     /// The int8 layers probed (every convolution and dense output, after its fused
     /// activation, which is where both nets have a value) and their float counterparts.
-    var probes: [(name: String, q: Int, f: Int)] {
+    public var probes: [(name: String, q: Int, f: Int)] {
         int8.graph.nodes.enumerated().compactMap { i, n in
-            if case .conv = n.op { return (n.name, i, n.floatNode) }
+            if case .conv = n.op, probeFilter?.contains(n.name) ?? true { return (n.name, i, n.floatNode) }
             return nil
         }
     }

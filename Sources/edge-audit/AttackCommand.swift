@@ -11,7 +11,7 @@ import Foundation
 /// `edge-audit attack`: one attack, on the float or the int8 net, per ε.
 struct Attack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Attack the float net (white-box) or the int8 net (transfer, ste or query): robust accuracy, success rate, perturbation sizes.")
+        abstract: "FGSM, PGD, CW or Square on the float or int8 net.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String

@@ -12,7 +12,7 @@ import Foundation
 /// `edge-audit audit MODEL --images DIR` (also `edge-audit MODEL --images DIR`).
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Audit the int8 net against its float net: accuracy, calibration, attacks, corruptions, SQNR; reports and gates (the default command).")
+        abstract: "Audit int8 vs float; write reports, check gates.")
 
     @Argument(help: "model.bin (float; quantised on the fly with --calibration when it has no int8 net)") var model: String
     @Option(help: "Images in class folders (DIR/<class>/*.png|jpg).") var images: String
@@ -27,6 +27,7 @@ struct Audit: ParsableCommand {
     @Option(help: "Override: PGD restarts.") var pgdRestarts: Int?
     @Option(help: "Override: Square-attack queries per image.") var squareQueries: Int?
     @Option(help: "Override: images attacked by Carlini-Wagner L2 (0 skips it).") var cwImages: Int?
+    @Option(help: "Override: images in the mutual-information sample (0 skips it).") var miSamples: Int?
     @Option(help: "Override: images attacked by the Square attack.") var squareImages: Int?
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
     @Option(help: "Override: seed.") var seed: UInt64?
@@ -60,6 +61,7 @@ struct Audit: ParsableCommand {
             }
         }
         if let cwImages { guard cwImages >= 0 else { throw EdgeError.usage("--cw-images must be ≥ 0") }; s.cwImages = cwImages }
+        if let miSamples { guard miSamples >= 0, miSamples <= 20_000 else { throw EdgeError.usage("--mi-samples must be in 0...20000") }; s.miSamples = miSamples }
         if let seed { s.seed = seed }
         return s
     }

@@ -8,7 +8,7 @@ import Foundation
 
 /// `edge-audit bench`: inference throughput and latency.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmark inference: images/s, batch-1 latency percentiles, G MAC/s.")
+    static let configuration = CommandConfiguration(abstract: "Benchmark inference: images/s, latency, G MAC/s.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "float or int8.") var net = "int8"

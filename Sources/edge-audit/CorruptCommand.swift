@@ -9,7 +9,7 @@ import Foundation
 
 /// `edge-audit corrupt`: writes corrupted copies of an image folder.
 struct Corrupt: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write corrupted PNG copies of an image folder (class folders kept).")
+    static let configuration = CommandConfiguration(abstract: "Write corrupted copies of an image folder.")
 
     @Option(help: "Images in class folders.") var images: String
     @Option(help: "Corruption: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
@@ -50,7 +50,7 @@ struct Corrupt: ParsableCommand {
 
 /// `edge-audit evaluate`: accuracy and ECE under corruptions, float vs int8.
 struct Evaluate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Accuracy and ECE of the float and int8 nets under each corruption and level.")
+    static let configuration = CommandConfiguration(abstract: "Accuracy and ECE under every corruption and level.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String

@@ -4,11 +4,11 @@ import EdgeData
 
 /// `edge-audit data`: exports datasets as PNG class folders.
 struct DataCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "data", abstract: "Export a dataset as PNG class folders (DIR/<class>/<n>.png).",
+    static let configuration = CommandConfiguration(commandName: "data", abstract: "Export a dataset as PNG class folders.",
                                                     subcommands: [FashionMNISTExport.self])
 
     struct FashionMNISTExport: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "fashion-mnist", abstract: "Write Fashion-MNIST (Debian's dataset-fashion-mnist) as PNG class folders.")
+        static let configuration = CommandConfiguration(commandName: "fashion-mnist", abstract: "Write Fashion-MNIST as PNG class folders.")
 
         @Option(help: "train or test.") var split = "test"
         @Option(help: "Output folder.") var out: String

@@ -5,7 +5,7 @@ import EdgeQuant
 
 /// `edge-audit export`: weights for other tools.
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export the weights as safetensors in PyTorch's layouts.")
+    static let configuration = CommandConfiguration(abstract: "Export float and int8 tensors as safetensors.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Output .safetensors file.") var safetensors: String

@@ -8,7 +8,7 @@ import Foundation
 
 /// `edge-audit inspect`: what is inside a model file.
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a model's layers, shapes, parameters, MACs, recipe and checksums.")
+    static let configuration = CommandConfiguration(abstract: "Show layers, shapes, MACs, int8 parameters, recipe.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images (class folders) to measure per-layer int8 SQNR on, e.g. calibration/fashion-mnist.") var sqnr: String?

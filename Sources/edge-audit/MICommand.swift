@@ -6,7 +6,7 @@ import Foundation
 /// `edge-audit mi`: per-layer mutual information of a model, float vs int8, and its drift.
 struct MICommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mi",
-        abstract: "Per-layer mutual information (KDE bounds, binning) of the float and int8 nets on clean, PGD and noisy inputs, with drift.")
+        abstract: "Per-layer mutual information, float vs int8.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String
@@ -15,6 +15,7 @@ struct MICommand: ParsableCommand {
     @Option(help: "Binning width λ.") var binSize = 0.5
     @Option(help: "ε of the FGSM/PGD inputs.") var eps = 0.1
     @Option(help: "Comma-separated inputs: clean, fgsm, pgd or corruption names (level 3).") var inputs = "clean,fgsm,pgd"
+    @Option(help: "Comma-separated layer names to probe (default: every conv/dense output).") var layers: String?
     @Option(help: "Write each probe's activations (float and int8) and the labels as .npy files here.") var exportActivations: String?
     @Option(help: "table or json.") var format = "table"
     @Option(help: "Calibration images when the model has no int8 net.") var calibration = "calibration/fashion-mnist"
@@ -32,6 +33,12 @@ struct MICommand: ParsableCommand {
         guard !s.miInputs.isEmpty else { throw EdgeError.usage("--inputs is empty") }
         let (float, int8, set) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil)
         var runner = AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet)
+        if let layers {
+            let wanted = layers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            let known = runner.probes.map(\.name)
+            for w in wanted where !known.contains(w) { throw EdgeError.usage("unknown layer '\(w)'; probes are: \(known.joined(separator: ", "))") }
+            runner.probeFilter = Set(wanted)
+        }
         runner.exportActivations = exportActivations
         let r = try runner.run(stages: [.mi])
         let keys = r.metrics.keys.filter { $0.contains(".mi.") || $0.hasPrefix("mi.") }.sorted()

@@ -6,7 +6,7 @@ import Foundation
 
 /// `edge-audit metrics`: the estimators on numpy arrays from any framework.
 struct Metrics: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Calibration and mutual-information estimators on .npy files from any framework.",
+    static let configuration = CommandConfiguration(abstract: "ECE and MI estimators on .npy files.",
                                                     subcommands: [ECE.self, MI.self])
 
     struct ECE: ParsableCommand {

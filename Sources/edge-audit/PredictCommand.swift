@@ -9,7 +9,7 @@ import Foundation
 
 /// `edge-audit predict`: one line per image; the accuracy summary goes to stderr.
 struct Predict: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Classify an image folder: one JSON or CSV line per image, accuracy on stderr.")
+    static let configuration = CommandConfiguration(abstract: "Classify images: a JSON/CSV line each, accuracy.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Folder of class folders (DIR/<class>/*.png|jpg).") var images: String

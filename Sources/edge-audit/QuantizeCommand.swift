@@ -9,7 +9,7 @@ import Foundation
 
 /// `edge-audit quantize`: post-training int8 quantisation.
 struct Quantize: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Quantise a float model to an integer-only int8 network (weights per channel, activations per tensor).")
+    static let configuration = CommandConfiguration(abstract: "Quantise a float model to an integer-only int8 net.")
 
     @Argument(help: "model.bin with a float network") var model: String
     @Option(help: "Calibration images (class folders).") var calibration = "calibration/fashion-mnist"

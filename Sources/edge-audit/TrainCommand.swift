@@ -7,7 +7,7 @@ import Foundation
 
 /// `edge-audit train`: trains a float net and writes model.bin.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train a float CNN (LeNet-5, ResNet-8), optionally with PGD adversarial training.")
+    static let configuration = CommandConfiguration(abstract: "Train LeNet-5 or ResNet-8, optionally with PGD-AT.")
 
     @Option(help: "Architecture: lenet5 or resnet8.") var arch = "lenet5"
     @Option(help: "fashion-mnist, or a folder of class folders.") var dataset = "fashion-mnist"

@@ -35,7 +35,36 @@ final class CLITests: XCTestCase {
     func testHelpListsEverySubcommand() throws {
         let r = try run(["--help"])
         XCTAssertEqual(r.code, 0)
-        for c in ["train", "data", "inspect", "predict", "export"] { XCTAssert(r.out.contains("  \(c) "), "missing \(c) in\n\(r.out)") }
+        let commands = ["audit", "train", "quantize", "data", "inspect", "predict", "export", "bench", "corrupt", "evaluate", "metrics", "mi", "attack"]
+        for c in commands { XCTAssert(r.out.contains("  \(c) "), "missing \(c) in\n\(r.out)") }
+        // One line each: every subcommand line is followed by another subcommand or the end.
+        let lines = r.out.split(separator: "\n").drop { !$0.hasPrefix("SUBCOMMANDS") }.dropFirst().filter { !$0.isEmpty && !$0.contains("See 'edge-audit help") }
+        XCTAssertEqual(lines.count, commands.count, "\(lines)")
+    }
+
+    func testMetricsRejectBadArrays() throws {
+        func npy(_ descr: String, _ shape: String, _ payload: [UInt8]) -> Data {
+            var h = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
+            while (10 + h.utf8.count + 1) % 64 != 0 { h += " " }
+            h += "\n"
+            return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.utf8.count), 0] + Array(h.utf8) + payload)
+        }
+        let nan: [UInt8] = [0, 0, 0xC0, 0x7F]
+        let one: [UInt8] = [0, 0, 0x80, 0x3F]
+        try npy("<f4", "(2, 2)", one + one + one + one).write(to: URL(fileURLWithPath: tmp + "/a.npy"))
+        try npy("<f4", "(2, 2)", one + nan + one + one).write(to: URL(fileURLWithPath: tmp + "/nan.npy"))
+        try npy("<i8", "(3,)", [UInt8](repeating: 0, count: 24)).write(to: URL(fileURLWithPath: tmp + "/y3.npy"))
+        try npy("<i8", "(2,)", [UInt8](repeating: 0, count: 16)).write(to: URL(fileURLWithPath: tmp + "/y2.npy"))
+        try npy("<c8", "(2,)", [UInt8](repeating: 0, count: 16)).write(to: URL(fileURLWithPath: tmp + "/c.npy"))
+        let mismatch = try run(["metrics", "mi", "--activations", tmp + "/a.npy", "--labels", tmp + "/y3.npy"])
+        XCTAssertEqual(mismatch.code, 65)
+        XCTAssert(mismatch.err.contains("[2, 2]") && mismatch.err.contains("[3]"), mismatch.err)
+        XCTAssertEqual(try run(["metrics", "mi", "--activations", tmp + "/nan.npy", "--labels", tmp + "/y2.npy"]).code, 65)
+        XCTAssertEqual(try run(["metrics", "mi", "--activations", tmp + "/a.npy", "--labels", tmp + "/y2.npy", "--sigma2", "0"]).code, 2)
+        XCTAssertEqual(try run(["metrics", "mi", "--activations", tmp + "/c.npy", "--labels", tmp + "/y2.npy"]).code, 65)
+        let ok = try run(["metrics", "mi", "--activations", tmp + "/a.npy", "--labels", tmp + "/y2.npy", "--format", "json"])
+        XCTAssertEqual(ok.code, 0, ok.err)
+        XCTAssert(ok.out.contains("\"bin_itx\": 0.000000"), ok.out)   // two identical rows
     }
 
     func testExitCodes() throws {

@@ -80,3 +80,24 @@ final class ImageCodecTests: XCTestCase {
         XCTAssertEqual(g.converted(toChannels: 3).pixels, [76, 76, 76, 124, 124, 124])
     }
 }
+
+final class HostileImageTests: XCTestCase {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/hostile/images").path
+
+    func testHugeHeaderIsRejectedBeforeAllocating() throws {
+        let b = try AtomicFile.read(Self.dir + "/huge-header.png")
+        XCTAssertLessThan(b.count, 100)
+        XCTAssertThrowsError(try ImageCodec.decode(b, path: "huge-header.png")) { e in
+            XCTAssert("\(e)".contains("huge-header.png"), "\(e)")
+        }
+    }
+
+    func testThousandsOfProgressiveScansAreRejectedFast() throws {
+        let b = try AtomicFile.read(Self.dir + "/many-scans.jpg")
+        let t0 = Date()
+        XCTAssertThrowsError(try ImageCodec.decode(b, path: "many-scans.jpg")) { e in
+            XCTAssert("\(e)".contains("many-scans.jpg"), "\(e)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 1.0)
+    }
+}
