@@ -165,9 +165,15 @@ public enum HTMLReport {
         s += "<text x=\"12\" y=\(q(ht / 2)) font-size=\"11\" transform=\"rotate(-90 12 \(Int(ht / 2)))\" text-anchor=\"middle\">I(T;Y) bits (max \(String(format: "%.2f", yMax / 1.05)))</text>"
         for (label, color, pts) in series {
             s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(pts.map { "\(String(format: "%.1f", px($0.0))),\(String(format: "%.1f", py($0.1)))" }.joined(separator: " "))\"/>"
+            var placed: [(Double, Double)] = []
             for (i, p) in pts.enumerated() {
                 s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) r=\"4\" fill=\"\(color)\"><title>\(esc(label)) \(esc(i < layers.count ? layers[i] : "")): (\(String(format: "%.3f", p.0)), \(String(format: "%.3f", p.1)))</title></circle>"
-                if label == "float", i < layers.count { s += "<text x=\(q(px(p.0) + 5)) y=\(q(py(p.1) - 5)) font-size=\"10\">\(esc(layers[i]))</text>" }
+                if label == "float", i < layers.count {
+                    // Layers whose estimates coincide (a saturated estimator) get stacked labels.
+                    let same = placed.filter { abs(px($0.0) - px(p.0)) < 8 && abs(py($0.1) - py(p.1)) < 8 }.count
+                    placed.append(p)
+                    s += "<text x=\(q(px(p.0) - 6)) y=\(q(py(p.1) + 14 + Double(same) * 11)) font-size=\"10\" text-anchor=\"end\">\(esc(layers[i]))</text>"
+                }
             }
         }
         s += "<rect x=\(q(w - 110)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\(q(w - 96)) y=\(q(t + 9)) font-size=\"11\">float</text>"
