@@ -20,6 +20,7 @@ struct ea_conv_plan {
     int32_t *rshift_p; // [Op] −shift (right-shift count), padded with 0
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
+    int paired;        // AVX-512: out_c ≤ 8, lanes 8–15 repeat lanes 0–7 so one vector serves two pixels
 };
 
 // Gathers the K-long window of output pixel (oy, ox) of an HWC byte image `img` (already

@@ -38,6 +38,19 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
         for (int j = 0; j < K; j++) sum += p->wref[(size_t)o * K + j];
         p->bias_eff[o] = (int32_t)((int64_t)p->bias[o] - (int64_t)(p->s.in_zp + 128) * sum);
     }
+    // Few output channels (LeNet's first layer has 6): let lanes 8–15 repeat lanes 0–7, so
+    // one 16-lane vector accumulates two output pixels instead of wasting 10 lanes.
+    if (O <= 8) {
+        p->paired = 1;
+        for (int t = 0; t < p->Kp / 4; t++)
+            for (int o = 0; o < 8; o++)
+                for (int e = 0; e < 4; e++) w[((size_t)t * 16 + 8 + o) * 4 + e] = w[((size_t)t * 16 + o) * 4 + e];
+        for (int o = 0; o < 8; o++) {
+            p->bias_eff[8 + o] = p->bias_eff[o];
+            p->mult_p[8 + o] = p->mult_p[o];
+            p->rshift_p[8 + o] = p->rshift_p[o];
+        }
+    }
     p->w = w;
     return 1;
 }
@@ -77,6 +90,40 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
         }
     }
     int first = 0;
+    if (p->paired) {
+        // Eight pixels per pass: four accumulators, each holding two pixels (lanes 0–7 and 8–15).
+        const __m512i mult = _mm512_loadu_si512((const void *)p->mult_p), rsh = _mm512_loadu_si512((const void *)p->rshift_p);
+        const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
+        const __m512i zp = _mm512_set1_epi32(s->out_zp), lo = _mm512_set1_epi32(s->act_min), hi = _mm512_set1_epi32(s->act_max);
+        const __mmask16 m8 = (__mmask16)((1u << O) - 1);
+        for (; first + 8 <= P; first += 8) {
+            const uint8_t *b[8];
+            for (int j = 0; j < 8; j++) {
+                int oy = (first + j) / OW, ox = (first + j) % OW;
+                b[j] = img + (size_t)(oy * s->stride) * rowBytes + (size_t)(ox * s->stride) * C;
+            }
+            __m512i a[4] = {bias, bias, bias, bias};
+            const int8_t *wk = w;
+            for (int ky = 0; ky < k; ky++) {
+                const size_t ro = (size_t)ky * rowBytes;
+                for (int t = 0; t < RT; t++, wk += 64) {
+                    __m512i wv = _mm512_loadu_si512((const void *)wk);
+                    for (int j = 0; j < 4; j++) {
+                        int32_t va, vb;
+                        memcpy(&va, b[2 * j] + ro + 4 * t, 4);
+                        memcpy(&vb, b[2 * j + 1] + ro + 4 * t, 4);
+                        a[j] = _mm512_dpbusd_epi32(a[j], _mm512_mask_set1_epi32(_mm512_set1_epi32(va), 0xFF00, vb), wv);
+                    }
+                }
+            }
+            for (int j = 0; j < 4; j++) {
+                __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_requant16(a[j], mult, rsh), zp), lo), hi);
+                _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
+                __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
+                _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
+            }
+        }
+    }
     for (; first + EA_PIXELS <= P; first += EA_PIXELS) {
         const uint8_t *b[EA_PIXELS];
         for (int j = 0; j < EA_PIXELS; j++) {
