@@ -26,31 +26,33 @@ public struct ConvGeometry: Sendable {
 }
 
 enum ConvKernels {
-    /// Unfolds x into col, zero where the window hangs over the padding.
+    /// Unfolds x into col, zero where the window hangs over the padding. With stride 1 each
+    /// row is one contiguous copy between two zero-filled margins (no per-pixel branch).
     static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
         let p = g.positions
         for c in 0..<g.c {
             for ki in 0..<g.k {
                 for kj in 0..<g.k {
                     let row = col + ((c * g.k + ki) * g.k + kj) * p
+                    // Output columns whose input column ox·s − pad + kj lies inside the image.
+                    let shift = kj - g.pad
+                    let lo = g.stride == 1 ? min(g.ow, max(0, -shift)) : 0
+                    let hi = g.stride == 1 ? max(lo, min(g.ow, g.w - shift)) : g.ow
                     for oy in 0..<g.oh {
                         let iy = oy * g.stride - g.pad + ki
                         let dst = row + oy * g.ow
                         if iy < 0 || iy >= g.h {
-                            for ox in 0..<g.ow { dst[ox] = 0 }
+                            dst.update(repeating: 0, count: g.ow)
                             continue
                         }
                         let src = x + (c * g.h + iy) * g.w
                         if g.stride == 1 {
-                            // Contiguous run: only the edges can fall into padding.
-                            let shift = kj - g.pad
-                            for ox in 0..<g.ow {
-                                let ix = ox + shift
-                                dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
-                            }
+                            if lo > 0 { dst.update(repeating: 0, count: lo) }
+                            if hi > lo { (dst + lo).update(from: src + lo + shift, count: hi - lo) }
+                            if g.ow > hi { (dst + hi).update(repeating: 0, count: g.ow - hi) }
                         } else {
                             for ox in 0..<g.ow {
-                                let ix = ox * g.stride - g.pad + kj
+                                let ix = ox * g.stride + shift
                                 dst[ox] = (ix >= 0 && ix < g.w) ? src[ix] : 0
                             }
                         }
@@ -67,14 +69,22 @@ enum ConvKernels {
             for ki in 0..<g.k {
                 for kj in 0..<g.k {
                     let row = col + ((c * g.k + ki) * g.k + kj) * p
+                    let shift = kj - g.pad
+                    let lo = g.stride == 1 ? min(g.ow, max(0, -shift)) : 0
+                    let hi = g.stride == 1 ? max(lo, min(g.ow, g.w - shift)) : g.ow
                     for oy in 0..<g.oh {
                         let iy = oy * g.stride - g.pad + ki
                         if iy < 0 || iy >= g.h { continue }
                         let dst = dx + (c * g.h + iy) * g.w
                         let src = row + oy * g.ow
-                        for ox in 0..<g.ow {
-                            let ix = ox * g.stride - g.pad + kj
-                            if ix >= 0 && ix < g.w { dst[ix] += src[ox] }
+                        if g.stride == 1 {
+                            let d = dst + shift
+                            for ox in lo..<hi { d[ox] += src[ox] }
+                        } else {
+                            for ox in 0..<g.ow {
+                                let ix = ox * g.stride + shift
+                                if ix >= 0 && ix < g.w { dst[ix] += src[ox] }
+                            }
                         }
                     }
                 }
