@@ -76,6 +76,9 @@ struct Audit: ParsableCommand {
         var loaded = try QuantizedModelFile.read(model)
         var onTheFly = false
         if loaded.int8 == nil {
+            guard FileManager.default.fileExists(atPath: calibration) else {
+                throw EdgeError.missingInput(path: calibration, reason: "\(model) has no int8 network and this calibration folder does not exist; pass --calibration DIR or run 'edge-audit quantize' first")
+            }
             printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
             let cal = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil)
             loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
