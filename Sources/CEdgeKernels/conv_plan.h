@@ -39,6 +39,22 @@ static inline void *ea_scratch_image(const ea_conv_plan *p, void *scratch) {
 }
 // Pads mult/shift to Op lanes; called by the SIMD packers after setting Op.
 int ea_pad_requant(ea_conv_plan *p);
+
+// sum / count rounded half away from zero (count > 0): the pooling rounding of the spec.
+static inline int32_t ea_div_round_away(int32_t sum, int32_t count) {
+    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+}
+
+// The reference average over one window for channels [ch, c): the scalar tail shared by the
+// SIMD average pools.
+static inline void ea_avgpool_tail(int w, int c, int k, int stride, int oy, int ox, int ch, const int8_t *in, int8_t *dst) {
+    for (; ch < c; ch++) {
+        int32_t s = 0;
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) s += in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
+        dst[ch] = (int8_t)ea_div_round_away(s, k * k);
+    }
+}
 // Requantises accumulators acc[j][0..out_c) of `n` pixels starting at pixel index `first`.
 void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, int8_t *out);
 

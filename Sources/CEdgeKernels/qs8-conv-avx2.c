@@ -182,10 +182,6 @@ AVX2 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow
     }
 }
 
-static inline int32_t div_round_away(int32_t sum, int32_t count) {
-    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
-}
-
 __attribute__((target("avx2")))
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
     (void)h;
@@ -202,14 +198,9 @@ void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, con
                         s = _mm256_add_epi32(s, _mm256_cvtepi8_epi32(_mm_loadl_epi64(
                                 (const __m128i *)(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch))));
                 _mm256_storeu_si256((__m256i *)sums, s);
-                for (int e = 0; e < 8; e++) dst[ch + e] = (int8_t)div_round_away(sums[e], count);
+                for (int e = 0; e < 8; e++) dst[ch + e] = (int8_t)ea_div_round_away(sums[e], count);
             }
-            for (; ch < c; ch++) {
-                int32_t s = 0;
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++) s += in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
-                dst[ch] = (int8_t)div_round_away(s, count);
-            }
+            ea_avgpool_tail(w, c, k, stride, oy, ox, ch, in, dst);
         }
 }
 #endif

@@ -81,10 +81,6 @@ void ea_maxpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, con
         }
 }
 
-static inline int32_t div_round_away(int32_t sum, int32_t count) {
-    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
-}
-
 void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
     (void)h;
     const int count = k * k;
@@ -103,14 +99,9 @@ void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, con
                     }
                 vst1q_s32(sums, s0);
                 vst1q_s32(sums + 4, s1);
-                for (int e = 0; e < 8; e++) dst[ch + e] = (int8_t)div_round_away(sums[e], count);
+                for (int e = 0; e < 8; e++) dst[ch + e] = (int8_t)ea_div_round_away(sums[e], count);
             }
-            for (; ch < c; ch++) {
-                int32_t s = 0;
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++) s += in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
-                dst[ch] = (int8_t)div_round_away(s, count);
-            }
+            ea_avgpool_tail(w, c, k, stride, oy, ox, ch, in, dst);
         }
 }
 #endif

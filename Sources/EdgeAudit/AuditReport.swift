@@ -68,18 +68,7 @@ public struct AuditReport {
         return String(format: "%.6f", v)
     }
 
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            default: if c.value < 0x20 { o += String(format: "\\u%04x", c.value) } else { o.unicodeScalars.append(c) }
-            }
-        }
-        return o + "\""
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 
     /// report.json text (docs/report-schema.md).
     public func json() -> String {

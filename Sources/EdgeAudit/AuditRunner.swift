@@ -326,25 +326,7 @@ public struct AuditRunner {
             var ceF = 0.0, ceQ = 0.0, sumF = 0.0, sumQ = 0.0
             for (li, p) in params.enumerated() {
                 let level = li + 1
-                var corrupted = [UInt8](repeating: 0, count: set.pixels.count)
-                var failure: Error? = nil
-                let lock = NSLock()
-                corrupted.withUnsafeMutableBufferPointer { out in
-                    let out = out
-                    Parallel.forEach(set.count) { i in
-                        do {
-                            var rng = Corruption.generator(seed: settings.seed, corruption: c, level: level, index: i)
-                            let x = set.floatBatch([i]).data
-                            let y = try c.apply(x, channels: set.channels, height: set.height, width: set.width, level: level, rng: &rng)
-                            for t in 0..<set.imageSize { out[i * set.imageSize + t] = UInt8((min(max(y[t], 0), 1) * 255).rounded()) }
-                        } catch {
-                            lock.lock(); failure = failure ?? error; lock.unlock()
-                        }
-                    }
-                }
-                if let failure { throw failure }
-                let cs = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: corrupted, labels: set.labels,
-                                       classNames: set.classNames, sources: set.sources)
+                let cs = try c.apply(to: set, level: level, seed: settings.seed)
                 let k = float.classes
                 var fl: [Float] = [], ql: [Float] = []
                 for idx in batches {
@@ -428,13 +410,7 @@ public struct AuditRunner {
                     throw EdgeError.usage("unknown MI input '\(spec)'; use clean, fgsm, pgd or a corruption name")
                 }
                 let level = min(3, c.parameters(side: min(base.height, base.width)).count)
-                var px = [UInt8](repeating: 0, count: base.pixels.count)
-                for i in 0..<n {
-                    var g = Corruption.generator(seed: settings.seed, corruption: c, level: level, index: idx[i])
-                    let y = try c.apply(base.floatBatch([i]).data, channels: base.channels, height: base.height, width: base.width, level: level, rng: &g)
-                    for t in 0..<base.imageSize { px[i * base.imageSize + t] = UInt8((min(max(y[t], 0), 1) * 255).rounded()) }
-                }
-                inputs.append((spec, images(px)))
+                inputs.append((spec, try c.apply(to: base, level: level, seed: settings.seed, indices: idx)))
             }
         }
         if let dir = exportActivations { try AtomicFile.write(NpyArray.encodeInt64(labels, shape: [n]), to: "\(dir)/labels.npy") }

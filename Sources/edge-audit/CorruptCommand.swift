@@ -27,22 +27,7 @@ struct Corrupt: ParsableCommand {
         let set = r.images
         let params = c.parameters(side: min(set.height, set.width))
         guard level >= 1, level <= params.count else { throw EdgeError.usage("\(kind) has levels 1...\(params.count), got \(level)") }
-        var px = [UInt8](repeating: 0, count: set.pixels.count)
-        var failure: Error? = nil
-        let lock = NSLock()
-        px.withUnsafeMutableBufferPointer { o in
-            let o = o
-            Parallel.forEach(set.count) { i in
-                do {
-                    var g = Corruption.generator(seed: seed, corruption: c, level: level, index: i)
-                    let y = try c.apply(set.floatBatch([i]).data, channels: set.channels, height: set.height, width: set.width, level: level, rng: &g)
-                    for t in 0..<set.imageSize { o[i * set.imageSize + t] = UInt8((min(max(y[t], 0), 1) * 255).rounded()) }
-                } catch { lock.lock(); failure = failure ?? error; lock.unlock() }
-            }
-        }
-        if let failure { throw failure }
-        let outSet = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: px, labels: set.labels,
-                                   classNames: set.classNames, sources: set.sources)
+        let outSet = try c.apply(to: set, level: level, seed: seed)
         let n = try ImageFolder.write(outSet, to: out, keepNames: true)
         print("wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)")
     }

@@ -79,17 +79,7 @@ struct Predict: ParsableCommand {
 }
 
 /// A JSON string literal.
-func jsonString(_ s: String) -> String {
-    var o = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": o += "\\\""
-        case "\\": o += "\\\\"
-        default: if c.value < 0x20 { o += String(format: "\\u%04x", c.value) } else { o.unicodeScalars.append(c) }
-        }
-    }
-    return o + "\""
-}
+func jsonString(_ s: String) -> String { JSONText.quote(s) }
 
 /// A CSV field, quoted when it holds a comma, quote or newline.
 func csvField(_ s: String) -> String {
