@@ -53,6 +53,7 @@ struct Attack: ParsableCommand {
         guard format == "table" || format == "json" else { throw EdgeError.usage("--format must be table or json") }
         if attack == "square" && (net != "int8" || mode != "query") { throw EdgeError.usage("the Square attack runs only as --net int8 --mode query") }
         if mode == "query" && attack != "square" && net == "int8" { throw EdgeError.usage("--mode query needs --attack square") }
+        if targeted && attack == "square" { throw EdgeError.usage("--targeted applies to fgsm, pgd and cw; the Square attack is untargeted") }
         if nm == .l2 && attack != "pgd" { throw EdgeError.usage("--norm l2 applies to pgd only (fgsm and square are L∞, cw is L2)") }
         guard steps >= 1, restarts >= 1, maxSteps >= 1, searchSteps >= 1, queries >= 1 else { throw EdgeError.usage("steps, restarts and queries must be positive") }
         let epsList = try eps.split(separator: ",").map { s -> Double in
