@@ -13,6 +13,7 @@ public final class ProgressBar {
     private var done = 0
     private let start = Date()
     private var lastDraw = Date.distantPast
+    private var drawnDone = -1
     private let isTTY: Bool
     private let quiet: Bool
     /// Extra text shown after the counters (loss, accuracy, …).
@@ -37,13 +38,14 @@ public final class ProgressBar {
     /// Ends the bar with a final line.
     public func finish() {
         guard !quiet else { return }
-        draw(Date())
+        if drawnDone != done { draw(Date()) }
         if isTTY { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     private func draw(_ now: Date) {
         guard !quiet else { return }
         lastDraw = now
+        drawnDone = done
         let el = now.timeIntervalSince(start)
         let rate = el > 0 ? Double(done) / el : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0

@@ -227,17 +227,23 @@ public enum ImageFolder {
         }
         var failure: EdgeError? = nil
         let lock = NSLock()
-        Parallel.forEach(set.count) { i in
-            let path = "\(directory)/\(set.classNames[set.labels[i]])/\(names[i]).png"
-            do {
-                let png = try ImageCodec.encodePNG(set.image(i))
-                try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                lock.lock(); if failure == nil { failure = .cannotWrite(path: path, reason: "\(error)") }; lock.unlock()
+        // Chunks of 1000 so the progress bar moves (it is not thread-safe; it advances between chunks).
+        for chunk in Parallel.chunks(set.count, size: 1000) {
+            Parallel.forEach(chunk.count) { j in
+                let i = chunk.lowerBound + j
+                let path = "\(directory)/\(set.classNames[set.labels[i]])/\(names[i]).png"
+                do {
+                    let png = try ImageCodec.encodePNG(set.image(i))
+                    try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
+                } catch {
+                    lock.lock(); if failure == nil { failure = .cannotWrite(path: path, reason: "\(error)") }; lock.unlock()
+                }
             }
+            if failure != nil { break }
+            progress?.advance(chunk.count)
         }
         if let failure { throw failure }
-        progress?.advance(set.count)
+        progress?.finish()
         return set.count
     }
 }

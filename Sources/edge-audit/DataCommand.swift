@@ -33,7 +33,7 @@ struct DataCommand: ParsableCommand {
                 set = set.subset(keep)
             }
             set = set.prefix(limit)
-            let n = try ImageFolder.write(set, to: out)
+            let n = try ImageFolder.write(set, to: out, progress: ProgressBar("writing PNGs", total: set.count, quiet: compute.quiet))
             print("wrote \(n) PNG images in \(set.classNames.count) class folders under \(out)")
         }
     }
