@@ -102,6 +102,13 @@ public enum HTMLReport {
         if m["mi.drift.max_abs"] != nil {
             h += "<h2 id=\"information\">Information plane (KDE upper bound, bits)</h2><p>\(esc(report.results.labels["mi"] ?? ""))</p>"
             let layers = report.results.miLayers
+            if let n = m["mi.samples"], n > 1 {
+                let cap = log2(n)
+                let all = layers.compactMap { m["float.mi.clean.\($0).kde_upper_itx"] }
+                if !all.isEmpty, all.allSatisfy({ abs($0 - cap) < 0.01 }) {
+                    h += "<p class=\"note\">Every layer's I(T;X) is at its ceiling log2 N = \(String(format: "%.2f", cap)) bits: with σ² = \(MetricKey.number(report.settings.miSigma2)) the samples are far apart relative to the kernel width, so the estimates cannot separate layers (and drift reads 0). A larger <code>--mi-sigma2</code> (or <code>--mi-bin-size</code>) resolves them.</p>"
+                }
+            }
             for input in report.settings.miInputs {
                 var series: [(String, String, [(Double, Double)])] = []
                 for (net, color) in [("float", "#1f77b4"), ("int8", "#ff7f0e")] {
@@ -176,8 +183,8 @@ public enum HTMLReport {
                 }
             }
         }
-        s += "<rect x=\(q(w - 110)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\(q(w - 96)) y=\(q(t + 9)) font-size=\"11\">float</text>"
-        s += "<rect x=\(q(w - 60)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#ff7f0e\"/><text x=\(q(w - 46)) y=\(q(t + 9)) font-size=\"11\">int8</text>"
+        s += "<rect x=\(q(l + 10)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#1f77b4\"/><text x=\(q(l + 24)) y=\(q(t + 9)) font-size=\"11\">float</text>"
+        s += "<rect x=\(q(l + 60)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"#ff7f0e\"/><text x=\(q(l + 74)) y=\(q(t + 9)) font-size=\"11\">int8</text>"
         return s + "</svg>"
     }
 

@@ -28,6 +28,8 @@ struct Audit: ParsableCommand {
     @Option(help: "Override: Square-attack queries per image.") var squareQueries: Int?
     @Option(help: "Override: images attacked by Carlini-Wagner L2 (0 skips it).") var cwImages: Int?
     @Option(help: "Override: images in the mutual-information sample (0 skips it).") var miSamples: Int?
+    @Option(help: "Override: KDE noise variance σ² of the MI estimators.") var miSigma2: Double?
+    @Option(help: "Override: binning width λ of the MI estimators.") var miBinSize: Double?
     @Option(help: "Override: images attacked by the Square attack.") var squareImages: Int?
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
     @Option(help: "Override: seed.") var seed: UInt64?
@@ -62,6 +64,8 @@ struct Audit: ParsableCommand {
         }
         if let cwImages { guard cwImages >= 0 else { throw EdgeError.usage("--cw-images must be ≥ 0") }; s.cwImages = cwImages }
         if let miSamples { guard miSamples >= 0, miSamples <= 20_000 else { throw EdgeError.usage("--mi-samples must be in 0...20000") }; s.miSamples = miSamples }
+        if let miSigma2 { guard miSigma2 > 0, miSigma2.isFinite else { throw EdgeError.usage("--mi-sigma2 must be positive") }; s.miSigma2 = miSigma2 }
+        if let miBinSize { guard miBinSize > 0, miBinSize.isFinite else { throw EdgeError.usage("--mi-bin-size must be positive") }; s.miBinSize = miBinSize }
         if let seed { s.seed = seed }
         return s
     }
