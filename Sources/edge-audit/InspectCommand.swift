@@ -11,7 +11,7 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show layers, shapes, MACs, int8 parameters, recipe.")
 
     @Argument(help: "model.bin") var model: String
-    @Option(help: "Images (class folders) to measure per-layer int8 SQNR on, e.g. calibration/fashion-mnist.") var sqnr: String?
+    @Option(help: "Images (class folders) to measure per-layer int8 SQNR on (default: calibration/fashion-mnist when it exists; 'none' skips).") var sqnr: String?
 
     func run() throws {
         let bytes = try AtomicFile.read(model, limit: 512 << 20)
@@ -46,12 +46,14 @@ struct Inspect: ParsableCommand {
 
     private func printInt8(_ q: QuantizedGraph, _ m: Model) throws {
         var sq: [Double]? = nil
-        if let dir = sqnr {
+        let defaultDir = "calibration/fashion-mnist"
+        let dir: String? = sqnr == "none" ? nil : (sqnr ?? (FileManager.default.fileExists(atPath: defaultDir) ? defaultDir : nil))
+        if let dir {
             let set = try CLISupport.loadImages(dir, for: m, strict: false, limit: 200)
             sq = SQNR.perLayer(float: try FloatNetwork(m), int8: try IntegerNetwork(q), set: set)
         }
         print("")
-        print("int8 network: \(q.nodes.count) layers, \(q.method) calibration on \(q.calibrationImages) images, \(q.perTensor ? "per-tensor" : "per-channel") weights, \(q.macs) MACs per image")
+        print("int8 network: \(q.nodes.count) layers\(dir.map { ", SQNR on up to 200 images of \($0)" } ?? ""), \(q.method) calibration on \(q.calibrationImages) images, \(q.perTensor ? "per-tensor" : "per-channel") weights, \(q.macs) MACs per image")
         print(pad("#", 3) + pad("layer", 18) + pad("op", 8) + pad("out HWC", 11) + pad("scale", 12) + pad("zp", 5, right: true)
               + pad("range", 20) + pad("multiplier·2^shift", 30) + pad("clamp", 11) + (sq != nil ? pad("SQNR dB", 8, right: true) : ""))
         for (i, n) in q.nodes.enumerated() {
