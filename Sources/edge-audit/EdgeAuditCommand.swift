@@ -1,6 +1,9 @@
 import ArgumentParser
 import EdgeCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The root command: a thin layer that parses, calls the libraries, prints and picks the
 /// exit code (0 ok, 1 gate failed, 2 usage, 65 bad data/model, 66 missing input, 70 internal).
@@ -34,6 +37,13 @@ struct ComputeOptions: ParsableArguments {
 @main
 enum Main {
     static func main() {
+        #if canImport(Glibc)
+        // Layers allocate large activation and gradient buffers every batch; keeping freed
+        // memory in the heap (instead of returning it by munmap) avoids a page fault per
+        // page per batch, which cost about 12% of attack and training time.
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 << 20)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 512 << 20)
+        #endif
         do {
             var command = try EdgeAudit.parseAsRoot()
             try command.run()
@@ -52,3 +62,9 @@ enum Main {
         }
     }
 }
+
+#if canImport(Glibc)
+/// glibc's mallopt(3); <malloc.h> is not part of the Glibc module map.
+@_silgen_name("mallopt")
+func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
