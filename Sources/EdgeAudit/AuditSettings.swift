@@ -38,8 +38,11 @@ public struct AuditSettings: Sendable, Equatable {
     public static func profile(_ name: String) -> AuditSettings? {
         switch name {
         case "quick":
-            return AuditSettings(profile: name, limit: 1000, eps: [0.05, 0.1], pgdSteps: 10, pgdRestarts: 1, pgdImages: 1000,
-                                 squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, miSamples: 300, seed: 1)
+            var s = AuditSettings(profile: name, limit: 1000, eps: [0.05, 0.1], pgdSteps: 10, pgdRestarts: 1, pgdImages: 500,
+                                  squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, miSamples: 300, seed: 1)
+            s.cwImages = 50
+            s.cwSteps = 30
+            return s
         case "default":
             var s = AuditSettings(profile: name, limit: nil, eps: [0.02, 0.05, 0.1, 0.2], pgdSteps: 20, pgdRestarts: 1, pgdImages: 2000,
                                  squareQueries: 500, squareImages: 500, corruptions: Corruption.allCases, eceBins: 15, miSamples: 1000, seed: 1)
