@@ -25,6 +25,7 @@ public enum EdgeError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A one-line message naming the file and what was wrong.
     public var description: String {
         switch self {
         case .usage(let m): return "usage error: \(m)"
