@@ -9,29 +9,21 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import torch
 import torchattacks
-from safetensors import safe_open
-from safetensors.torch import load_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/release/edge-audit")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-from compare_torchattacks import Net, load_images  # noqa: E402
+from compare_torchattacks import load_images, load_net  # noqa: E402
 
 
 def main():
     model, images = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory() as d:
-        st = os.path.join(d, "m.safetensors")
-        subprocess.run([BIN, "export", model, "--safetensors", st], check=True, capture_output=True)
-        with safe_open(st, "pt") as f:
-            meta = f.metadata()
-        net = Net(json.loads(meta["edge-audit.graph"]), load_file(st)).eval()
-        x, y = load_images(images, meta["edge-audit.classes"].split(","), 1000)
+    net, _, _, classes = load_net(model)
+    x, y = load_images(images, classes, 1000)
     print(f"torch {torch.__version__}, torchattacks {torchattacks.__version__}")
     print("| threads | edge-audit s | torchattacks s | torchattacks / edge-audit |")
     print("|---|---|---|---|")

@@ -34,6 +34,19 @@ class Net(torch.nn.Module):
         return forward(self.graph, self.t, x)
 
 
+def load_net(model):
+    """The float net of `model`, rebuilt in PyTorch from its safetensors export, the export's
+    tensors, graph and class names."""
+    with tempfile.TemporaryDirectory() as d:
+        st = os.path.join(d, "m.safetensors")
+        subprocess.run([BIN, "export", model, "--safetensors", st], check=True, capture_output=True)
+        with safe_open(st, "pt") as f:
+            meta = f.metadata()
+        tensors = load_file(st)
+    graph = json.loads(meta["edge-audit.graph"])
+    return Net(graph, tensors).eval(), tensors, graph, meta["edge-audit.classes"].split(",")
+
+
 def load_images(folder, classes, n):
     """The same selection as edge-audit's --limit: n files evenly spread over the sorted list."""
     files = []
@@ -56,14 +69,7 @@ def ours(model, images, attack, eps, steps):
 
 def main():
     model, images = sys.argv[1], sys.argv[2]
-    with tempfile.TemporaryDirectory() as d:
-        st = os.path.join(d, "m.safetensors")
-        subprocess.run([BIN, "export", model, "--safetensors", st], check=True, capture_output=True)
-        with safe_open(st, "pt") as f:
-            meta = f.metadata()
-        tensors = load_file(st)
-        graph = json.loads(meta["edge-audit.graph"])
-        classes = meta["edge-audit.classes"].split(",")
+    _, tensors, graph, classes = load_net(model)
     x, y = load_images(images, classes, 1000)
     # PyTorch's float32 CPU gradients differ in sign from its own float64 ones on ~1.4% of
     # pixels here (large batched convolutions), while edge-audit's match float64 exactly;

@@ -206,15 +206,7 @@ public struct AuditRunner {
                     }
                     linf += mx; l2 += s2.squareRoot()
                 }
-                let adv8 = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: snapped, labels: labels,
-                                         classNames: set.classNames, sources: idx.map { set.sources[$0] })
-                let ql = int8.run(adv8, Array(0..<idx.count)).logits
-                let qp = (0..<idx.count).map { b -> Int in
-                    var best = 0
-                    for j in 1..<int8.classes where ql[b * int8.classes + j] > ql[b * int8.classes + best] { best = j }
-                    return best
-                }
-                qCorrect += zip(qp, labels).filter { $0 == $1 }.count
+                qCorrect += int8Correct(snapped, labels)
                 bar.advance(idx.count)
             }
             let key = "eps_\(MetricKey.number(eps))"
@@ -229,17 +221,7 @@ public struct AuditRunner {
 
     /// Images of `pixels` (planar uint8, one per label) that the int8 net classifies correctly.
     private func int8Correct(_ pixels: [UInt8], _ labels: [Int]) -> Int {
-        let s = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: pixels, labels: labels,
-                              classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
-        let q = int8.run(s, Array(0..<labels.count)).logits
-        let k = int8.classes
-        var c = 0
-        for i in 0..<labels.count {
-            var best = 0
-            for j in 1..<k where q[i * k + j] > q[i * k + best] { best = j }
-            if best == labels[i] { c += 1 }
-        }
-        return c
+        zip(int8.predict(set.withPixels(pixels, labels: labels), Array(0..<labels.count)), labels).filter { $0 == $1 }.count
     }
 
     // MARK: - Carlini–Wagner L2 (float white-box on a subset, transferred to int8)
@@ -258,10 +240,8 @@ public struct AuditRunner {
             var clean8: [UInt8] = []
             for i in idx { clean8 += set.pixels[(i * set.imageSize)..<((i + 1) * set.imageSize)] }
             let snapped = PixelGrid.snap(adversarial: adv, clean: clean8)
-            let qs = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: snapped, labels: labels,
-                                   classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
-            let ql = int8.run(qs, Array(0..<labels.count)).logits
-            let d = set.imageSize, k = float.classes
+            let qPred = int8.predict(set.withPixels(snapped, labels: labels), Array(0..<labels.count))
+            let d = set.imageSize
             for b in 0..<idx.count where cleanPred[b] == labels[b] {
                 correct += 1
                 if pred[b] != labels[b] {
@@ -270,9 +250,7 @@ public struct AuditRunner {
                     for t in 0..<d { let v = Double(adv[b * d + t] - x[b * d + t]); s += v * v }
                     norms.append(s.squareRoot())
                 }
-                var best = 0
-                for j in 1..<k where ql[b * k + j] > ql[b * k + best] { best = j }
-                if best != labels[b] { qFooled += 1 }
+                if qPred[b] != labels[b] { qFooled += 1 }
             }
             bar.advance(idx.count)
         }

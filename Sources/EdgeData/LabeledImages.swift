@@ -67,6 +67,13 @@ public struct LabeledImages: Sendable {
 }
 
 extension LabeledImages {
+    /// A set of the same geometry and classes holding `pixels` (planar, one image per label),
+    /// e.g. adversarial or corrupted versions of some of these images.
+    public func withPixels(_ pixels: [UInt8], labels: [Int]) -> LabeledImages {
+        LabeledImages(channels: channels, height: height, width: width, pixels: pixels, labels: labels,
+                      classNames: classNames, sources: [String](repeating: "", count: labels.count))
+    }
+
     /// The images at `indices`, in that order.
     public func subset(_ indices: [Int]) -> LabeledImages {
         var px: [UInt8] = []

@@ -85,6 +85,18 @@ public final class IntegerNetwork {
         return (logits, kept)
     }
 
+    /// Predicted class of each image at `indices`: the argmax of the int8 logits, the first
+    /// index on ties.
+    public func predict(_ set: LabeledImages, _ indices: [Int]) -> [Int] {
+        let q = run(set, indices).logits
+        let k = classes
+        return (0..<indices.count).map { i in
+            var best = 0
+            for j in 1..<k where q[i * k + j] > q[i * k + best] { best = j }
+            return best
+        }
+    }
+
     /// Dequantised logits (scale·(q − zp)) for reporting.
     public func dequantizedLogits(_ q: [Int8]) -> [Float] {
         let p = graph.nodes[graph.nodes.count - 1].quant

@@ -63,19 +63,12 @@ struct Attack: ParsableCommand {
             return v
         }
         guard !epsList.isEmpty else { throw EdgeError.usage("--eps is empty") }
-        let loaded = try QuantizedModelFile.read(model)
-        let (float, int8, all) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
-        let set = all
+        let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
         let ste: FloatNetwork? = (net == "int8" && mode == "ste") || attack != "square" ? try StraightThrough.network(loaded.model, int8.graph) : nil
         let k = float.classes, d = set.imageSize, n = set.count
         let targets: [Int]? = targeted ? set.labels.map { ($0 + 1) % k } : nil
         func predictFloat(_ x: [Float], _ b: Int) -> [Int] { SoftmaxCrossEntropy.argmax(float.forward(x, batch: b).logits, classes: k) }
-        func predictInt8(_ px: [UInt8], _ labels: [Int]) -> [Int] {
-            let s = LabeledImages(channels: set.channels, height: set.height, width: set.width, pixels: px, labels: labels,
-                                  classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
-            let q = int8.run(s, Array(0..<labels.count)).logits
-            return (0..<labels.count).map { i in var best = 0; for j in 1..<k where q[i * k + j] > q[i * k + best] { best = j }; return best }
-        }
+        func predictInt8(_ px: [UInt8], _ labels: [Int]) -> [Int] { int8.predict(set.withPixels(px, labels: labels), Array(0..<labels.count)) }
         let cleanFloat = predictFloat(set.floatBatch(Array(0..<n)).data, n)
         let cleanInt8 = predictInt8(set.pixels, set.labels)
         var rows: [Row] = []

@@ -77,17 +77,7 @@ struct Audit: ParsableCommand {
         let gateList = try gates.map { try Gates.parse(String(decoding: try AtomicFile.read($0, limit: 1 << 20), as: UTF8.self), path: $0) } ?? []
         let base = try baseline.map { try AuditReport.readResults($0) }
         let bytes = try AtomicFile.read(model, limit: 512 << 20)
-        var loaded = try QuantizedModelFile.read(model)
-        var onTheFly = false
-        if loaded.int8 == nil {
-            guard FileManager.default.fileExists(atPath: calibration) else {
-                throw EdgeError.missingInput(path: calibration, reason: "\(model) has no int8 network and this calibration folder does not exist; pass --calibration DIR or run 'edge-audit quantize' first")
-            }
-            printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
-            let cal = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil)
-            loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
-            onTheFly = true
-        }
+        let (loaded, onTheFly) = try CLISupport.withInt8(model, bytes: bytes, calibration: calibration)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
         let shape = loaded.model.graph.inputShape
         if let limit = s.limit, limit <= 0 { throw EdgeError.usage("--limit must be positive") }

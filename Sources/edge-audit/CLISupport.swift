@@ -20,21 +20,28 @@ enum CLISupport {
         return r.images
     }
 
-    /// Loads a model's float net and its int8 net (quantising on the fly with `calibration`
-    /// when the file has none, and saying so), and the images.
-    static func loadNets(_ model: String, images: String, calibration: String, limit: Int?, strict: Bool = false,
-                         kernels: KernelChoice = .auto) throws -> (FloatNetwork, IntegerNetwork, LabeledImages) {
-        var loaded = try QuantizedModelFile.read(model)
-        if loaded.int8 == nil {
-            guard FileManager.default.fileExists(atPath: calibration) else {
-                throw EdgeError.missingInput(path: calibration, reason: "\(model) has no int8 network and this calibration folder does not exist; pass --calibration DIR or run 'edge-audit quantize' first")
-            }
-            printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
-            let cal = try loadImages(calibration, for: loaded.model, strict: false, limit: nil)
-            loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
+    /// Decodes `bytes` of `model` with its int8 net, quantising on the fly with minmax
+    /// calibration on `calibration` when the file has none (and saying so). Returns whether
+    /// it quantised.
+    static func withInt8(_ model: String, bytes: [UInt8], calibration: String) throws -> (LoadedModel, Bool) {
+        var loaded = try QuantizedModelFile.decode(bytes, path: model)
+        guard loaded.int8 == nil else { return (loaded, false) }
+        guard FileManager.default.fileExists(atPath: calibration) else {
+            throw EdgeError.missingInput(path: calibration, reason: "\(model) has no int8 network and this calibration folder does not exist; pass --calibration DIR or run 'edge-audit quantize' first")
         }
+        printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
+        let cal = try loadImages(calibration, for: loaded.model, strict: false, limit: nil)
+        loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
+        return (loaded, true)
+    }
+
+    /// Loads a model's float net and its int8 net (quantising on the fly when needed), the
+    /// decoded model and the images.
+    static func loadNets(_ model: String, images: String, calibration: String, limit: Int?, strict: Bool = false,
+                         kernels: KernelChoice = .auto) throws -> (FloatNetwork, IntegerNetwork, LabeledImages, LoadedModel) {
+        let (loaded, _) = try withInt8(model, bytes: try AtomicFile.read(model, limit: 512 << 20), calibration: calibration)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
         let set = try loadImages(images, for: loaded.model, strict: strict, limit: limit)
-        return (try FloatNetwork(loaded.model), try IntegerNetwork(q, kernels: kernels), set)
+        return (try FloatNetwork(loaded.model), try IntegerNetwork(q, kernels: kernels), set, loaded)
     }
 }

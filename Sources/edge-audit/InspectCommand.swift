@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let bytes = try AtomicFile.read(model, limit: 512 << 20)
         let entries = try ModelFile.sections(bytes, path: model)
-        let loaded = try QuantizedModelFile.read(model)
+        let loaded = try QuantizedModelFile.decode(bytes, path: model)
         let m = loaded.model
         let shapes = try m.validate(path: model)
         let macs = m.graph.macs(shapes: shapes)

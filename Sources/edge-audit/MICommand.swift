@@ -31,7 +31,7 @@ struct MICommand: ParsableCommand {
         s.miSamples = samples; s.miSigma2 = sigma2; s.miBinSize = binSize; s.eps = [eps]; s.seed = seed
         s.miInputs = inputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         guard !s.miInputs.isEmpty else { throw EdgeError.usage("--inputs is empty") }
-        let (float, int8, set) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil)
+        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil)
         var runner = AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet)
         if let layers {
             let wanted = layers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }

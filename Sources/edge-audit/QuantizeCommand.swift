@@ -41,13 +41,7 @@ enum Int8Evaluator {
         var start = 0
         while start < set.count {
             let idx = Array(start..<min(set.count, start + 512))
-            let (logits, _) = net.run(set, idx)
-            let k = net.classes
-            for (b, i) in idx.enumerated() {
-                var best = 0
-                for j in 1..<k where logits[b * k + j] > logits[b * k + best] { best = j }
-                if best == set.labels[i] { correct += 1 }
-            }
+            correct += zip(net.predict(set, idx), idx.map { set.labels[$0] }).filter { $0 == $1 }.count
             start += idx.count
         }
         return set.count == 0 ? 0 : Double(correct) / Double(set.count)
