@@ -77,7 +77,8 @@ public enum AtomicFile {
         let prefix = ".\(url.lastPathComponent).edge-audit-tmp-"
         for e in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where e.hasPrefix(prefix) {
             let pid = Int32(e.dropFirst(prefix.count).split(separator: "-").first ?? "") ?? 0
-            if pid > 0, pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+            let alive = pid == getpid() || (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM))
+            if alive { continue }
             unlink(dir + "/" + e)
         }
     }
