@@ -223,6 +223,7 @@ public enum ImageFolder {
             }
             do { try fm.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: true) }
             catch { throw EdgeError.cannotWrite(path: directory + "/" + name, reason: error.localizedDescription) }
+            AtomicFile.removeStaleTemps(inFolder: directory + "/" + name)
         }
         let width = String(set.count).count
         var names = (0..<set.count).map { i in String(repeating: "0", count: max(0, width - String(i).count)) + String(i) }

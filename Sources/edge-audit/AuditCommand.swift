@@ -127,7 +127,7 @@ struct Audit: ParsableCommand {
         try folder.commit([("report.json", Array(report.json().utf8)), ("report.html", Array(HTMLReport.render(report).utf8)),
                            ("junit.xml", Array(report.junit().utf8))])
         folder.release()
-        print(TerminalSummary.render(report), terminator: "")
+        print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
         print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml")
         if !report.passed { throw ExitCode(1) }
     }
