@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeCore
+import EdgeFloat
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -38,6 +39,23 @@ struct ComputeOptions: ParsableArguments {
             guard threads >= 1 && threads <= 256 else { throw EdgeError.usage("--threads must be in 1...256, got \(threads)") }
             Parallel.threads = threads
         }
+        Self.warmUpBLAS()
+    }
+
+    /// Maps OpenBLAS's buffers up front under a 10 s watchdog: OpenBLAS spins forever at
+    /// 100% CPU when it cannot map one (ulimit -v, cgroup), so a process that cannot is
+    /// told so and ends with exit 70 instead of hanging.
+    static func warmUpBLAS() {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            if done.wait(timeout: .now() + 10) == .timedOut {
+                let m: StaticString = "edge-audit: not enough memory: OpenBLAS cannot map its GEMM buffers (128 MB per thread); raise ulimit -v or the cgroup limit, or use --threads 1\n"
+                _ = write(2, m.utf8Start, m.utf8CodeUnitCount)
+                _exit(70)
+            }
+        }
+        Gemm.warmUp(threads: Parallel.threads)
+        done.signal()
     }
 }
 
@@ -50,6 +68,14 @@ enum Main {
         // page per batch, which cost about 12% of attack and training time.
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 << 20)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 512 << 20)
+        // The Swift runtime aborts when an allocation fails (ulimit -v, a cgroup limit) that
+        // the memory estimate did not foresee; say so and exit 70 instead of dying of
+        // SIGABRT with a backtrace. Only async-signal-safe calls in the handler.
+        signal(SIGABRT) { _ in
+            let m: StaticString = "edge-audit: aborted: an allocation failed (not enough memory: raise ulimit -v or the cgroup limit, or lower --limit/--batch; if memory was plentiful, this is a bug, please report it)\n"
+            _ = write(2, m.utf8Start, m.utf8CodeUnitCount)
+            _exit(70)
+        }
         #endif
         do {
             var command = try EdgeAudit.parseAsRoot()
