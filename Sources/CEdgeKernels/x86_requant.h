@@ -1,6 +1,7 @@
 // Internal: ea_requant on 16 (AVX-512) and 8 (AVX2) lanes, bit-exact with the scalar
-// spec for mult in [2^30, 2^31) (so SRDHM's saturating corner cannot occur) and shifts in
-// [-31, 0]. Shared by the convolution and add kernels.
+// spec for mult in [0, 2^31) (so SRDHM's saturating corner, mult = −2^31, cannot occur),
+// right shifts in [0, 31] and (the _ls forms) left shifts in [0, 30], which wrap modulo
+// 2^32 exactly like the spec's. Shared by the convolution and add kernels.
 #ifndef EA_X86_REQUANT_H
 #define EA_X86_REQUANT_H
 #if defined(__x86_64__)
@@ -33,6 +34,11 @@ EA_AVX512 static inline __m512i ea_requant16(__m512i acc, __m512i mult, __m512i 
     return _mm512_mask_add_epi32(res, _mm512_cmpgt_epi32_mask(rem, thr), res, one);
 }
 
+// ea_requant with per-lane left shifts (TFLite shift > 0): vpsllvd wraps like the spec.
+EA_AVX512 static inline __m512i ea_requant16_ls(__m512i acc, __m512i mult, __m512i lshift, __m512i rshift) {
+    return ea_requant16(_mm512_sllv_epi32(acc, lshift), mult, rshift);
+}
+
 // trunc((p + nudge) / 2^31) on 64-bit lanes, on magnitudes (AVX2 has no 64-bit arithmetic shift).
 EA_AVX2 static inline __m256i ea_srdhm_tail64_8(__m256i prod) {
     const __m256i zero = _mm256_setzero_si256();
@@ -55,6 +61,11 @@ EA_AVX2 static inline __m256i ea_requant8(__m256i acc, __m256i mult, __m256i rsh
     __m256i thr = _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_srli_epi32(hm, 31));
     __m256i res = _mm256_srav_epi32(hm, rshift);
     return _mm256_add_epi32(res, _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
+}
+
+// ea_requant8 with per-lane left shifts.
+EA_AVX2 static inline __m256i ea_requant8_ls(__m256i acc, __m256i mult, __m256i lshift, __m256i rshift) {
+    return ea_requant8(_mm256_sllv_epi32(acc, lshift), mult, rshift);
 }
 
 #endif
