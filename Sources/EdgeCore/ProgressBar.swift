@@ -64,5 +64,5 @@ public final class ProgressBar {
 
 /// Writes a line to stderr (warnings, summaries), never to stdout which carries results.
 public func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    FileHandle.standardError.write(Data((SafeName.printable(s) + "\n").utf8))
 }

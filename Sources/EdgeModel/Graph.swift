@@ -125,6 +125,7 @@ public struct Graph: Equatable, Sendable {
         var names = Set<String>()
         for (i, n) in nodes.enumerated() {
             guard names.insert(n.name).inserted else { throw bad(i, "duplicate node name") }
+            if let why = SafeName.problem(n.name) { throw bad(i, "the name \(why)") }
             guard n.inputs.count == n.op.arity else { throw bad(i, "\(n.op.kind) takes \(n.op.arity) inputs, has \(n.inputs.count)") }
             for j in n.inputs where j < 0 || j >= i { throw bad(i, "input index \(j) does not name an earlier node") }
             if i > 0 && n.op == .input { throw bad(i, "only node 0 may be the input") }

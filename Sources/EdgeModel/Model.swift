@@ -59,6 +59,29 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     }
 }
 
+extension ModelMetadata {
+    /// Preprocessings this version implements.
+    public static let knownPreprocessing: Set<String> = ["pixel/255"]
+
+    /// Checks what the JSON types alone do not: class names are non-empty, unique, at most
+    /// `SafeName.maxBytes` long and free of control characters (they reach file names,
+    /// terminals and reports), and the preprocessing is one this version implements.
+    public func validate(path: String) throws {
+        func bad(_ r: String) -> EdgeError { .badModel(path: path, section: "META", offset: 0, reason: r) }
+        guard !classNames.isEmpty, classNames.count <= Graph.Limits.maxChannels else {
+            throw bad("classNames has \(classNames.count) entries; 1...\(Graph.Limits.maxChannels) are allowed")
+        }
+        var seen = Set<String>()
+        for (i, n) in classNames.enumerated() {
+            if let why = SafeName.problem(n) { throw bad("class name \(i) \(why)") }
+            guard seen.insert(n).inserted else { throw bad("class name \(i) '\(n)' repeats an earlier one") }
+        }
+        guard Self.knownPreprocessing.contains(preprocessing) else {
+            throw bad("preprocessing '\(preprocessing)' is not one this version implements (\(Self.knownPreprocessing.sorted().joined(separator: ", ")))")
+        }
+    }
+}
+
 /// A float network: graph, per-node parameters and metadata; plus any sections this
 /// version does not interpret (carried through unchanged on save).
 public struct Model: Equatable, Sendable {
@@ -99,6 +122,7 @@ public struct Model: Equatable, Sendable {
                 throw EdgeError.badModel(path: path, section: "float-weights", offset: 0, reason: "node \(graph.nodes[i].name): negative running variance")
             }
         }
+        try metadata.validate(path: path)
         guard shapes.last?[0] == metadata.classNames.count else {
             throw EdgeError.badModel(path: path, section: "metadata", offset: 0, reason: "\(metadata.classNames.count) class names for \(shapes.last?[0] ?? 0) logits")
         }

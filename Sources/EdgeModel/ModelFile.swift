@@ -132,7 +132,10 @@ public enum ModelFile {
 
     /// Decodes a model from bytes; `verifyChecksums: false` exists for fuzzing the parsers
     /// behind the checksum.
-    public static func decode(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true, count: Int? = nil) throws -> Model {
+    /// `understood` names further sections the caller interprets itself (such as QNET),
+    /// so that they may carry the required flag.
+    public static func decode(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true, count: Int? = nil,
+                              understood: Set<String> = []) throws -> Model {
         let entries = try sections(bytes, path: path, verifyChecksums: verifyChecksums, count: count)
         func payload(_ tag: String) throws -> (ArraySlice<UInt8>, Int) {
             guard let e = entries.first(where: { $0.tag == tag }) else {
@@ -142,6 +145,10 @@ public enum ModelFile {
         }
         let known: Set<String> = [Tag.graph, Tag.floatWeights, Tag.metadata]
         var extra: [String: [UInt8]] = [:]
+        for e in entries where !known.contains(e.tag) && !understood.contains(e.tag) && e.flags & flagRequired != 0 {
+            throw EdgeError.badModel(path: path, section: e.tag, offset: e.offset,
+                                     reason: "section '\(e.tag)' is flagged required but this version of edge-audit does not know it; upgrade edge-audit")
+        }
         for e in entries where !known.contains(e.tag) {
             extra[e.tag] = Array(bytes[e.offset..<(e.offset + e.length)])
         }

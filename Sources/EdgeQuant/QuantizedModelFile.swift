@@ -19,15 +19,12 @@ public enum QuantizedModelFile {
     /// Decodes the first `count` (default: all) bytes as a model file with its int8 net;
     /// `verifyChecksums: false` exists for fuzzing the parsers behind the checksum.
     public static func decode(_ bytes: [UInt8], path: String, count: Int? = nil, verifyChecksums: Bool = true) throws -> LoadedModel {
-        let model = try ModelFile.decode(bytes, path: path, verifyChecksums: verifyChecksums, count: count)
+        let model = try ModelFile.decode(bytes, path: path, verifyChecksums: verifyChecksums, count: count, understood: [QuantizedGraph.tag])
         guard let payload = model.extraSections[QuantizedGraph.tag] else { return LoadedModel(model: model, int8: nil) }
         let base = try ModelFile.sections(bytes, path: path, verifyChecksums: verifyChecksums, count: count).first { $0.tag == QuantizedGraph.tag }?.offset ?? 0
         let q = try QuantizedGraph.decode(payload, path: path, base: base)
         try q.validate(path: path, inputShape: model.graph.inputShape, offset: base)
-        for (i, n) in q.nodes.enumerated() where n.floatNode >= model.graph.nodes.count {
-            throw EdgeError.badModel(path: path, section: QuantizedGraph.tag, offset: base,
-                                     reason: "int8 layer \(i) (\(n.name)): float node \(n.floatNode) does not exist")
-        }
+        try q.crossCheck(against: model.graph, path: path, offset: base)
         guard q.nodes.last?.shape == [model.metadata.classNames.count] else {
             throw EdgeError.badModel(path: path, section: QuantizedGraph.tag, offset: base, reason: "int8 logits do not match the class count")
         }

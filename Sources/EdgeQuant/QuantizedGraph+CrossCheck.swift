@@ -1,0 +1,67 @@
+import EdgeCore
+import EdgeModel
+
+extension QuantizedGraph {
+    /// Checks that this int8 net describes `graph`, the float net beside it in the same
+    /// file. Each section can be valid on its own and still disagree with the other (the
+    /// QNET of one model in another's file); every consumer that pairs the two — the
+    /// straight-through simulation, SQNR, the MI probes — indexes float tensors by what
+    /// the int8 nodes claim, so this runs at load, before any of them. Rules, per int8 node:
+    /// - its float node exists and has its name;
+    /// - walking back from that node through the fused ReLU and batch norm reaches a float
+    ///   node of the same kind with the same parameters (kernel, stride, padding, channels);
+    /// - its inputs stand for exactly that float node's inputs, in order;
+    /// - its shape is the float node's shape in HWC order;
+    /// and the last int8 node stands for the float logits.
+    public func crossCheck(against graph: Graph, path: String, offset: Int) throws {
+        let fshapes = try graph.shapes(path: path)
+        func bad(_ i: Int, _ field: String, _ why: String) -> EdgeError {
+            .badModel(path: path, section: QuantizedGraph.tag, offset: offset, reason: "int8 layer \(i) (\(nodes[i].name)): \(field) \(why)")
+        }
+        for (i, n) in nodes.enumerated() {
+            let f = n.floatNode
+            guard f >= 0, f < graph.nodes.count else { throw bad(i, "float node", "\(f) does not exist (the graph has \(graph.nodes.count))") }
+            guard graph.nodes[f].name == n.name else { throw bad(i, "name", "differs from its float node \(f)'s name '\(graph.nodes[f].name)'") }
+            // The float node that starts the fused group this int8 node computes.
+            var head = f
+            switch n.op {
+            case .conv(let c):
+                if graph.nodes[head].op == .relu, let j = graph.nodes[head].inputs.first { head = j }
+                if !c.isDense, case .batchNorm = graph.nodes[head].op, let j = graph.nodes[head].inputs.first { head = j }
+            case .add:
+                if graph.nodes[head].op == .relu, let j = graph.nodes[head].inputs.first { head = j }
+            default:
+                break
+            }
+            let h = graph.nodes[head]
+            let kindMatches: Bool
+            switch (n.op, h.op) {
+            case (.input, .input): kindMatches = true
+            case let (.conv(c), .conv2d(o, k, s, p)):
+                kindMatches = !c.isDense && c.outChannels == o && c.kernel == k && c.stride == s && c.padding == p
+            case let (.conv(c), .dense(o)): kindMatches = c.isDense && c.outChannels == o
+            case let (.maxPool(k, s), .maxPool(k2, s2)), let (.avgPool(k, s), .avgPool(k2, s2)): kindMatches = k == k2 && s == s2
+            case (.globalAvgPool, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
+            default: kindMatches = false
+            }
+            guard kindMatches else {
+                throw bad(i, "op", "\(n.op.kind) does not match float node \(head) (\(h.name), \(h.op))")
+            }
+            guard n.inputs.count == h.inputs.count else { throw bad(i, "inputs", "\(n.inputs.count) inputs, float node \(h.name) has \(h.inputs.count)") }
+            for (k, j) in n.inputs.enumerated() where nodes[j].floatNode != h.inputs[k] {
+                throw bad(i, "input \(k)", "is int8 layer \(j) (float node \(nodes[j].floatNode)), but float node \(h.name) reads float node \(h.inputs[k])")
+            }
+            let s = fshapes[f]
+            let hwc = s.count == 3 ? [s[1], s[2], s[0]] : s
+            guard n.shape == hwc else { throw bad(i, "shape", "\(n.shape) is not float node \(graph.nodes[f].name)'s \(s) in HWC order") }
+            if case .conv(let c) = n.op {
+                let inShape = fshapes[h.inputs[0]]
+                let inC = c.isDense ? (ShapeMath.product(inShape) ?? -1) : inShape[0]
+                guard c.inChannels == inC else { throw bad(i, "in channels", "= \(c.inChannels), the float layer reads \(inC)") }
+            }
+        }
+        guard let last = nodes.last, last.floatNode == graph.nodes.count - 1 else {
+            throw bad(nodes.count - 1, "float node", "the int8 logits must stand for the float logits (node \(graph.nodes.count - 1))")
+        }
+    }
+}
