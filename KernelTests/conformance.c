@@ -262,6 +262,38 @@ int main(int argc, char **argv) {
             if (isa == 1 || isa == EA_ISA_NEON) failures += check_dw_as_dense(case_seed);
             if (failures > 20) break;
         }
+        // Named depthwise sweep: channels below, at and above every block (8, 16, 32 and the
+        // AVX-512 pixel-pair path at exactly 16), 3×3 and other kernels, strides 1 and 2, TF
+        // SAME padding, widths odd and even (the pair path's single-pixel tail).
+        {
+            static const int dch[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 64};
+            static const int dk[][2] = {{3, 3}, {1, 1}, {5, 5}, {3, 1}, {2, 3}};
+            int sweep = 0;
+            for (int ci = 0; ci < 12; ci++)
+                for (int ki = 0; ki < 5; ki++)
+                    for (int st = 1; st <= 2; st++)
+                        for (int wi = 0; wi < 3; wi++) {
+                            ea_conv_shape q;
+                            memset(&q, 0, sizeof q);
+                            q.in_c = q.out_c = dch[ci];
+                            q.kernel_h = dk[ki][0]; q.kernel_w = dk[ki][1];
+                            q.stride_h = q.stride_w = st;
+                            q.in_h = 5 + wi; q.in_w = 4 + 3 * wi;  // 4, 7, 10 wide
+                            int th = ((q.in_h + st - 1) / st - 1) * st + q.kernel_h - q.in_h, tw = ((q.in_w + st - 1) / st - 1) * st + q.kernel_w - q.in_w;
+                            th = th > 0 ? th : 0; tw = tw > 0 ? tw : 0;
+                            q.pad_top = th / 2; q.pad_bottom = th - th / 2; q.pad_left = tw / 2; q.pad_right = tw - tw / 2;
+                            finish_shape(&q);
+                            q.depth_multiplier = 1;
+                            q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                            q.act_min = -128; q.act_max = 127;
+                            if (wi == 2) { q.act_min = q.out_zp; q.act_max = rnd(q.out_zp, 127); }
+                            int mode = rnd(0, 3);
+                            if (mode == 1) q.in_zp = 127;
+                            failures += check_conv(isa, &q, mode, seed, wi == 1);
+                            sweep++;
+                        }
+            printf("%-11s depthwise sweep: %d shapes\n", ea_isa_name(isa), sweep);
+        }
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
         rng_state = seed;

@@ -23,6 +23,7 @@ struct ea_conv_plan {
     // Depthwise SIMD plans (depth multiplier 1): channels per block, blocks, the padded
     // image's geometry and each tap's element offset from the window origin.
     int dw_block, dw_cp, dw_hp, dw_wp;
+    int dw_pair;       // AVX-512, 16 channels, stride_w 1: two output pixels per 32-lane vector
     int32_t *dw_tap;   // [kernel_h·kernel_w rounded up to 2]
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
@@ -97,7 +98,7 @@ int ea_dwconv_pack_neon(ea_conv_plan *p);
 void ea_dwconv_run_neon(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 #endif
 // Depthwise packing shared by the x86 files (lane order of unpacklo/hi + madd pairs).
-int ea_dwconv_pack_x86(ea_conv_plan *p, int block);
+int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair);
 #if defined(__x86_64__)
 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);

@@ -84,8 +84,11 @@ ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const
     switch (isa) {
     case EA_ISA_SCALAR: p->Kp = p->K; p->Op = s->out_c; break;
 #if defined(__x86_64__)
-    case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16) : ea_conv_pack_avx2(p); break;
-    case EA_ISA_AVX512VNNI: ok = dw ? ea_dwconv_pack_x86(p, 32) : ea_conv_pack_avx512vnni(p); break;
+    case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0) : ea_conv_pack_avx2(p); break;
+    case EA_ISA_AVX512VNNI:
+        ok = dw ? ea_dwconv_pack_x86(p, s->in_c <= 16 ? (s->in_c == 16 && s->stride_w == 1 ? 32 : 16) : 32, s->in_c == 16 && s->stride_w == 1)
+                : ea_conv_pack_avx512vnni(p);
+        break;
 #endif
 #if defined(__aarch64__)
     case EA_ISA_NEON: ok = dw ? ea_dwconv_pack_neon(p) : ea_conv_pack_neon(p); break;

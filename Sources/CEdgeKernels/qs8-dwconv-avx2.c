@@ -13,7 +13,20 @@
 EA_AVX2 static void dw_image16(const ea_conv_plan *p, const int8_t *in, int16_t *img) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp;
-    memset(img, 0, (size_t)p->dw_hp * p->dw_wp * Cp * sizeof(int16_t) + 64);
+    const size_t rowElems = (size_t)p->dw_wp * Cp;
+    if (C != Cp) {
+        memset(img, 0, (size_t)p->dw_hp * rowElems * sizeof(int16_t) + 64);
+    } else {
+        // Every interior pixel is rewritten below: zero only the borders (and the slack).
+        memset(img, 0, (size_t)s->pad_top * rowElems * sizeof(int16_t));
+        for (int y = s->pad_top + s->in_h; y < p->dw_hp; y++) memset(img + (size_t)y * rowElems, 0, rowElems * sizeof(int16_t));
+        memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
+        for (int y = 0; y < s->in_h; y++) {
+            int16_t *row = img + (size_t)(y + s->pad_top) * rowElems;
+            memset(row, 0, (size_t)s->pad_left * Cp * sizeof(int16_t));
+            memset(row + (size_t)(s->pad_left + s->in_w) * Cp, 0, (size_t)(p->dw_wp - s->pad_left - s->in_w) * Cp * sizeof(int16_t));
+        }
+    }
     const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
     for (int y = 0; y < s->in_h; y++)
         for (int x = 0; x < s->in_w; x++) {
@@ -26,51 +39,62 @@ EA_AVX2 static void dw_image16(const ea_conv_plan *p, const int8_t *in, int16_t 
         }
 }
 
-EA_AVX2 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+// Every output pixel for one 16-channel block; TP is a constant at the 3×3 call site.
+EA_AVX2 static inline __attribute__((always_inline)) void dw_block(const ea_conv_plan *p, const int16_t *img, int8_t *out, int b,
+                                                                    const int TP) {
     const ea_conv_shape *s = &p->s;
-    const int C = s->in_c, Cp = p->dw_cp, BW = 16, blocks = Cp / BW;
-    const int TP = (s->kernel_h * s->kernel_w + 1) / 2;
-    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
-    dw_image16(p, in, img);
-    const int16_t *wbase = (const int16_t *)p->w;
-    const int32_t *tap = p->dw_tap;
+    const int C = s->in_c, Cp = p->dw_cp, BW = 16, lane = b * BW;
+    // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
+    // which would make the compiler reload these in the inner loop.
+    int32_t tap[2 * 8];
+    for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
+    const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
+    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
     const __m256i zp = _mm256_set1_epi32(s->out_zp), lo_c = _mm256_set1_epi32(s->act_min), hi_c = _mm256_set1_epi32(s->act_max);
-    for (int oy = 0; oy < s->out_h; oy++)
-        for (int ox = 0; ox < s->out_w; ox++) {
-            const int16_t *base = img + ((size_t)(oy * s->stride_h) * p->dw_wp + (size_t)ox * s->stride_w) * Cp;
-            int8_t *dst = out + ((size_t)oy * s->out_w + ox) * C;
-            for (int b = 0; b < blocks; b++) {
-                const int lane = b * BW;
-                __m256i alo = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane));
-                __m256i ahi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane + 8));
-                const int16_t *wk = wbase + (size_t)b * TP * 2 * BW;
-                const int16_t *xb = base + lane;
-                for (int t = 0; t < TP; t++, wk += 2 * BW) {
-                    __m256i A = _mm256_loadu_si256((const __m256i *)(xb + tap[2 * t]));
-                    __m256i B = _mm256_loadu_si256((const __m256i *)(xb + tap[2 * t + 1]));
-                    alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)wk)));
-                    ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wk + BW))));
-                }
-                __m256i vlo = ea_requant8_ls(alo, _mm256_loadu_si256((const __m256i *)(p->mult_p + lane)),
-                                             _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane)),
-                                             _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane)));
-                __m256i vhi = ea_requant8_ls(ahi, _mm256_loadu_si256((const __m256i *)(p->mult_p + lane + 8)),
-                                             _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane + 8)),
-                                             _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane + 8)));
-                vlo = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(vlo, zp), lo_c), hi_c);
-                vhi = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(vhi, zp), lo_c), hi_c);
-                // packs_epi32 undoes the unpack order: 128-bit lane L holds channels 8L…8L+7.
-                __m256i v16 = _mm256_packs_epi32(vlo, vhi);
-                __m256i v8 = _mm256_permute4x64_epi64(_mm256_packs_epi16(v16, v16), 0xD8);
-                int left = C - lane;
-                if (left >= 16) {
-                    _mm_storeu_si128((__m128i *)(dst + lane), _mm256_castsi256_si128(v8));
-                } else {
-                    int8_t tmp[16];
-                    _mm_storeu_si128((__m128i *)tmp, _mm256_castsi256_si128(v8));
-                    memcpy(dst + lane, tmp, (size_t)left);
-                }
+    const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane));
+    const __m256i bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane + 8));
+    const __m256i m_lo = _mm256_loadu_si256((const __m256i *)(p->mult_p + lane)), m_hi = _mm256_loadu_si256((const __m256i *)(p->mult_p + lane + 8));
+    const __m256i l_lo = _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane)), l_hi = _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane + 8));
+    const __m256i r_lo = _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane)), r_hi = _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane + 8));
+    const int16_t *wb = (const int16_t *)p->w + (size_t)b * TP * 2 * BW;
+    const int left = C - lane;
+    for (int oy = 0; oy < OH; oy++) {
+        const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
+        int8_t *dst = out + (size_t)oy * OW * C + lane;
+        for (int ox = 0; ox < OW; ox++, dst += C) {
+            const int16_t *xb = row + (size_t)ox * SW * Cp;
+            __m256i alo = bias_lo, ahi = bias_hi;
+            for (int t = 0; t < TP; t++) {
+                __m256i A = _mm256_loadu_si256((const __m256i *)(xb + taps[2 * t]));
+                __m256i B = _mm256_loadu_si256((const __m256i *)(xb + taps[2 * t + 1]));
+                alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + 2 * t * BW))));
+                ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW))));
+            }
+            __m256i vlo = _mm256_add_epi32(ea_requant8_ls(alo, m_lo, l_lo, r_lo), zp);
+            __m256i vhi = _mm256_add_epi32(ea_requant8_ls(ahi, m_hi, l_hi, r_hi), zp);
+            vlo = _mm256_min_epi32(_mm256_max_epi32(vlo, lo_c), hi_c);
+            vhi = _mm256_min_epi32(_mm256_max_epi32(vhi, lo_c), hi_c);
+            // packs_epi32 undoes the unpack order: 128-bit lane L holds channels 8L…8L+7.
+            __m256i v16 = _mm256_packs_epi32(vlo, vhi);
+            __m128i v8 = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packs_epi16(v16, v16), 0xD8));
+            if (left >= 16) {
+                _mm_storeu_si128((__m128i *)dst, v8);
+            } else {
+                int8_t tmp[16];
+                _mm_storeu_si128((__m128i *)tmp, v8);
+                memcpy(dst, tmp, (size_t)left);
             }
         }
+    }
+}
+
+EA_AVX2 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
+    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
+    dw_image16(p, in, img);
+    for (int b = 0; b < p->dw_cp / 16; b++) {
+        if (TP == 5) dw_block(p, img, out, b, 5);
+        else dw_block(p, img, out, b, TP);
+    }
 }
 #endif

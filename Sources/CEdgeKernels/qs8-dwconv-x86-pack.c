@@ -19,14 +19,19 @@
 // Channel held by lane q (0 ≤ q < BW/2) of the low (hi = 0) or high accumulator.
 static int lane_channel(int q, int hi) { return 8 * (q / 4) + 4 * hi + q % 4; }
 
-int ea_dwconv_pack_x86(ea_conv_plan *p, int block) {
+int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, T = s->kernel_h * s->kernel_w, TP = (T + 1) / 2;
-    const int blocks = (C + block - 1) / block;
+    // Pixel pairs (AVX-512, C = 16, stride_w = 1): one 32-lane vector holds output pixels ox
+    // and ox + 1, whose taps are adjacent 16-channel pixels of the image, so lane "channel"
+    // c' stands for channel c' mod 16 and weights, biases and multipliers repeat.
+    const int virt = pair ? 32 : C;
+    const int blocks = (virt + block - 1) / block;
     p->Kp = p->K;
     p->Op = blocks * block;
     p->dw_block = block;
-    p->dw_cp = blocks * block;
+    p->dw_pair = pair;
+    p->dw_cp = pair ? 16 : blocks * block;
     p->dw_hp = ea_padded_h(s);
     p->dw_wp = ea_padded_w(s);
     int16_t *w = (int16_t *)calloc((size_t)blocks * TP * 2 * block, sizeof(int16_t));
@@ -45,6 +50,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block) {
         for (int hi = 0; hi < 2; hi++)
             for (int q = 0; q < block / 2; q++) {
                 int c = b * block + lane_channel(q, hi), lane = b * block + hi * (block / 2) + q;
+                if (pair) c %= 16;
                 p->mult_p[lane] = 1 << 30;
                 if (c >= C) continue;
                 p->bias_eff[lane] = p->bias[c];
@@ -58,6 +64,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block) {
                 for (int q = 0; q < block / 2; q++)
                     for (int e = 0; e < 2; e++) {
                         int c = b * block + lane_channel(q, hi), a = 2 * t + e;
+                        if (pair) c %= 16;
                         dst[hi * block + 2 * q + e] = (c < C && a < T) ? p->wref[(size_t)c * T + a] : 0;
                     }
         }
