@@ -23,7 +23,7 @@ struct ea_conv_plan {
     // Depthwise SIMD plans (depth multiplier 1): channels per block, blocks, the padded
     // image's geometry and each tap's element offset from the window origin.
     int dw_block, dw_cp, dw_hp, dw_wp;
-    int dw_pair;       // AVX-512, 16 channels, stride_w 1: two output pixels per 32-lane vector
+    int dw_pair;       // AVX-512, 16 channels: two output pixels per 32-lane vector
     int32_t *dw_tap;   // [kernel_h·kernel_w rounded up to 2]
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]

@@ -86,7 +86,7 @@ ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const
 #if defined(__x86_64__)
     case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0) : ea_conv_pack_avx2(p); break;
     case EA_ISA_AVX512VNNI:
-        ok = dw ? ea_dwconv_pack_x86(p, s->in_c <= 16 ? (s->in_c == 16 && s->stride_w == 1 ? 32 : 16) : 32, s->in_c == 16 && s->stride_w == 1)
+        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16)
                 : ea_conv_pack_avx512vnni(p);
         break;
 #endif

@@ -196,17 +196,24 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     }
 }
 
-// 16 channels at stride_w 1, two output pixels per 32-lane vector (see the packing): the
-// window rows of pixels ox and ox + 1 are one contiguous 64-byte load per tap, and their 32
-// output bytes one store. An odd last pixel takes the 256-bit path on the first halves of
+// 16 channels, two output pixels per 32-lane vector (see the packing): at stride_w 1 the
+// window rows of pixels ox and ox + 1 are one contiguous 64-byte load per tap (two halves
+// otherwise), and their 32 output bytes are one store. An odd last pixel takes the 256-bit path on the first halves of
 // the same packed vectors (which are the 16-channel packing).
-EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int TP) {
+// The two pixels' tap rows: one 64-byte load at stride_w 1, two 32-byte halves otherwise.
+EA_AVX512 static inline __attribute__((always_inline)) __m512i load_pair(const int16_t *x, const int step) {
+    if (step == 16) return _mm512_loadu_si512((const void *)x);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x)), _mm256_loadu_si256((const __m256i *)(x + step)), 1);
+}
+
+EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int TP,
+                                                                        const int SW) {
     const ea_conv_shape *s = &p->s;
     const int Cp = 16, BW = 32;
     int32_t tap[2 * 8];
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
-    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, WP = p->dw_wp;
+    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, WP = p->dw_wp, step = SW * Cp;
     const __m512i zp = _mm512_set1_epi32(s->out_zp), lo_c = _mm512_set1_epi32(s->act_min), hi_c = _mm512_set1_epi32(s->act_max);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)p->bias_eff), bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + 16));
     const __m512i m_lo = _mm512_loadu_si512((const void *)p->mult_p), m_hi = _mm512_loadu_si512((const void *)(p->mult_p + 16));
@@ -218,12 +225,12 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
         int8_t *dst = out + (size_t)oy * OW * 16;
         int ox = 0;
         for (; ox + 4 <= OW; ox += 4, dst += 64) {
-            const int16_t *xb = row + (size_t)ox * Cp, *xc = xb + 2 * Cp;
+            const int16_t *xb = row + (size_t)ox * step, *xc = xb + 2 * step;
             __m512i alo = bias_lo, ahi = bias_hi, blo = bias_lo, bhi = bias_hi;
             for (int t = 0; t < TP; t++) {
                 const __m512i wl = _mm512_loadu_si512((const void *)(wb + 2 * t * BW)), wh = _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW));
-                __m512i A = _mm512_loadu_si512((const void *)(xb + taps[2 * t])), B = _mm512_loadu_si512((const void *)(xb + taps[2 * t + 1]));
-                __m512i D = _mm512_loadu_si512((const void *)(xc + taps[2 * t])), E = _mm512_loadu_si512((const void *)(xc + taps[2 * t + 1]));
+                __m512i A = load_pair(xb + taps[2 * t], step), B = load_pair(xb + taps[2 * t + 1], step);
+                __m512i D = load_pair(xc + taps[2 * t], step), E = load_pair(xc + taps[2 * t + 1], step);
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), wl);
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), wh);
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
@@ -233,17 +240,17 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
             store32(blo, bhi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst + 32);
         }
         for (; ox + 2 <= OW; ox += 2, dst += 32) {
-            const int16_t *xb = row + (size_t)ox * Cp;
+            const int16_t *xb = row + (size_t)ox * step;
             __m512i alo = bias_lo, ahi = bias_hi;
             for (int t = 0; t < TP; t++) {
-                __m512i A = _mm512_loadu_si512((const void *)(xb + taps[2 * t])), B = _mm512_loadu_si512((const void *)(xb + taps[2 * t + 1]));
+                __m512i A = load_pair(xb + taps[2 * t], step), B = load_pair(xb + taps[2 * t + 1], step);
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
             store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst);
         }
         if (ox < OW) {
-            const int16_t *xb = row + (size_t)ox * Cp;
+            const int16_t *xb = row + (size_t)ox * step;
             __m256i alo = _mm512_castsi512_si256(bias_lo), ahi = _mm512_castsi512_si256(bias_hi);
             for (int t = 0; t < TP; t++) {
                 __m256i A = _mm256_loadu_si256((const __m256i *)(xb + taps[2 * t])), B = _mm256_loadu_si256((const __m256i *)(xb + taps[2 * t + 1]));
@@ -262,8 +269,10 @@ EA_AVX512 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int
     int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
     dw_image16_512(p, in, img);
     if (p->dw_pair) {
-        if (TP == 5) dw_pairs16(p, img, out, 5);  // 3×3: constant trip count, weights in registers
-        else dw_pairs16(p, img, out, TP);
+        // 3×3 at stride 1 or 2: constant trip count and step, weights in registers.
+        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, out, 5, 1);
+        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, out, 5, 2);
+        else dw_pairs16(p, img, out, TP, p->s.stride_w);
         return;
     }
     if (p->dw_block == 16) {

@@ -22,9 +22,9 @@ static int lane_channel(int q, int hi) { return 8 * (q / 4) + 4 * hi + q % 4; }
 int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, T = s->kernel_h * s->kernel_w, TP = (T + 1) / 2;
-    // Pixel pairs (AVX-512, C = 16, stride_w = 1): one 32-lane vector holds output pixels ox
-    // and ox + 1, whose taps are adjacent 16-channel pixels of the image, so lane "channel"
-    // c' stands for channel c' mod 16 and weights, biases and multipliers repeat.
+    // Pixel pairs (AVX-512, C = 16): one 32-lane vector holds output pixels ox and ox + 1
+    // (16 channels each), so lane "channel" c' stands for channel c' mod 16 and weights,
+    // biases and multipliers repeat.
     const int virt = pair ? 32 : C;
     const int blocks = (virt + block - 1) / block;
     p->Kp = p->K;
