@@ -199,7 +199,7 @@ void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, 
         int8_t *dst = out + (size_t)(first + j) * O;
         const int32_t *a = acc + (size_t)j * p->Op;
         for (int o = 0; o < O; o++) {
-            int32_t v = ea_requant(a[o], p->mult[o], p->shift[o]) + p->s.out_zp;
+            int32_t v = ea_wrap_add(ea_requant(a[o], p->mult[o], p->shift[o]), p->s.out_zp);
             dst[o] = ea_clamp8(v, p->s.act_min, p->s.act_max);
         }
     }

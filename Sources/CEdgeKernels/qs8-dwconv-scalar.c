@@ -25,7 +25,7 @@ void ea_qs8_dwconv_ref(const ea_conv_shape *s, const int8_t *in, const int8_t *w
                 }
                 int32_t r = s->requant_mode == EA_REQUANT_DOUBLE ? ea_requant_double(acc, real_scale[o])
                                                                  : ea_requant(acc, mult[o], shift[o]);
-                out[((size_t)oy * s->out_w + ox) * s->out_c + o] = ea_clamp8(r + s->out_zp, s->act_min, s->act_max);
+                out[((size_t)oy * s->out_w + ox) * s->out_c + o] = ea_conv_out(r, s->requant_mode == EA_REQUANT_DOUBLE, s->out_zp, s->act_min, s->act_max);
             }
         }
     }

@@ -11,7 +11,7 @@ void ea_qs8_mean_ref(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t s
         // neither the sum nor the centred sum (|·| ≤ 255·2^22 < 2^31) can overflow.
         int32_t sum = 0;
         for (int i = 0; i < n; i++) sum += in[(size_t)i * c + ch];
-        int32_t v = ea_requant(sum - in_zp * n, mult, shift) + out_zp;
+        int32_t v = ea_wrap_add(ea_requant(sum - in_zp * n, mult, shift), out_zp);  // TFLite's int32 +=
         out[ch] = ea_clamp8(v, -128, 127);
     }
 }

@@ -49,6 +49,18 @@ static inline int32_t ea_requant_double(int32_t acc, double scale) {
     return (int32_t)r;
 }
 
+// a + b modulo 2^32: TFLite adds the output zero point to the requantised int32 with an
+// int32 `+=` (undefined on overflow in C++, a wrapping add on every target), which only
+// matters once a left shift or a huge accumulator has pushed the value near ±2^31.
+static inline int32_t ea_wrap_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+
+// The output stage of a convolution: Q31 mode offsets with TFLite's wrapping add; the
+// double-scale mode (not a TFLite Micro path) saturates instead. Then the fused clamp.
+static inline int8_t ea_conv_out(int32_t r, int mode_double, int32_t zp, int32_t lo, int32_t hi) {
+    int64_t v = mode_double ? (int64_t)r + zp : (int64_t)ea_wrap_add(r, zp);
+    return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
 static inline int8_t ea_clamp8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
