@@ -113,12 +113,13 @@ def main():
     tmp = tempfile.mkdtemp()
     lib = build_lib(os.path.join(tmp, "libea.so"))
     lib.ea_isa_best.restype = ctypes.c_int
+    lib.ea_isa_supported.restype = ctypes.c_int
     lib.ea_isa_name.restype = ctypes.c_char_p
     lib.ea_conv_plan_create.restype = ctypes.c_void_p
     lib.ea_conv_plan_scratch_size.restype = ctypes.c_size_t
     lib.ea_conv_plan_scratch_size.argtypes = [ctypes.c_void_p]
     lib.ea_conv_plan_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
-    isa = lib.ea_isa_best()
+    isas = [i for i in range(1, 5) if lib.ea_isa_supported(i)]
     rng = np.random.default_rng(7)
     failures = 0
     P = lambda arr: arr.ctypes.data_as(ctypes.c_void_p)
@@ -170,15 +171,18 @@ def main():
                     wk = np.ascontiguousarray(w)  # OHWI = [O][kh][kw][C]
             s.in_zp, s.out_zp = zp_in, zp_out
             s.act_min, s.act_max = act_range(cfg.get("act"), s_out, zp_out)
-            plan = lib.ea_conv_plan_create(ctypes.byref(s), P(wk), P(b), P(mult), P(shift), None, isa)
-            assert plan, "plan_create refused " + title
-            scratch = np.zeros(lib.ea_conv_plan_scratch_size(plan) + 64, np.uint8)
-            sp = (scratch.ctypes.data + 63) & ~63
-            def ours(x, ref):
+            plans = {}
+            for isa in isas:
+                plan = lib.ea_conv_plan_create(ctypes.byref(s), P(wk), P(b), P(mult), P(shift), None, isa)
+                assert plan, "plan_create refused " + title
+                scratch = np.zeros(lib.ea_conv_plan_scratch_size(plan) + 64, np.uint8)
+                plans[isa] = (plan, scratch, (scratch.ctypes.data + 63) & ~63)
+            def ours(x, isa):
                 y = np.zeros(out_shape, np.int8)
-                if ref:
+                if isa is None:
                     lib.ea_qs8_conv_ref(ctypes.byref(s), P(x), P(wk), P(b), P(mult), P(shift), None, P(y))
                 else:
+                    plan, _, sp = plans[isa]
                     lib.ea_conv_plan_run(ctypes.c_void_p(plan), P(x), P(y), ctypes.c_void_p(sp))
                 return y
         elif kind == "mean":
@@ -187,7 +191,7 @@ def main():
             n = H * W
             k = min(n.bit_length() - 1, 32, 31 + e)
             mm, ee = ((m << k) // n), e - k
-            def ours(x, ref):
+            def ours(x, isa):
                 y = np.zeros(out_shape, np.int8)
                 lib.ea_qs8_mean_ref(H, W, C, zp_in, ctypes.c_int32(mm), ctypes.c_int32(ee), zp_out, P(x), P(y))
                 return y
@@ -197,21 +201,23 @@ def main():
             oh, pt, _ = same_pads(H, kh, sh); ow, pl, _ = same_pads(W, kw, sw)
             ps = PoolShape(H, W, C, oh, ow, kh, kw, sh, sw, pt, pl, -128, 127)
             fn = lib.ea_qs8_avgpool2_ref if kind == "avg" else lib.ea_qs8_maxpool2_ref
-            def ours(x, ref):
+            def ours(x, isa):
                 y = np.zeros(out_shape, np.int8)
                 fn(ctypes.byref(ps), P(x), P(y))
                 return y
-        bad_ref = bad_simd = 0
+        paths = [None] + (isas if kind in ("dw", "conv", "fc") else [])  # pools and MEAN: reference only
+        bad = {k: 0 for k in paths}
         for x in xs:
             x = np.ascontiguousarray(x)
             micro.set_input(x[None], 0)
             micro.invoke()
             want = micro.get_output(0).reshape(out_shape)
-            bad_ref += int(not np.array_equal(ours(x, True), want))
-            bad_simd += int(not np.array_equal(ours(x, False), want))
-        failures += bad_ref + bad_simd
-        print(f"{title:36s} scales in {s_in:.4g} out {s_out:.4g}: reference {a.images - bad_ref}/{a.images}, "
-              f"{lib.ea_isa_name(isa).decode()} {a.images - bad_simd}/{a.images} equal to TFLM")
+            for k in paths:
+                bad[k] += int(not np.array_equal(ours(x, k), want))
+        failures += sum(bad.values())
+        name = lambda k: "reference" if k is None else lib.ea_isa_name(k).decode()
+        print(f"{title:36s} scales in {s_in:.4g} out {s_out:.4g}: " +
+              ", ".join(f"{name(k)} {a.images - v}/{a.images}" for k, v in bad.items()) + " equal to TFLM")
     print("all bit-exact with TensorFlow Lite Micro" if failures == 0 else f"{failures} mismatching outputs")
     return 1 if failures else 0
 
