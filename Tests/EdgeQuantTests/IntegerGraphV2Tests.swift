@@ -139,4 +139,59 @@ final class IntegerGraphV2Tests: XCTestCase {
         rejectsOp(.mean(QMeanLayer(multiplier: -1, shift: 0)), shape: [4], "mean multiplier")
         rejectsOp(.mean(QMeanLayer(multiplier: 1 << 30, shift: 31)), shape: [4], "mean shift")
     }
+
+    /// A MobileNet-like imported graph: table input (3 channels, own zero point), conv 3×3
+    /// stride 2 TF-SAME (pads bottom/right) with a left-shift multiplier on one channel,
+    /// depthwise 3×3 + ReLU6 clamp, 1×1 conv, residual add, TFLite max pool SAME, PAD, MEAN
+    /// with its own scale, dense with ReLU: reference and SIMD agree on every node, and the
+    /// graph survives QNET version 2.
+    func testImportedStyleGraphAgreesOnEveryNode() throws {
+        var rng = SeededGenerator(seed: 21)
+        func conv(_ cin: Int, _ cout: Int, k: Int, s: Int, pads: (Int, Int, Int, Int), depthwise: Bool = false, clamp: (Int32, Int32) = (-128, 127)) -> QConvLayer {
+            let per = k * k * (depthwise ? 1 : cin)
+            var c = QConvLayer(kernelH: k, kernelW: k, strideH: s, strideW: s, padTop: pads.0, padBottom: pads.1, padLeft: pads.2, padRight: pads.3,
+                               inChannels: cin, outChannels: cout, isDense: false, isDepthwise: depthwise,
+                               weights: (0..<(cout * per)).map { _ in Int8(rng.nextInt(below: 255) - 127) },
+                               weightScales: .init(repeating: 0.01, count: cout),
+                               bias: (0..<cout).map { _ in Int32(rng.nextInt(below: 4001)) - 2000 },
+                               multiplier: (0..<cout).map { _ in Int32(1 << 30) + Int32(rng.nextInt(below: 1 << 30)) },
+                               shift: (0..<cout).map { _ in Int32(-11 - rng.nextInt(below: 3)) }, actMin: clamp.0, actMax: clamp.1)
+            c.shift[0] = 1  // one channel with M > 1
+            return c
+        }
+        let q = { (zp: Int32) in QuantParams(scale: 0.05, zeroPoint: zp) }
+        func node(_ op: QOp, _ ins: [Int], _ shape: [Int], _ quant: QuantParams) -> QNode {
+            QNode(op: op, inputs: ins, name: "n\(ins.first ?? 0)-\(op.kind)", floatNode: 0, shape: shape, quant: quant, rangeMin: 0, rangeMax: 1)
+        }
+        let input = QInputLayer.affine(channels: 3, quant: q(-5), mean: [0.5, 0.4, 0.3], std: [0.25, 0.2, 0.3])
+        let add = QAddLayer(leftShift: 20, aMult: 1 << 30, aShift: 0, bMult: 1 << 30, bShift: 0, outMult: 1_500_000_000, outShift: -19,
+                            actMin: -128, actMax: 127)
+        let nodes = [
+            node(.quantizedInput(input), [], [16, 16, 3], q(-5)),
+            node(.conv(conv(3, 16, k: 3, s: 2, pads: (0, 1, 0, 1))), [0], [8, 8, 16], q(3)),
+            node(.conv(conv(16, 16, k: 3, s: 1, pads: (1, 1, 1, 1), depthwise: true, clamp: (-10, 90))), [1], [8, 8, 16], q(-10)),
+            node(.conv(conv(16, 16, k: 1, s: 1, pads: (0, 0, 0, 0))), [2], [8, 8, 16], q(3)),
+            node(.add(add), [1, 3], [8, 8, 16], q(0)),
+            node(.pool(QPoolLayer(kind: .max, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padTop: 0, padBottom: 1, padLeft: 0, padRight: 1)), [4], [4, 4, 16], q(0)),
+            node(.pad(QPadLayer(top: 1, bottom: 0, left: 0, right: 1)), [5], [5, 5, 16], q(0)),
+            node(.mean(QMeanLayer.tflm(inputScale: 0.05, outputScale: 0.02, count: 25)!), [6], [16], q(7)),
+            node(.conv(QConvLayer(kernel: 1, stride: 1, padding: 0, inChannels: 16, outChannels: 5, isDense: true,
+                                  weights: (0..<80).map { _ in Int8(rng.nextInt(below: 255) - 127) }, weightScales: .init(repeating: 0.01, count: 5),
+                                  bias: [10, -10, 0, 5, 7], multiplier: .init(repeating: 1 << 30, count: 5), shift: .init(repeating: -8, count: 5),
+                                  actMin: -128, actMax: 127)), [7], [5], q(-20)),
+        ]
+        let g = QuantizedGraph(nodes: nodes, method: "tflite", calibrationImages: 0, perTensor: false)
+        try g.validate(inputShape: [3, 16, 16])
+        XCTAssertEqual(try QuantizedGraph.decode(g.encode(), path: "t", base: 0), g)
+        let n = 32
+        let px = (0..<(n * 3 * 16 * 16)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let set = LabeledImages(channels: 3, height: 16, width: 16, pixels: px, labels: .init(repeating: 0, count: n),
+                                classNames: (0..<5).map { "c\($0)" }, sources: (0..<n).map { "i\($0)" })
+        let ref = try IntegerNetwork(g, kernels: .reference).run(set, Array(0..<n), keep: true)
+        let simd = try IntegerNetwork(g, kernels: .auto).run(set, Array(0..<n), keep: true)
+        XCTAssertEqual(ref.logits, simd.logits)
+        for i in 0..<n { for j in g.nodes.indices { XCTAssertEqual(ref.outputs[i][j], simd.outputs[i][j], "image \(i) node \(j)") } }
+        // Not degenerate: the logits vary across images.
+        XCTAssertGreaterThan(Set(stride(from: 0, to: ref.logits.count, by: 5).map { ref.logits[$0] }).count, 3)
+    }
 }
