@@ -24,6 +24,7 @@ struct ea_conv_plan {
     // image's geometry and each tap's element offset from the window origin.
     int dw_block, dw_cp, dw_hp, dw_wp;
     int dw_pair;       // AVX-512, 16 channels: two output pixels per 32-lane vector
+    int dw_t4;         // NEON-dot: scratch holds the raw image and the 4-tap image
     int32_t *dw_tap;   // [kernel_h·kernel_w rounded up to 2]
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
@@ -96,6 +97,8 @@ void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, con
 void ea_add_neon(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 int ea_dwconv_pack_neon(ea_conv_plan *p);
 void ea_dwconv_run_neon(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+int ea_dwconv_pack_neondot(ea_conv_plan *p);
+void ea_dwconv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 #endif
 // Depthwise packing shared by the x86 files (lane order of unpacklo/hi + madd pairs).
 int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair);

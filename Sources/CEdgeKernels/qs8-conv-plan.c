@@ -92,7 +92,8 @@ ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const
 #endif
 #if defined(__aarch64__)
     case EA_ISA_NEON: ok = dw ? ea_dwconv_pack_neon(p) : ea_conv_pack_neon(p); break;
-    case EA_ISA_NEONDOT: ok = dw ? ea_dwconv_pack_neon(p) : ea_conv_pack_neondot(p); break;
+    // sdot depthwise needs kernel rows of at most 4 taps; wider kernels take the NEON path.
+    case EA_ISA_NEONDOT: ok = dw ? (s->kernel_w <= 4 ? ea_dwconv_pack_neondot(p) : ea_dwconv_pack_neon(p)) : ea_conv_pack_neondot(p); break;
 #endif
     default: ok = 0;
     }
@@ -127,6 +128,9 @@ size_t ea_conv_plan_scratch_size(const ea_conv_plan *p) {
     // up to the block): Hp·Wp·C int16, plus slack for reads that run past the last row.
     size_t c = p->dw_cp ? (size_t)p->dw_cp : (size_t)p->s.in_c;
     size_t image = (size_t)ea_padded_h(&p->s) * ea_padded_w(&p->s) * c * 2;
+    // NEON-dot depthwise: the raw int8 image with 3 columns of slack, then the 4-tap image.
+    if (p->dw_t4) image = (((size_t)ea_padded_h(&p->s) * (ea_padded_w(&p->s) + 3) * c + 63) & ~(size_t)63)
+                          + (size_t)ea_padded_h(&p->s) * ea_padded_w(&p->s) * c * 4;
     size_t plain = (size_t)p->s.in_h * p->s.in_w * p->s.in_c * 2;
     return patches + acc + (image > plain ? image : plain) + 128;
 }
@@ -213,7 +217,11 @@ void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void
         case EA_ISA_AVX512VNNI: ea_dwconv_run_avx512(p, in, out, scratch); return;
 #endif
 #if defined(__aarch64__)
-        case EA_ISA_NEON: case EA_ISA_NEONDOT: ea_dwconv_run_neon(p, in, out, scratch); return;
+        case EA_ISA_NEON: ea_dwconv_run_neon(p, in, out, scratch); return;
+        case EA_ISA_NEONDOT:
+            if (p->dw_t4) ea_dwconv_run_neondot(p, in, out, scratch);
+            else ea_dwconv_run_neon(p, in, out, scratch);
+            return;
 #endif
         default: break;
         }
