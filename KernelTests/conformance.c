@@ -152,6 +152,35 @@ static int check_pools(int isa, uint64_t seed) {
     return bad;
 }
 
+// TFLite-style pooling: per-axis kernels and strides, per-side padding, clamps, channel
+// counts around 16 and 32, extreme values (all −128: sums at their negative bound).
+static int check_pools2(int isa, uint64_t seed) {
+    ea_pool_shape s;
+    s.c = rnd(1, 70);
+    s.kernel_h = rnd(1, 5); s.kernel_w = rnd(0, 1) ? s.kernel_h : rnd(1, 5);
+    s.stride_h = rnd(1, 3); s.stride_w = rnd(1, 3);
+    s.in_h = rnd(1, 12); s.in_w = rnd(1, 12);
+    s.pad_top = rnd(0, s.kernel_h - 1); s.pad_left = rnd(0, s.kernel_w - 1);
+    int pb = rnd(0, s.kernel_h - 1), pr = rnd(0, s.kernel_w - 1);
+    if (s.in_h + s.pad_top + pb < s.kernel_h || s.in_w + s.pad_left + pr < s.kernel_w) return 0;
+    s.out_h = (s.in_h + s.pad_top + pb - s.kernel_h) / s.stride_h + 1;
+    s.out_w = (s.in_w + s.pad_left + pr - s.kernel_w) / s.stride_w + 1;
+    s.act_min = rnd(0, 2) ? -128 : rnd(-128, 0);
+    s.act_max = rnd(0, 2) ? 127 : rnd(s.act_min, 127);
+    size_t nin = (size_t)s.in_h * s.in_w * s.c, nout = (size_t)s.out_h * s.out_w * s.c;
+    int8_t *in = malloc(nin), *a = malloc(nout), *b = malloc(nout);
+    fill8(in, nin, rnd(0, 3));
+    int bad = 0;
+    ea_qs8_maxpool2_ref(&s, in, a);
+    ea_qs8_maxpool2(isa, &s, in, b);
+    if (memcmp(a, b, nout)) { fprintf(stderr, "MISMATCH maxpool2 isa=%s seed=%llu\n", ea_isa_name(isa), (unsigned long long)seed); bad = 1; }
+    ea_qs8_avgpool2_ref(&s, in, a);
+    ea_qs8_avgpool2(isa, &s, in, b);
+    if (memcmp(a, b, nout)) { fprintf(stderr, "MISMATCH avgpool2 isa=%s seed=%llu\n", ea_isa_name(isa), (unsigned long long)seed); bad = 1; }
+    free(in); free(a); free(b);
+    return bad;
+}
+
 static int check_add(int isa, uint64_t seed) {
     size_t n = (size_t)rnd(1, 300);
     int8_t *a = malloc(n), *b = malloc(n), *o1 = malloc(n), *o2 = malloc(n);
@@ -258,6 +287,7 @@ int main(int argc, char **argv) {
             if (mode == 1) { s.in_zp = 127; }
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
             failures += check_pools(isa, case_seed);
+            failures += check_pools2(isa, case_seed);
             failures += check_add(isa, case_seed);
             if (isa == 1 || isa == EA_ISA_NEON) failures += check_dw_as_dense(case_seed);
             if (failures > 20) break;
@@ -302,7 +332,7 @@ int main(int argc, char **argv) {
         // 32+33 channels so every block width sees full and partial blocks.
         ea_conv_shape dw = {15, 15, 65, 1, 1, 65, 15, 15, 1, 1, 0, 0, 0, 0, 1, EA_REQUANT_Q31, 127, 0, -128, 127};
         failures += check_conv(isa, &dw, 1, seed, 1);
-        printf("%-11s %d conv + depthwise (%d on the SIMD depthwise path) + pool + add cases, K = 66000 and a 15×15 depthwise at the bound: %s\n",
+        printf("%-11s %d conv + depthwise (%d on the SIMD depthwise path) + pool + TFLite pool + add cases, K = 66000 and a 15×15 depthwise at the bound: %s\n",
                ea_isa_name(isa), cases, simd_dw, failures ? "FAILED" : "bit-exact");
         simd_dw = 0;
     }

@@ -86,6 +86,8 @@ void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, con
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_add_avx2(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 void ea_add_avx512(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
+void ea_maxpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_avgpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 #endif
 #if defined(__aarch64__)
 int ea_conv_pack_neon(ea_conv_plan *p);
@@ -98,6 +100,8 @@ void ea_add_neon(const ea_add_params *p, size_t n, const int8_t *a, const int8_t
 int ea_dwconv_pack_neon(ea_conv_plan *p);
 void ea_dwconv_run_neon(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 int ea_dwconv_pack_neondot(ea_conv_plan *p);
+void ea_maxpool2_neon(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_avgpool2_neon(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 void ea_dwconv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 #endif
 // Depthwise packing shared by the x86 files (lane order of unpacklo/hi + madd pairs).

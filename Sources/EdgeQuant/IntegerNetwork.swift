@@ -194,8 +194,8 @@ public final class IntegerNetwork {
         }
     }
 
-    /// Pooling: square, unpadded, unclamped windows take the SIMD pools (identical there,
-    /// since no window is clipped); anything else TFLite's clipped-window reference.
+    /// Pooling: square, unpadded, unclamped windows take the trainer's SIMD pools (identical
+    /// there, since no window is clipped); anything else the clipped-window kernels.
     private func runPool(_ p: QPoolLayer, input si: [Int], output so: [Int], _ src: UnsafeMutablePointer<Int8>, _ out: UnsafeMutablePointer<Int8>) {
         let plain = p.kernelH == p.kernelW && p.strideH == p.strideW && p.padTop + p.padBottom + p.padLeft + p.padRight == 0
             && p.actMin == -128 && p.actMax == 127
@@ -208,6 +208,6 @@ public final class IntegerNetwork {
         var s = ea_pool_shape(in_h: Int32(si[0]), in_w: Int32(si[1]), c: Int32(si[2]), out_h: Int32(so[0]), out_w: Int32(so[1]),
                               kernel_h: Int32(p.kernelH), kernel_w: Int32(p.kernelW), stride_h: Int32(p.strideH), stride_w: Int32(p.strideW),
                               pad_top: Int32(p.padTop), pad_left: Int32(p.padLeft), act_min: p.actMin, act_max: p.actMax)
-        if p.kind == .max { ea_qs8_maxpool2_ref(&s, src, out) } else { ea_qs8_avgpool2_ref(&s, src, out) }
+        if p.kind == .max { ea_qs8_maxpool2(isa, &s, src, out) } else { ea_qs8_avgpool2(isa, &s, src, out) }
     }
 }

@@ -92,6 +92,9 @@ typedef struct {
 } ea_pool_shape;
 void ea_qs8_maxpool2_ref(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 void ea_qs8_avgpool2_ref(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+// The same on `isa` (AVX2 for both x86 ISAs, NEON for both AArch64 ones; else the reference).
+void ea_qs8_maxpool2(int isa, const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_qs8_avgpool2(int isa, const ea_pool_shape *s, const int8_t *in, int8_t *out);
 
 // TFLM's int8 MEAN over H and W (reference_ops::QuantizedMeanOrSum): per channel
 // out = clamp(ea_requant(Σ x − in_zp·n, mult, shift) + out_zp, −128, 127), n = h·w, with
