@@ -183,10 +183,10 @@ def main():
             lo, hi = ck.act_range(acts[o_.FusedActivationFunction()], s_out, zp_out)
             ps = ck.PoolShape(H, W, C, OH, OW, kh, kw, sh, sw, pt, pl, lo, hi)
             keep.append(ps)
-            fn = lib.ea_qs8_maxpool2_ref if code == B.MAX_POOL_2D else lib.ea_qs8_avgpool2_ref
+            fn = lib.ea_qs8_maxpool2 if code == B.MAX_POOL_2D else lib.ea_qs8_avgpool2
             def run(env, ins=ins, outs=outs, ps=ps, fn=fn, shape=y["shape"][1:]):
                 out = np.zeros(shape, np.int8)
-                fn(ctypes.byref(ps), P(np.ascontiguousarray(env[ins[0]])), P(out))
+                fn(isa, ctypes.byref(ps), P(np.ascontiguousarray(env[ins[0]])), P(out))
                 env[outs[0]] = out
         elif code == B.RESHAPE:
             def run(env, ins=ins, outs=outs, shape=y["shape"][1:]):
