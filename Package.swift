@@ -2,7 +2,11 @@
 // edge-audit: train, quantise and audit small image classifiers for edge CPUs.
 import PackageDescription
 
-let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Release builds keep Swift's overflow and bounds checks (-O, not -Ounchecked): an index
+// that validation missed must trap, not read or write arbitrary memory. The int8 kernels
+// are C and trust plans validated once; the float hot loops run on unsafe buffer pointers.
+// Cost measured in BENCHMARKS.md ("Checked release build").
+let release: [SwiftSetting] = []
 
 let package = Package(
     name: "edge-audit",

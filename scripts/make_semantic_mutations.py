@@ -255,6 +255,9 @@ def main():
         struct.pack_into("<%df" % n, w, p, *[max(min(v * 1e30, 3.0e38), -3.0e38) for v in vals])
         p += 4 * n
     write("float-logits-overflow.bin", s, 0, "finite weights whose activations overflow to inf/NaN (float only)")
+    s2 = copy(lenet)
+    get(s2, "FWTS")[2] = bytearray(w)
+    write("float-logits-overflow-q.bin", s2, 0, "the same float weights beside the original int8 net (float logits NaN, int8 fine)")
 
     # 6. Huge declared input: a tiny legal file whose input is 1x2048x2048.
     gshape = [1, 2048, 2048]

@@ -101,6 +101,8 @@ public struct SquareAttack: Sendable {
                                   labels: labels, classNames: set.classNames, sources: [String](repeating: "", count: labels.count))
         let q = net.run(batch, Array(0..<labels.count)).logits
         let k = net.classes
+        // One class: nothing to confuse it with, every image stays correct (no "other" logit).
+        guard k > 1 else { return [Int](repeating: 1 << 20, count: labels.count) }
         return (0..<labels.count).map { i in
             let y = labels[i]
             var other = Int.min, firstMax = 0

@@ -90,7 +90,7 @@ public struct AuditReport {
                                 "notes": .array(results.notes.map { .string($0) }),
                                 "sqnr_db": .array(results.sqnr.map { .object(["layer": .string($0.0), "db": .number($0.1)]) })]),
             "gates": .array(gates.map { .object(["name": .string($0.gate.name), "rule": .string($0.gate.rule), "passed": .bool($0.passed),
-                                                 "lhs": .number($0.lhs), "rhs": .number($0.rhs)]) }),
+                                                 "lhs": .number($0.lhs), "rhs": .number($0.rhs), "reason": $0.reason.map { .string($0) } ?? .null]) }),
             "passed": .bool(passed),
             "environment": .object(Dictionary(uniqueKeysWithValues: environment.map { ($0.0, JSON.string($0.1)) })),
             "timings_seconds": .object(Dictionary(results.timings.map { ($0.0, JSON.number(($0.1 * 1000).rounded() / 1000)) }, uniquingKeysWith: { a, _ in a })),
@@ -99,28 +99,13 @@ public struct AuditReport {
     }
 
     /// Reads the `results` map of an earlier report.json (for --baseline).
-    public static func readResults(_ path: String) throws -> [String: Double] {
-        let bytes = try AtomicFile.read(path, limit: 64 << 20)
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw EdgeError.badData(path: path, reason: "not a JSON object")
-        }
-        guard let schema = obj["schema"] as? String, schema.hasPrefix("edge-audit-report/") else {
-            throw EdgeError.badData(path: path, reason: "not an edge-audit report (no schema field)")
-        }
-        guard let res = obj["results"] as? [String: Any] else { throw EdgeError.badData(path: path, reason: "report has no results") }
-        var out: [String: Double] = [:]
-        for (k, v) in res { if let d = (v as? NSNumber)?.doubleValue { out[k] = d } }
-        return out
-    }
+    public static func readResults(_ path: String) throws -> [String: Double] { try Baseline.read(path).results }
 
     // MARK: - JUnit XML
 
     /// One test case per gate; a run without gates has one case saying so.
     public func junit() -> String {
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        func esc(_ s: String) -> String { XMLText.attribute(s) }
         let failures = gates.filter { !$0.passed }.count
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         x += "<testsuites name=\"edge-audit\" tests=\"\(gates.count)\" failures=\"\(failures)\">\n"
@@ -128,7 +113,8 @@ public struct AuditReport {
         for g in gates {
             x += "    <testcase classname=\"edge-audit.gates\" name=\"\(esc(g.gate.name))\">\n"
             if !g.passed {
-                x += "      <failure message=\"\(esc(g.gate.rule)) failed: \(Self.format(g.lhs)) vs \(Self.format(g.rhs))\">\(esc(g.gate.rule))</failure>\n"
+                let why = g.reason ?? "\(Self.format(g.lhs)) vs \(Self.format(g.rhs))"
+                x += "      <failure message=\"\(esc(g.gate.rule)) failed: \(esc(why))\">\(esc(g.gate.rule))</failure>\n"
             }
             x += "    </testcase>\n"
         }

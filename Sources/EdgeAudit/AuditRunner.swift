@@ -27,8 +27,12 @@ public struct AuditResults: Sendable {
     /// Names of the layers with MI estimates, in network order.
     public var miLayers: [String] {
         var seen: [String] = []
-        for k in metrics.keys.sorted() where k.hasPrefix("float.mi.clean.") && k.hasSuffix(".kde_upper_itx") {
-            seen.append(String(k.dropFirst("float.mi.clean.".count).dropLast(".kde_upper_itx".count)))
+        // Keys are float.mi.<input>.<layer>.kde_upper_itx; inputs have no dots, layers may.
+        for k in metrics.keys.sorted() where k.hasPrefix("float.mi.") && k.hasSuffix(".kde_upper_itx") {
+            let rest = k.dropFirst("float.mi.".count).dropLast(".kde_upper_itx".count)
+            guard let dot = rest.firstIndex(of: ".") else { continue }
+            let layer = String(rest[rest.index(after: dot)...])
+            if !seen.contains(layer) { seen.append(layer) }
         }
         return seen.sorted { (layerOrder[$0] ?? 0) < (layerOrder[$1] ?? 0) }
     }
@@ -133,6 +137,11 @@ public struct AuditRunner {
         }
         bar.finish()
         for (net, logits) in [("float", fl), ("int8", ql)] {
+            let bad = stride(from: 0, to: logits.count, by: k).filter { b in logits[b..<(b + k)].contains { !$0.isFinite } }.count
+            r.metrics["\(net).clean.nonfinite_fraction"] = Double(bad) / Double(max(set.count, 1))
+            if bad > 0 {
+                r.notes.append("the \(net) net gives non-finite logits (NaN or Inf) on \(bad) of \(set.count) clean images: its accuracy counts them by an argmax over NaN and its calibration metrics are NaN")
+            }
             let c = CalibrationMetrics.evaluate(probabilities: CalibrationMetrics.softmax(logits, classes: k), classes: k,
                                                 labels: set.labels, bins: settings.eceBins)
             r.metrics["\(net).clean.accuracy"] = c.accuracy
@@ -410,8 +419,10 @@ public struct AuditRunner {
                 // Coordinates are in CHW (float) and HWC (int8) order; distances and bins do
                 // not depend on coordinate order, so no reordering is needed.
                 if let dir = exportActivations {
-                    try AtomicFile.write(NpyArray.encodeFloat32(fAct[pi], shape: [n, d]), to: "\(dir)/\(name).\(p.name).float.npy")
-                    try AtomicFile.write(NpyArray.encodeFloat32(qAct, shape: [n, d]), to: "\(dir)/\(name).\(p.name).int8.npy")
+                    // Layer names come from the model file: sanitised, they cannot leave `dir`.
+                    let stem = SafeName.component("\(name).\(p.name)")
+                    try AtomicFile.write(NpyArray.encodeFloat32(fAct[pi], shape: [n, d]), to: "\(dir)/\(stem).float.npy")
+                    try AtomicFile.write(NpyArray.encodeFloat32(qAct, shape: [n, d]), to: "\(dir)/\(stem).int8.npy")
                 }
                 let ef = MutualInformation.estimate(fAct[pi], n: n, d: d, labels: labels, sigma2: settings.miSigma2, binSize: settings.miBinSize)
                 let eq = MutualInformation.estimate(qAct, n: n, d: d, labels: labels, sigma2: settings.miSigma2, binSize: settings.miBinSize)

@@ -16,8 +16,10 @@ public struct GateResult: Sendable {
     public var gate: Gate
     /// Whether the rule held.
     public var passed: Bool
-    /// Values of the two sides.
+    /// Values of the two sides (NaN when a side could not be computed).
     public var lhs: Double, rhs: Double
+    /// Why the gate failed without a comparison (a metric that is NaN or was not measured).
+    public var reason: String? = nil
 }
 
 /// Parses the gates file (a small, documented subset of TOML) and evaluates rules.
@@ -66,14 +68,20 @@ public enum Gates {
     /// metric names, `baseline` (the same metric in the baseline report) and
     /// `baseline.METRIC`, joined by + and −.
     public static func evaluate(_ gate: Gate, metrics: [String: Double], baseline: [String: Double]?) throws -> GateResult {
-        let ops = [">=", "<=", "==", ">", "<"]
-        guard let op = ops.first(where: { gate.rule.contains($0) }), let r = gate.rule.range(of: op) else {
-            throw EdgeError.usage("gate '\(gate.name)': the rule needs one of >= <= > < ==")
+        let (left, op, right) = try split(gate)
+        guard let lhs = metrics[left] else {
+            return GateResult(gate: gate, passed: false, lhs: .nan, rhs: .nan, reason: "\(left) was not measured in this run")
         }
-        let left = gate.rule[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
-        let right = gate.rule[r.upperBound...].trimmingCharacters(in: .whitespaces)
-        guard let lhs = metrics[left] else { throw unknown(left, gate, metrics) }
-        let rhs = try expression(right, subject: left, gate: gate, metrics: metrics, baseline: baseline)
+        guard lhs.isFinite else {
+            return GateResult(gate: gate, passed: false, lhs: lhs, rhs: .nan, reason: "\(left) is \(lhs) (not a finite number)")
+        }
+        let rhs: Double
+        do { rhs = try expression(right, subject: left, gate: gate, metrics: metrics, baseline: baseline) } catch Missing.metric(let name) {
+            return GateResult(gate: gate, passed: false, lhs: lhs, rhs: .nan, reason: "\(name) was not measured in this run")
+        }
+        guard rhs.isFinite else {
+            return GateResult(gate: gate, passed: false, lhs: lhs, rhs: rhs, reason: "the right-hand side is \(rhs) (not a finite number)")
+        }
         let passed: Bool
         switch op {
         case ">=": passed = lhs >= rhs
@@ -85,7 +93,45 @@ public enum Gates {
         return GateResult(gate: gate, passed: passed, lhs: lhs, rhs: rhs)
     }
 
-    private static func expression(_ e: String, subject: String, gate: Gate, metrics: [String: Double], baseline: [String: Double]?) throws -> Double {
+    /// A metric the run did not produce, found while evaluating (the gate fails, exit 1).
+    private enum Missing: Error { case metric(String) }
+
+    /// `rule` with the typographic forms people paste (U+2212 minus, ≥, ≤) as ASCII.
+    static func normalized(_ rule: String) -> String {
+        rule.replacingOccurrences(of: "\u{2212}", with: "-").replacingOccurrences(of: "\u{2013}", with: "-")
+            .replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: "≤", with: "<=")
+    }
+
+    /// The rule's metric, operator and right-hand expression.
+    static func split(_ gate: Gate) throws -> (String, String, String) {
+        let rule = normalized(gate.rule)
+        let ops = [">=", "<=", "==", ">", "<"]
+        guard let op = ops.first(where: { rule.contains($0) }), let r = rule.range(of: op) else {
+            throw EdgeError.usage("gate '\(gate.name)': the rule needs one of >= <= > < ==")
+        }
+        let left = rule[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+        let right = rule[r.upperBound...].trimmingCharacters(in: .whitespaces)
+        guard !left.isEmpty else { throw EdgeError.usage("gate '\(gate.name)': no metric before \(op)") }
+        guard right.range(of: "[<>=]", options: .regularExpression) == nil else {
+            throw EdgeError.usage("gate '\(gate.name)': one comparison per rule")
+        }
+        return (left, op, right)
+    }
+
+    /// Checks every gate before the audit runs: the syntax, that each metric it names is one
+    /// the run can produce (`known`), and that a baseline is given when a rule uses one.
+    /// Throws `usage` (exit 2) naming the gate and the nearest known names.
+    public static func validate(_ gates: [Gate], known: Set<String>, baseline: [String: Double]?) throws {
+        let all = Dictionary(uniqueKeysWithValues: known.map { ($0, 0.0) })
+        for g in gates {
+            let (left, _, right) = try split(g)
+            guard known.contains(left) else { throw unknown(left, g, all) }
+            _ = try expression(right, subject: left, gate: g, metrics: all, baseline: baseline.map { _ in all }, checkOnly: true)
+        }
+    }
+
+    private static func expression(_ e: String, subject: String, gate: Gate, metrics: [String: Double], baseline: [String: Double]?,
+                                   checkOnly: Bool = false) throws -> Double {
         // Split on + and − that separate terms (not inside numbers such as 1e-3).
         var terms: [(Double, String)] = []
         var sign = 1.0, cur = ""
@@ -109,11 +155,18 @@ public enum Gates {
             if term == "baseline" || term.hasPrefix("baseline.") {
                 guard let baseline else { throw EdgeError.usage("gate '\(gate.name)' refers to the baseline; pass --baseline OLD/report.json") }
                 let key = term == "baseline" ? subject : String(term.dropFirst("baseline.".count))
+                if checkOnly { guard metrics[key] != nil else { throw unknown(key, gate, metrics) }; continue }
                 guard let b = baseline[key] else { throw EdgeError.usage("gate '\(gate.name)': the baseline report has no metric '\(key)'") }
                 v += s * b
                 continue
             }
-            guard let m = metrics[term] else { throw unknown(term, gate, metrics) }
+            guard term.first.map({ $0.isLetter }) == true else {
+                throw EdgeError.usage("gate '\(gate.name)': '\(term)' is neither a number nor a metric name")
+            }
+            guard let m = metrics[term] else {
+                if checkOnly { throw unknown(term, gate, metrics) }
+                throw Missing.metric(term)
+            }
             v += s * m
         }
         return v

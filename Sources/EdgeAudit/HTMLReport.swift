@@ -1,10 +1,11 @@
+import EdgeCore
 import EdgeMetrics
 import Foundation
 
 /// report.html: one self-contained page (inline CSS and SVG, no external assets).
 public enum HTMLReport {
     static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        XMLText.attribute(s)
     }
 
     static func pct(_ v: Double?) -> String { v.map { String(format: "%.2f%%", $0 * 100) } ?? "–" }
@@ -27,7 +28,7 @@ public enum HTMLReport {
         if !report.gates.isEmpty {
             h += "<h2 id=\"gates\">Gates: <span class=\"\(report.passed ? "pass" : "fail")\">\(report.passed ? "all passed" : "FAILED")</span></h2><table><tr><th>gate</th><th>rule</th><th>value</th><th>bound</th><th>result</th></tr>"
             for g in report.gates {
-                h += "<tr><td>\(esc(g.gate.name))</td><td><code>\(esc(g.gate.rule))</code></td><td>\(AuditReport.format(g.lhs))</td><td>\(AuditReport.format(g.rhs))</td><td class=\"\(g.passed ? "pass" : "fail")\">\(g.passed ? "pass" : "FAIL")</td></tr>"
+                h += "<tr><td>\(esc(g.gate.name))</td><td><code>\(esc(g.gate.rule))</code></td><td>\(AuditReport.format(g.lhs))</td><td>\(AuditReport.format(g.rhs))</td><td class=\"\(g.passed ? "pass" : "fail")\">\(g.passed ? "pass" : "FAIL" + (g.reason.map { ": " + esc($0) } ?? ""))</td></tr>"
             }
             h += "</table>"
         }

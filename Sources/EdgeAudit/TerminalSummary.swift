@@ -1,3 +1,4 @@
+import EdgeCore
 import Foundation
 
 /// The summary table printed at the end of an audit.
@@ -36,7 +37,8 @@ public enum TerminalSummary {
         out += "int8 FGSM/PGD: transfer from the float net onto the uint8 grid; Square: query-only on the int8 net.\n"
         for n in report.results.notes { out += "note: \(n)\n" }
         for g in report.gates {
-            out += "\(g.passed ? "PASS" : "FAIL")  \(g.gate.name)  [\(g.gate.rule): \(AuditReport.format(g.lhs)) vs \(AuditReport.format(g.rhs))]\n"
+            let detail = g.reason ?? "\(AuditReport.format(g.lhs)) vs \(AuditReport.format(g.rhs))"
+            out += SafeName.printable("\(g.passed ? "PASS" : "FAIL")  \(g.gate.name)  [\(g.gate.rule): \(detail)]", keepNewlines: false) + "\n"
         }
         return out
     }

@@ -73,11 +73,22 @@ public enum AtomicFile {
     /// Removes temporary files that killed runs left beside `path` (their process is gone).
     public static func removeStaleTemps(besides path: String) {
         let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let prefix = ".\(url.lastPathComponent).edge-audit-tmp-"
-        for e in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where e.hasPrefix(prefix) {
-            let pid = Int32(e.dropFirst(prefix.count).split(separator: "-").first ?? "") ?? 0
-            if pid > 0, pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+        removeStaleTemps(inFolder: url.deletingLastPathComponent().path, prefix: ".\(url.lastPathComponent).edge-audit-tmp-")
+    }
+
+    /// Removes every temporary file of a dead process in `dir` (one listing, for folders
+    /// that receive many files).
+    public static func removeStaleTemps(inFolder dir: String) {
+        removeStaleTemps(inFolder: dir, prefix: nil)
+    }
+
+    private static func removeStaleTemps(inFolder dir: String, prefix: String?) {
+        let marker = ".edge-audit-tmp-"
+        for e in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where e.hasPrefix(".") {
+            guard let r = e.range(of: marker, options: .backwards), prefix.map({ e.hasPrefix($0) }) ?? true else { continue }
+            let pid = Int32(e[r.upperBound...].split(separator: "-").first ?? "") ?? 0
+            let alive = pid == getpid() || (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM))
+            if alive { continue }
             unlink(dir + "/" + e)
         }
     }

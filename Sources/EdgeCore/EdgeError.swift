@@ -13,6 +13,9 @@ public enum EdgeError: Error, Equatable, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
     /// A broken invariant inside edge-audit itself (exit 70).
     case internalError(String)
+    /// The work would need more memory than the process may use (exit 70, checked before
+    /// the work starts).
+    case outOfMemory(String)
 
     /// The process exit code the CLI uses for this error (sysexits-style).
     public var exitCode: Int32 {
@@ -21,7 +24,7 @@ public enum EdgeError: Error, Equatable, CustomStringConvertible {
         case .missingInput: return 66
         case .badModel, .badData: return 65
         case .cannotWrite: return 73
-        case .internalError: return 70
+        case .internalError, .outOfMemory: return 70
         }
     }
 
@@ -34,6 +37,7 @@ public enum EdgeError: Error, Equatable, CustomStringConvertible {
         case .badData(let p, let r): return "\(p): \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
         case .internalError(let m): return "internal error: \(m)"
+        case .outOfMemory(let m): return "not enough memory: \(m)"
         }
     }
 }

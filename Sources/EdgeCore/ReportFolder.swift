@@ -102,13 +102,18 @@ public final class ReportFolder {
         guard mkdir(staging, 0o755) == 0 else {
             throw EdgeError.cannotWrite(path: path, reason: "cannot create \(staging): \(String(cString: strerror(errno)))")
         }
+        // Fault-injection aid for the kill test: widens the window in which a SIGKILL lands
+        // mid-commit. Unset in normal use.
+        let pause = Int(ProcessInfo.processInfo.environment["EDGE_AUDIT_FAULT_PAUSE_MS"] ?? "").map { min(max($0, 0), 1000) } ?? 0
         do {
             for (n, bytes) in files {
+                if pause > 0 { usleep(UInt32(pause * 1000)) }
                 do { try AtomicFile.writeNew(bytes, to: staging + "/" + n) } catch let e as EdgeError {
                     if case .cannotWrite(_, let r) = e { throw EdgeError.cannotWrite(path: path + "/" + n, reason: r) }
                     throw e
                 }
             }
+            if pause > 0 { usleep(UInt32(pause * 1000)) }
             if FileKind.of(path, followSymlinks: false) == nil {
                 guard rename(staging, path) == 0 else { throw EdgeError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
                 return

@@ -14,19 +14,22 @@ public enum SafeName {
         return nil
     }
 
-    /// A file-name component for `name`: letters, digits, '.', '_' and '-' are kept, every
-    /// other character becomes '_', leading dots are dropped and the result is at most 96
-    /// bytes. When anything changed, '~' and 16 hex digits of SHA-256(name) are appended:
-    /// '~' never survives sanitising, so a changed name cannot equal an unchanged one, and
-    /// two changed names collide only if their hashes do.
+    /// A file-name component for `name`: letters and digits (any script), space and
+    /// `. _ - + , ( ) [ ] @ =` are kept, every other character (the path separators, control
+    /// characters, `~`) becomes '_', leading dots and outer spaces are dropped and the result
+    /// is at most 96 characters. When anything changed, '~' and 16 hex digits of
+    /// SHA-256(name) are appended: '~' never survives sanitising, so a changed name cannot
+    /// equal an unchanged one, and two changed names collide only if their hashes do.
     public static func component(_ name: String) -> String {
         var out = ""
+        let extra: Set<Unicode.Scalar> = [" ", ".", "_", "-", "+", ",", "(", ")", "[", "]", "@", "="]
         for u in name.unicodeScalars {
-            let ok = (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "." || u == "_" || u == "-"
+            let ok = !isControl(u) && (u.properties.isAlphabetic || u.properties.numericType != nil || extra.contains(u))
             out.unicodeScalars.append(ok ? u : "_")
         }
-        while out.hasPrefix(".") { out.removeFirst() }
-        if out.utf8.count > 96 { out = String(out.prefix(96)) }
+        while out.hasPrefix(".") || out.hasPrefix(" ") { out.removeFirst() }
+        while out.hasSuffix(" ") { out.removeLast() }
+        if out.count > 96 { out = String(out.prefix(96)) }
         if out == name && !out.isEmpty { return out }
         return out + "~" + String(SHA256.hex(Array(name.utf8)).prefix(16))
     }

@@ -211,9 +211,19 @@ public enum ImageFolder {
     @discardableResult
     public static func write(_ set: LabeledImages, to directory: String, keepNames: Bool = false, progress: ProgressBar? = nil) throws -> Int {
         let fm = FileManager.default
-        for name in set.classNames {
+        // Class names come from model files and folder listings: as folder names they are
+        // sanitised (unchanged when already safe), so none can point outside `directory`.
+        let folders = set.classNames.map(SafeName.component)
+        if let k = FileKind.of(directory, followSymlinks: false), k != .directory {
+            throw EdgeError.cannotWrite(path: directory, reason: "it is \(k.phrase); the output must be a folder")
+        }
+        for name in folders {
+            if let k = FileKind.of(directory + "/" + name, followSymlinks: false), k != .directory {
+                throw EdgeError.cannotWrite(path: directory + "/" + name, reason: "it is \(k.phrase); refusing to write into it")
+            }
             do { try fm.createDirectory(atPath: directory + "/" + name, withIntermediateDirectories: true) }
             catch { throw EdgeError.cannotWrite(path: directory + "/" + name, reason: error.localizedDescription) }
+            AtomicFile.removeStaleTemps(inFolder: directory + "/" + name)
         }
         let width = String(set.count).count
         var names = (0..<set.count).map { i in String(repeating: "0", count: max(0, width - String(i).count)) + String(i) }
@@ -221,7 +231,7 @@ public enum ImageFolder {
             var used = Set<String>()
             for i in 0..<set.count {
                 let base = ((set.sources[i] as NSString).lastPathComponent as NSString).deletingPathExtension
-                let key = set.classNames[set.labels[i]] + "/" + base
+                let key = folders[set.labels[i]] + "/" + base
                 names[i] = used.insert(key).inserted ? base : base + "-\(i)"
             }
         }
@@ -231,10 +241,11 @@ public enum ImageFolder {
         for chunk in Parallel.chunks(set.count, size: 1000) {
             Parallel.forEach(chunk.count) { j in
                 let i = chunk.lowerBound + j
-                let path = "\(directory)/\(set.classNames[set.labels[i]])/\(names[i]).png"
+                let path = "\(directory)/\(folders[set.labels[i]])/\(SafeName.component(names[i])).png"
                 do {
-                    let png = try ImageCodec.encodePNG(set.image(i))
-                    try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
+                    try AtomicFile.write(try ImageCodec.encodePNG(set.image(i)), to: path)
+                } catch let e as EdgeError {
+                    lock.lock(); if failure == nil { failure = e }; lock.unlock()
                 } catch {
                     lock.lock(); if failure == nil { failure = .cannotWrite(path: path, reason: "\(error)") }; lock.unlock()
                 }

@@ -47,7 +47,9 @@ public enum CalibrationMetrics {
             var best = row.startIndex
             for j in row.indices where row[j] > row[best] { best = j }
             conf[i] = row[best]
-            correct[i] = best - row.startIndex == labels[i]
+            // A row with NaN or Inf has no prediction: wrong, and its confidence makes the
+            // calibration metrics NaN (reported as such) instead of trapping below.
+            correct[i] = best - row.startIndex == labels[i] && row.allSatisfy { $0.isFinite }
             nll -= log(max(row[row.startIndex + labels[i]], 1e-300))
             for j in 0..<k { let d = row[row.startIndex + j] - (j == labels[i] ? 1 : 0); brier += d * d }
         }
@@ -55,7 +57,8 @@ public enum CalibrationMetrics {
         var sumConf = [Double](repeating: 0, count: nb), sumAcc = sumConf
         for i in 0..<n {
             // Bin b holds (b/nb, (b+1)/nb]; confidence 0 goes to bin 0.
-            let b = min(nb - 1, max(0, Int((conf[i] * Double(nb)).rounded(.up)) - 1))
+            let x = (conf[i] * Double(nb)).rounded(.up)
+            let b = x.isFinite ? min(nb - 1, max(0, Int(max(min(x, Double(nb)), 0)) - 1)) : 0
             bins[b].count += 1
             sumConf[b] += conf[i]
             sumAcc[b] += correct[i] ? 1 : 0

@@ -105,7 +105,11 @@ public enum MutualInformation {
         var ids: [[Int32]: Int] = [:]
         var out = [Int](repeating: 0, count: n)
         for i in 0..<n {
-            let key = (0..<d).map { Int32(clamping: Int((Double(t[i * d + $0]) / width).rounded(.down))) }
+            // NaN and values beyond Int32 get their own extreme bins instead of trapping.
+            let key = (0..<d).map { j -> Int32 in
+                let v = (Double(t[i * d + j]) / width).rounded(.down)
+                return v.isNaN ? Int32.min : Int32(max(min(v, Double(Int32.max)), Double(Int32.min)))
+            }
             if let id = ids[key] { out[i] = id } else { out[i] = ids.count; ids[key] = ids.count }
         }
         return out

@@ -63,6 +63,18 @@ struct Attack: ParsableCommand {
             return v
         }
         guard !epsList.isEmpty else { throw EdgeError.usage("--eps is empty") }
+        guard steps <= 100_000, restarts <= 1000, maxSteps <= 100_000, searchSteps <= 64, queries <= 1_000_000 else {
+            throw EdgeError.usage("steps ≤ 100000, restarts ≤ 1000, --max-steps ≤ 100000, --search-steps ≤ 64, --queries ≤ 1000000")
+        }
+        if let stepSize { guard stepSize.isFinite, stepSize > 0, stepSize <= 100 else { throw EdgeError.usage("--step-size must be a finite number in (0, 100], got \(stepSize)") } }
+        guard kappa.isFinite, kappa >= 0, kappa <= 1e6 else { throw EdgeError.usage("--kappa must be a finite number ≥ 0, got \(kappa)") }
+        if let limit { guard limit > 0 else { throw EdgeError.usage("--limit must be positive, got \(limit)") } }
+        if let dir = saveAdversarial {
+            try CLISupport.checkDisjoint(output: dir, input: images)
+            if let k = FileKind.of(dir, followSymlinks: false), k != .directory {
+                throw EdgeError.cannotWrite(path: dir, reason: "it is \(k.phrase); --save-adversarial must name a folder")
+            }
+        }
         let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
         let ste: FloatNetwork? = (net == "int8" && mode == "ste") || attack != "square" ? try StraightThrough.network(loaded.model, int8.graph) : nil
         let k = float.classes, d = set.imageSize, n = set.count

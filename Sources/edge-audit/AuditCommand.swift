@@ -70,21 +70,48 @@ struct Audit: ParsableCommand {
         return s
     }
 
+    @Flag(help: "Accept a --baseline that audited another model.") var allowBaselineMismatch = false
+
+    /// The files a report folder holds.
+    static let reportFiles: Set<String> = ["report.json", "report.html", "junit.xml"]
+
     func run() throws {
+        // Everything that can be checked is checked before any work: flags, the output
+        // folder (and its lock), gates, baseline, model, then memory.
         try compute.apply()
         let s = try settings()
         guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference") }
+        let folder = try ReportFolder(out, allowed: Self.reportFiles)
         let gateList = try gates.map { try Gates.parse(String(decoding: try AtomicFile.read($0, limit: 1 << 20), as: UTF8.self), path: $0) } ?? []
-        let base = try baseline.map { try AuditReport.readResults($0) }
+        let base = try baseline.map { try Baseline.read($0) }
+        guard FileKind.of(images, followSymlinks: true) == .directory else {
+            throw EdgeError.missingInput(path: images, reason: FileKind.of(images, followSymlinks: true) == nil ? "no such folder" : "is not a folder of class folders")
+        }
         let bytes = try AtomicFile.read(model, limit: 512 << 20)
-        let (loaded, onTheFly) = try CLISupport.withInt8(model, bytes: bytes, calibration: calibration)
+        let sha = SHA256.hex(bytes)
+        let decoded = try QuantizedModelFile.decode(bytes, path: model)
+        let side = min(decoded.model.graph.inputShape[1], decoded.model.graph.inputShape[2])
+        // Before quantising on the fly, the int8 node names are a subset of the float ones.
+        let planned = decoded.int8.map { AuditRunner.plannedMetrics(settings: s, int8: $0, hasSTE: true, imageSide: side) }
+            ?? AuditRunner.plannedMetrics(settings: s, layers: decoded.model.graph.nodes.map(\.name), probes: decoded.model.graph.nodes.map(\.name),
+                                          hasSTE: true, imageSide: side)
+        try Gates.validate(gateList, known: planned, baseline: base?.results)
+        try MemoryBudget.check(estimate: AuditMemory.estimate(decoded.model.graph, settings: s, images: s.limit ?? 0), what: "this audit", override: nil)
+
+        let (loaded, onTheFly) = try CLISupport.withInt8(model, decoded: decoded, calibration: calibration)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
         let shape = loaded.model.graph.inputShape
-        if let limit = s.limit, limit <= 0 { throw EdgeError.usage("--limit must be positive") }
         let r = try ImageFolder.load(images, classNames: loaded.model.metadata.classNames, shape: (shape[0], shape[1], shape[2]),
                                      strict: strict, limit: s.limit)
         for sk in r.skipped.prefix(20) { printError("warning: skipped \(sk.path): \(sk.reason)") }
         if !r.skipped.isEmpty { printError("warning: \(r.skipped.count) file(s) skipped (--strict makes bad files fatal)") }
+        try MemoryBudget.check(estimate: AuditMemory.estimate(loaded.model.graph, settings: s, images: r.images.count),
+                               what: "this audit of \(r.images.count) images", override: nil)
+        if let base, let path = baseline {
+            for w in try base.check(path: path, modelSHA256: sha, imageCount: r.images.count, profile: s.profile, allowMismatch: allowBaselineMismatch) {
+                printError("warning: " + w)
+            }
+        }
         let float = try FloatNetwork(loaded.model)
         let int8 = try IntegerNetwork(q, kernels: kc)
         printError("edge-audit \(EdgeAudit.version): \(model) on \(r.images.count) images from \(images)")
@@ -92,15 +119,15 @@ struct Audit: ParsableCommand {
         var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet)
         runner.ste = try StraightThrough.network(loaded.model, q)
         let results = try runner.run()
-        let gateResults = try gateList.map { try Gates.evaluate($0, metrics: results.metrics, baseline: base) }
-        let report = AuditReport(toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: SHA256.hex(bytes), quantizedOnTheFly: onTheFly,
+        let gateResults = try gateList.map { try Gates.evaluate($0, metrics: results.metrics, baseline: base?.results) }
+        let report = AuditReport(toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
                                  calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
                                  skippedImages: r.skipped.count, settings: s, results: results, gates: gateResults,
                                  environment: [("threads", "\(Parallel.threads)"), ("int8_kernels", int8.isaName)])
-        try AtomicFile.write(Array(report.json().utf8), to: out + "/report.json")
-        try AtomicFile.write(Array(HTMLReport.render(report).utf8), to: out + "/report.html")
-        try AtomicFile.write(Array(report.junit().utf8), to: out + "/junit.xml")
-        print(TerminalSummary.render(report), terminator: "")
+        try folder.commit([("report.json", Array(report.json().utf8)), ("report.html", Array(HTMLReport.render(report).utf8)),
+                           ("junit.xml", Array(report.junit().utf8))])
+        folder.release()
+        print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
         print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml")
         if !report.passed { throw ExitCode(1) }
     }

@@ -1,3 +1,4 @@
+import EdgeAudit
 import EdgeCore
 import EdgeData
 import EdgeFloat
@@ -7,11 +8,36 @@ import Foundation
 
 /// Loading helpers shared by the commands, so every command reports bad input the same way.
 enum CLISupport {
+    /// Refuses (exit 2) an output folder that is, or lies inside, an input folder, so that
+    /// writing results can never overwrite the originals. Paths are compared after
+    /// resolving symlinks (of the deepest existing ancestor, for a folder not yet made).
+    static func checkDisjoint(output: String, input: String) throws {
+        func resolved(_ p: String) -> String {
+            var url = URL(fileURLWithPath: p).standardizedFileURL
+            var tail: [String] = []
+            while !FileManager.default.fileExists(atPath: url.path), url.pathComponents.count > 1 {
+                tail.insert(url.lastPathComponent, at: 0)
+                url.deleteLastPathComponent()
+            }
+            let base = url.resolvingSymlinksInPath().path
+            return ([base] + tail).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+        }
+        let o = resolved(output), i = resolved(input)
+        if o == i || o.hasPrefix(i.hasSuffix("/") ? i : i + "/") {
+            throw EdgeError.usage("--out \(output) is or lies inside --images \(input); writing there would overwrite or mix with the originals")
+        }
+    }
+
     /// Loads the images under `dir` for `model`, printing one warning per skipped file and a count.
     static func loadImages(_ dir: String, for model: Model, strict: Bool, limit: Int?) throws -> LabeledImages {
         let s = model.graph.inputShape
         if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
+        var light = AuditSettings.profile("quick")!
+        light.miSamples = 0
+        try MemoryBudget.check(estimate: AuditMemory.estimate(model.graph, settings: light, images: 0), what: "running this model", override: nil)
         let r = try ImageFolder.load(dir, classNames: model.metadata.classNames, shape: (s[0], s[1], s[2]), strict: strict, limit: limit)
+        try MemoryBudget.check(estimate: AuditMemory.estimate(model.graph, settings: light, images: r.images.count),
+                               what: "running this model on \(r.images.count) images", override: nil)
         for sk in r.skipped.prefix(20) { printError("warning: skipped \(sk.path): \(sk.reason)") }
         if r.skipped.count > 20 { printError("warning: … and \(r.skipped.count - 20) more skipped files") }
         if !r.skipped.isEmpty {
@@ -24,7 +50,12 @@ enum CLISupport {
     /// calibration on `calibration` when the file has none (and saying so). Returns whether
     /// it quantised.
     static func withInt8(_ model: String, bytes: [UInt8], calibration: String) throws -> (LoadedModel, Bool) {
-        var loaded = try QuantizedModelFile.decode(bytes, path: model)
+        try withInt8(model, decoded: try QuantizedModelFile.decode(bytes, path: model), calibration: calibration)
+    }
+
+    /// As `withInt8(_:bytes:calibration:)` for a model already decoded.
+    static func withInt8(_ model: String, decoded: LoadedModel, calibration: String) throws -> (LoadedModel, Bool) {
+        var loaded = decoded
         guard loaded.int8 == nil else { return (loaded, false) }
         guard FileManager.default.fileExists(atPath: calibration) else {
             throw EdgeError.missingInput(path: calibration, reason: "\(model) has no int8 network and this calibration folder does not exist; pass --calibration DIR or run 'edge-audit quantize' first")

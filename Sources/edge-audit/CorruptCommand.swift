@@ -21,6 +21,7 @@ struct Corrupt: ParsableCommand {
     func run() throws {
         try compute.apply()
         guard let c = Corruption(rawValue: kind) else { throw EdgeError.usage("unknown corruption '\(kind)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))") }
+        try CLISupport.checkDisjoint(output: out, input: images)
         let shape = try ImageFolder.firstImageShape(images)
         let r = try ImageFolder.load(images, classNames: nil, shape: shape)
         for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }

@@ -26,7 +26,14 @@ struct ComputeOptions: ParsableArguments {
     @Flag(help: "No progress bars.")
     var quiet = false
 
+    @Option(help: "Cap on the estimated peak memory, in MB (default: the smallest of 8 GiB, 90% of RAM, ulimit -v and the cgroup limit).")
+    var maxMemory: Int?
+
     func apply() throws {
+        if let maxMemory {
+            guard maxMemory > 0, maxMemory <= 1 << 30 else { throw EdgeError.usage("--max-memory must be a positive number of MB, got \(maxMemory)") }
+            MemoryBudget.override = maxMemory << 20
+        }
         if let threads {
             guard threads >= 1 && threads <= 256 else { throw EdgeError.usage("--threads must be in 1...256, got \(threads)") }
             Parallel.threads = threads

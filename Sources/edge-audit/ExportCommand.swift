@@ -11,6 +11,7 @@ struct Export: ParsableCommand {
     @Option(help: "Output .safetensors file.") var safetensors: String
 
     func run() throws {
+        try AtomicFile.checkWritableTarget(safetensors)
         let loaded = try QuantizedModelFile.read(model)
         let m = loaded.model
         var meta = ["format": "pt", "edge-audit.classes": m.metadata.classNames.joined(separator: ","),
@@ -22,6 +23,7 @@ struct Export: ParsableCommand {
             entries += Int8Export.entries(q)
             meta["edge-audit.int8.graph"] = Int8Export.graphJSON(q)
         }
+        AtomicFile.removeStaleTemps(besides: safetensors)
         try AtomicFile.write(Safetensors.encode(entries, metadata: meta), to: safetensors)
         print("wrote \(safetensors): \(entries.count) tensors")
     }

@@ -13,7 +13,10 @@ struct Inspect: ParsableCommand {
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images (class folders) to measure per-layer int8 SQNR on (default: calibration/fashion-mnist when it exists; 'none' skips).") var sqnr: String?
 
+    @OptionGroup var compute: ComputeOptions
+
     func run() throws {
+        try compute.apply()
         let bytes = try AtomicFile.read(model, limit: 512 << 20)
         let entries = try ModelFile.sections(bytes, path: model)
         let loaded = try QuantizedModelFile.decode(bytes, path: model)

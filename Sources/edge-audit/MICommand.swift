@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeAudit
 import EdgeCore
+import EdgeCorruptions
 import Foundation
 
 /// `edge-audit mi`: per-layer mutual information of a model, float vs int8, and its drift.
@@ -31,6 +32,13 @@ struct MICommand: ParsableCommand {
         s.miSamples = samples; s.miSigma2 = sigma2; s.miBinSize = binSize; s.eps = [eps]; s.seed = seed
         s.miInputs = inputs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         guard !s.miInputs.isEmpty else { throw EdgeError.usage("--inputs is empty") }
+        guard sigma2.isFinite, binSize.isFinite else { throw EdgeError.usage("--sigma2 and --bin-size must be finite") }
+        for i in s.miInputs where !["clean", "fgsm", "pgd"].contains(i) && Corruption(rawValue: i) == nil {
+            throw EdgeError.usage("unknown MI input '\(i)'; use clean, fgsm, pgd or a corruption name (\(Corruption.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if let dir = exportActivations, let k = FileKind.of(dir, followSymlinks: false), k != .directory {
+            throw EdgeError.cannotWrite(path: dir, reason: "it is \(k.phrase); --export-activations must name a folder")
+        }
         let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil)
         var runner = AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet)
         if let layers {

@@ -39,11 +39,11 @@ struct Predict: ParsableCommand {
         let names = m.metadata.classNames
         let out = FileHandle.standardOutput
         if format == "csv" {
-            var header = "path,label,predicted," + names.map { "p_\($0)" }.joined(separator: ",")
-            if logits { header += "," + names.map { "logit_\($0)" }.joined(separator: ",") }
+            var header = "path,label,predicted," + names.map { csvField("p_\($0)") }.joined(separator: ",")
+            if logits { header += "," + names.map { csvField("logit_\($0)") }.joined(separator: ",") }
             out.write(Data((header + "\n").utf8))
         }
-        var correct = 0
+        var correct = 0, nonFinite = 0
         var start = 0
         let bar = ProgressBar("predict", total: set.count, quiet: compute.quiet)
         while start < set.count {
@@ -54,17 +54,22 @@ struct Predict: ParsableCommand {
             for (b, i) in idx.enumerated() {
                 let row = z[(b * k)..<(b * k + k)]
                 let p = SoftmaxCrossEntropy.probabilities(row)
-                let pred = SoftmaxCrossEntropy.argmax(Array(row), classes: k)[0]
+                // Non-finite logits have no prediction: reported as null (JSON) or empty (CSV)
+                // and counted as wrong, never as class 0 by an argmax over NaN.
+                let finite = row.allSatisfy { $0.isFinite }
+                let pred: Int? = finite ? SoftmaxCrossEntropy.argmax(Array(row), classes: k)[0] : nil
+                if !finite { nonFinite += 1 }
                 if pred == set.labels[i] { correct += 1 }
+                func num(_ v: Float) -> String { v.isFinite ? String(v) : (format == "jsonl" ? "null" : (v.isNaN ? "NaN" : (v > 0 ? "Inf" : "-Inf"))) }
                 if format == "jsonl" {
-                    text += "{\"path\":\(jsonString(set.sources[i])),\"label\":\(jsonString(names[set.labels[i]])),\"predicted\":\(jsonString(names[pred])),"
-                    text += "\"probabilities\":[\(p.map { String(Float($0)) }.joined(separator: ","))]"
-                    if logits { text += ",\"logits\":[\(row.map { String($0) }.joined(separator: ","))]" }
+                    text += "{\"path\":\(jsonString(set.sources[i])),\"label\":\(jsonString(names[set.labels[i]])),\"predicted\":\(pred.map { jsonString(names[$0]) } ?? "null"),"
+                    text += "\"probabilities\":[\(p.map { num(Float($0)) }.joined(separator: ","))]"
+                    if logits { text += ",\"logits\":[\(row.map { num($0) }.joined(separator: ","))]" }
                     text += "}\n"
                 } else {
-                    text += "\(csvField(set.sources[i])),\(csvField(names[set.labels[i]])),\(csvField(names[pred])),"
-                    text += p.map { String(Float($0)) }.joined(separator: ",")
-                    if logits { text += "," + row.map { String($0) }.joined(separator: ",") }
+                    text += "\(csvField(set.sources[i])),\(csvField(names[set.labels[i]])),\(pred.map { csvField(names[$0]) } ?? ""),"
+                    text += p.map { num(Float($0)) }.joined(separator: ",")
+                    if logits { text += "," + row.map { num($0) }.joined(separator: ",") }
                     text += "\n"
                 }
             }
@@ -73,6 +78,9 @@ struct Predict: ParsableCommand {
             start += idx.count
         }
         bar.finish()
+        if nonFinite > 0 {
+            printError("warning: \(nonFinite) of \(set.count) images have non-finite logits (NaN or Inf): no prediction, counted as wrong")
+        }
         printError(String(format: "accuracy %.4f (%d/%d) on %@ [%@ net%@]", Double(correct) / Double(set.count), correct, set.count, images, net,
                           int8Net.map { ", \($0.isaName) kernels" } ?? ""))
     }
@@ -82,6 +90,4 @@ struct Predict: ParsableCommand {
 func jsonString(_ s: String) -> String { JSONText.quote(s) }
 
 /// A CSV field, quoted when it holds a comma, quote or newline.
-func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}
+func csvField(_ s: String) -> String { XMLText.csvField(s) }

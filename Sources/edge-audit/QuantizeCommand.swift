@@ -21,9 +21,11 @@ struct Quantize: ParsableCommand {
     func run() throws {
         try compute.apply()
         guard let m = CalibrationMethod(rawValue: method) else { throw EdgeError.usage("--method must be minmax, percentile or mse, got '\(method)'") }
+        try AtomicFile.checkWritableTarget(out)
         let loaded = try QuantizedModelFile.read(model)
         let cal = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil)
         let q = try Quantizer.quantize(loaded.model, calibration: cal, options: .init(method: m, perTensor: perTensor))
+        AtomicFile.removeStaleTemps(besides: out)
         try QuantizedModelFile.write(loaded.model, int8: q, to: out)
         let float = try FloatNetwork(loaded.model)
         let int8 = try IntegerNetwork(q)

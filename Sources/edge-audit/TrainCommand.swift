@@ -32,6 +32,12 @@ struct Train: ParsableCommand {
         guard let o = OptimizerKind(rawValue: optimizer) else { throw EdgeError.usage("--optimizer must be sgd or adam, got '\(optimizer)'") }
         guard epochs > 0, epochs <= 10_000 else { throw EdgeError.usage("--epochs must be in 1...10000") }
         guard batch > 0, batch <= 65_536 else { throw EdgeError.usage("--batch must be in 1...65536") }
+        if let lr { guard lr.isFinite, lr > 0, lr <= 10 else { throw EdgeError.usage("--lr must be a finite number in (0, 10], got \(lr)") } }
+        if let weightDecay { guard weightDecay.isFinite, weightDecay >= 0, weightDecay <= 1 else { throw EdgeError.usage("--weight-decay must be in [0, 1], got \(weightDecay)") } }
+        if let limit { guard limit > 0 else { throw EdgeError.usage("--limit must be positive, got \(limit)") } }
+        guard steps > 0, steps <= 1000 else { throw EdgeError.usage("--steps must be in 1...1000") }
+        guard eps.isFinite, stepSize.isFinite else { throw EdgeError.usage("--eps and --step-size must be finite") }
+        try AtomicFile.checkWritableTarget(out)
         var cfg = TrainingConfig()
         cfg.arch = a
         cfg.epochs = epochs
@@ -72,6 +78,11 @@ struct Train: ParsableCommand {
             printError(String(format: "epoch %d: loss %.4f, train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f images/s)",
                               r.epoch, r.loss, r.trainAccuracy, r.testAccuracy, r.seconds, Double(train.count) / max(r.seconds, 1e-9)))
         }
+        // A diverged run (non-finite weights) would write a file every reader refuses.
+        do { try model.validate(path: out) } catch {
+            throw EdgeError.usage("training diverged (the weights are no longer finite numbers); lower --lr. Nothing was written to \(out)")
+        }
+        AtomicFile.removeStaleTemps(besides: out)
         try ModelFile.write(model, to: out)
         let secs = Date().timeIntervalSince(started)
         print(String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",

@@ -96,6 +96,27 @@ final class AttackTests: XCTestCase {
     }
 }
 
+extension AttackTests {
+    /// With one class there is no other logit to beat: every image stays correct, with no
+    /// overflow in the margin (the unchecked build reported 11% robust accuracy here).
+    func testSquareAttackWithOneClass() throws {
+        var (m, set) = Self.trained
+        let last = m.graph.nodes.count - 1
+        guard case .dense = m.graph.nodes[last].op else { return XCTFail("expected a dense head") }
+        m.graph.nodes[last].op = .dense(outFeatures: 1)
+        let inF = m.parameters[last][0].count / 2
+        m.parameters[last][0] = Tensor(shape: [1, inF], data: Array(m.parameters[last][0].data[0..<inF]))
+        m.parameters[last][1] = Tensor(shape: [1], data: [m.parameters[last][1].data[0]])
+        m.metadata.classNames = ["v"]
+        try m.validate()
+        let one = LabeledImages(channels: 1, height: 12, width: 12, pixels: set.pixels, labels: [Int](repeating: 0, count: set.count),
+                                classNames: ["v"], sources: set.sources)
+        let int8 = try IntegerNetwork(try Quantizer.quantize(m, calibration: one))
+        let out = SquareAttack(eps: 0.3, queries: 50, side: 12).run(int8, set: one, indices: Array(0..<20), seed: 1)
+        XCTAssertEqual(out.fooled, [Bool](repeating: false, count: 20))
+    }
+}
+
 final class AttackPropertyTests: XCTestCase {
     func testZeroEpsilonChangesNothing() throws {
         let (m, set) = AttackTests.trained

@@ -34,9 +34,27 @@ final class AuditTests: XCTestCase {
         XCTAssertFalse(try Gates.evaluate(gates[2], metrics: m, baseline: ["int8.pgd.eps_0.1.accuracy": 0.32]).passed)
         XCTAssertTrue(try Gates.evaluate(gates[2], metrics: m, baseline: ["int8.pgd.eps_0.1.accuracy": 0.305]).passed)
         XCTAssertThrowsError(try Gates.evaluate(gates[2], metrics: m, baseline: nil)) { e in XCTAssert("\(e)".contains("--baseline")) }
-        XCTAssertThrowsError(try Gates.evaluate(Gate(name: "x", rule: "int8.nope >= 1"), metrics: m, baseline: nil)) { e in
+        // Names are checked against the planned metrics before the audit (exit 2) ...
+        XCTAssertThrowsError(try Gates.validate([Gate(name: "x", rule: "int8.nope >= 1")], known: Set(m.keys), baseline: nil)) { e in
             XCTAssert("\(e)".contains("unknown metric 'int8.nope'"), "\(e)")
         }
+        XCTAssertThrowsError(try Gates.validate([Gate(name: "x", rule: "int8.ece <= float.nope + 1")], known: Set(m.keys), baseline: nil))
+        XCTAssertThrowsError(try Gates.validate([gates[2]], known: Set(m.keys), baseline: nil)) { e in XCTAssert("\(e)".contains("--baseline")) }
+        XCTAssertNoThrow(try Gates.validate(gates, known: Set(m.keys), baseline: [:]))
+        XCTAssertThrowsError(try Gates.validate([Gate(name: "x", rule: "int8.ece <= 1 <= 2")], known: Set(m.keys), baseline: nil))
+        // ... and one the run did not produce, or a NaN, fails the gate with a reason (exit 1).
+        let missing = try Gates.evaluate(Gate(name: "x", rule: "int8.nope >= 1"), metrics: m, baseline: nil)
+        XCTAssertFalse(missing.passed)
+        XCTAssert(missing.reason?.contains("not measured") == true)
+        let nan = try Gates.evaluate(Gate(name: "x", rule: "int8.ece <= 1"), metrics: ["int8.ece": .nan], baseline: nil)
+        XCTAssertFalse(nan.passed)
+        XCTAssert(nan.reason?.contains("not a finite number") == true)
+        let nanRight = try Gates.evaluate(Gate(name: "x", rule: "int8.ece <= float.ece"), metrics: ["int8.ece": 0, "float.ece": .infinity], baseline: nil)
+        XCTAssertFalse(nanRight.passed)
+        // Typographic minus and ≥ as pasted from documents mean what they look like.
+        let u = try Gates.evaluate(Gate(name: "u", rule: "int8.clean.accuracy ≥ float.clean.accuracy \u{2212} 0.005"), metrics: m, baseline: nil)
+        XCTAssertTrue(u.passed)
+        XCTAssertEqual(u.rhs, 0.895, accuracy: 1e-12)
         XCTAssertThrowsError(try Gates.parse("[[gate]]\nname = \"a\"\n", path: "g.toml")) { e in XCTAssert("\(e)".contains("without rule")) }
         XCTAssertThrowsError(try Gates.parse("[[gate]]\nrule = 3\n", path: "g.toml")) { e in XCTAssert("\(e)".contains("g.toml:2")) }
         XCTAssertThrowsError(try Gates.parse("[[gate]]\ncolour = \"red\"\n", path: "g.toml")) { e in XCTAssert("\(e)".contains("unknown key")) }
@@ -89,6 +107,11 @@ final class AuditTests: XCTestCase {
             XCTAssertNotNil(r.metrics["int8.pgd_ste.eps_0.1.accuracy"])
             XCTAssertNotNil(r.metrics["float.cw.success_rate"])
             XCTAssertNotNil(r.metrics["mi.drift.max_abs"])
+            // The plan that gates are checked against before the run names every metric the
+            // run produced (a superset: some are data-dependent).
+            let planned = AuditRunner.plannedMetrics(settings: settings(), int8: q.graph, hasSTE: true, imageSide: 28)
+            XCTAssertEqual(Set(r.metrics.keys).subtracting(planned), [], "metrics the plan did not predict")
+            XCTAssertGreaterThan(Set(r.metrics.keys).intersection(planned).count, 100)
             let rep = AuditReport(toolVersion: "t", modelPath: "m", modelSHA256: "0", quantizedOnTheFly: false, calibration: "c", imagesPath: "i",
                                   imageCount: set.count, skippedImages: 0, settings: settings(), results: r, gates: [], environment: [])
             // Everything except timings and environment.
