@@ -194,4 +194,42 @@ final class IntegerGraphV2Tests: XCTestCase {
         // Not degenerate: the logits vary across images.
         XCTAssertGreaterThan(Set(stride(from: 0, to: ref.logits.count, by: 5).map { ref.logits[$0] }).count, 3)
     }
+
+    /// Validate once, run blind: seeded byte mutations of a version-2 section either fail to
+    /// decode or validate with a typed error, or give a graph the engine runs on both kernel
+    /// choices with identical outputs (no trap, no out-of-range read the checks let through).
+    func testMutatedVersion2SectionsAreRejectedOrRunSafely() throws {
+        var rng = SeededGenerator(seed: 77)
+        var g = net(randomDepthwise(&rng, c: 5, m: 1, h: 7, w: 6, kh: 3, kw: 2, sh: 2, sw: 1, pads: (1, 1, 0, 1)), h: 7, w: 6)
+        g.nodes[0].op = .quantizedInput(QInputLayer.affine(channels: 5, quant: .input))
+        g.nodes.insert(QNode(op: .pool(QPoolLayer(kind: .average, kernelH: 2, kernelW: 3, strideH: 1, strideW: 2, padTop: 1, padRight: 1)),
+                             inputs: [1], name: "pool", floatNode: 0, shape: [], quant: g.nodes[1].quant, rangeMin: 0, rangeMax: 1), at: 2)
+        let dwShape = g.nodes[1].shape
+        g.nodes[2].shape = [(dwShape[0] + 1 - 2) / 1 + 1, (dwShape[1] + 1 - 3) / 2 + 1, dwShape[2]]
+        g.nodes[3].inputs = [2]
+        g.nodes[3].shape = [g.nodes[2].shape.reduce(1, *)]
+        try g.validate(inputShape: [5, 7, 6])
+        let bytes = g.encode()
+        let px = (0..<(5 * 7 * 6)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let set = LabeledImages(channels: 5, height: 7, width: 6, pixels: px, labels: [0], classNames: ["a"], sources: ["x"])
+        var ran = 0, rejected = 0
+        for _ in 0..<3000 {
+            var b = bytes
+            for _ in 0..<(1 + rng.nextInt(below: 3)) {
+                let i = rng.nextInt(below: b.count)
+                b[i] = rng.nextInt(below: 4) == 0 ? UInt8(truncatingIfNeeded: rng.next()) : b[i] ^ UInt8(1 << rng.nextInt(below: 8))
+            }
+            do {
+                let m = try QuantizedGraph.decode(b, path: "t", base: 0)
+                try m.validate(path: "t", inputShape: [5, 7, 6])
+                let ref = try IntegerNetwork(m, kernels: .reference).run(set, [0]).logits
+                XCTAssertEqual(try IntegerNetwork(m, kernels: .auto).run(set, [0]).logits, ref)
+                ran += 1
+            } catch EdgeError.badModel {
+                rejected += 1
+            }
+        }
+        XCTAssertGreaterThan(ran, 100)
+        XCTAssertGreaterThan(rejected, 100)
+    }
 }
