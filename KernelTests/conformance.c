@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 static uint64_t rng_state;
 static uint64_t next_u64(void) {
@@ -18,9 +19,12 @@ static uint64_t next_u64(void) {
 static int rnd(int lo, int hi) { return lo + (int)(next_u64() % (uint64_t)(hi - lo + 1)); }
 
 static int failures = 0;
+static int simd_dw = 0;  // depthwise cases that ran on a SIMD plan (not the reference fallback)
 
 // --- requantisation primitives against a 128-bit oracle -------------------------------
 static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
+    // TFLite's left shift (shift > 0) happens in int32 and wraps modulo 2^32.
+    if (shift > 0) { acc = (int32_t)(uint32_t)((uint64_t)(uint32_t)acc * ((uint64_t)1 << shift)); shift = 0; }
     // Doubling high multiply: acc·mult / 2^31 to nearest, ties toward +infinity (gemmlowp's
     // nudge), computed independently as floor((acc·mult + 2^30) / 2^31) in 128 bits.
     int64_t hm;
@@ -41,7 +45,9 @@ static void test_requant(void) {
         int32_t acc = i < 14 * 14 ? edges[i % 14] : (int32_t)next_u64();
         int32_t mult = i < 14 * 14 ? (edges[i / 14] | (1 << 30)) : (int32_t)((1u << 30) + (next_u64() % (1u << 30)));
         if (i % 97 == 0) mult = INT32_MIN;  // the saturating corner
-        int32_t shift = -rnd(0, 31);
+        int32_t shift = i % 5 == 0 ? rnd(1, 30) : -rnd(0, 31);  // TFLite allows left shifts
+        if (i % 11 == 0) mult = (int32_t)(next_u64() % (1u << 30));  // small multipliers (MEAN's 1/n)
+        if (i % 13 == 0) mult = 0;                                   // QuantizeMultiplier's flush to zero
         int32_t got = ea_requant(acc, mult, shift), want = oracle_requant(acc, mult, shift);
         if (got != want) {
             if (failures++ < 10) fprintf(stderr, "requant(%d, %d, %d) = %d, oracle %d\n", acc, mult, shift, got, want);
@@ -50,6 +56,12 @@ static void test_requant(void) {
     // Ties round away from zero: 3/2 → 2, −3/2 → −2, 5/4 → 1, −6/4 → −2.
     if (ea_rdbpot(3, 1) != 2 || ea_rdbpot(-3, 1) != -2 || ea_rdbpot(5, 2) != 1 || ea_rdbpot(-6, 2) != -2) {
         fprintf(stderr, "rdbpot ties are not away from zero\n");
+        failures++;
+    }
+    // std::round semantics of the double-scale requantisation: ties away from zero, saturation.
+    if (ea_requant_double(3, 0.5) != 2 || ea_requant_double(-3, 0.5) != -2 || ea_requant_double(5, 0.25) != 1 ||
+        ea_requant_double(-5, 0.3) != -2 || ea_requant_double(INT32_MAX, 4.0) != INT32_MAX || ea_requant_double(INT32_MIN, 4.0) != INT32_MIN) {
+        fprintf(stderr, "requant_double rounding is not std::round\n");
         failures++;
     }
 }
@@ -66,11 +78,19 @@ static void fill8(int8_t *p, size_t n, int mode) {
     }
 }
 
+static void print_shape(const ea_conv_shape *s) {
+    fprintf(stderr, "in %dx%dx%d out %dx%dx%d k%dx%d s%dx%d pad t%d l%d b%d r%d dm%d mode%d zp %d/%d clamp [%d,%d]\n",
+            s->in_h, s->in_w, s->in_c, s->out_h, s->out_w, s->out_c, s->kernel_h, s->kernel_w, s->stride_h, s->stride_w,
+            s->pad_top, s->pad_left, s->pad_bottom, s->pad_right, s->depth_multiplier, s->requant_mode, s->in_zp, s->out_zp,
+            s->act_min, s->act_max);
+}
+
 static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, int big_bias) {
-    size_t K = (size_t)s->kernel * s->kernel * s->in_c;
+    size_t K = (size_t)ea_conv_window(s);
     size_t nin = (size_t)s->in_h * s->in_w * s->in_c, nout = (size_t)s->out_h * s->out_w * s->out_c;
     int8_t *in = malloc(nin), *w = malloc((size_t)s->out_c * K), *o1 = malloc(nout), *o2 = malloc(nout);
     int32_t *bias = malloc(s->out_c * 4), *mult = malloc(s->out_c * 4), *shift = malloc(s->out_c * 4);
+    double *real = malloc(s->out_c * sizeof(double));
     fill8(in, nin, mode);
     for (size_t i = 0; i < (size_t)s->out_c * K; i++) w[i] = mode == 1 ? -127 : (mode == 2 ? ((i & 1) ? 127 : -127) : (int8_t)rnd(-127, 127));
     for (int o = 0; o < s->out_c; o++) {
@@ -81,25 +101,33 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         bias[o] = (int32_t)(big_bias && (o & 1) ? -b : b);
         mult[o] = (int32_t)((1u << 30) + (next_u64() % (1u << 30)));
         shift[o] = big_bias ? -31 + rnd(0, 4) : (rnd(0, 3) == 0 ? -rnd(0, 31) : -rnd(5, 20));
+        // TFLite's full range: left shifts (multiplier > 1), small multipliers, zero.
+        int r = rnd(0, 15);
+        if (r == 0) shift[o] = rnd(1, 30);
+        else if (r == 1) shift[o] = rnd(1, 3);
+        else if (r == 2) mult[o] = (int32_t)(next_u64() % (1u << 30));
+        else if (r == 3) { mult[o] = 0; shift[o] = 0; }
+        real[o] = (double)mult[o] * ldexp(1.0, shift[o] - 31);
     }
-    ea_qs8_conv_ref(s, in, w, bias, mult, shift, o1);
-    ea_conv_plan *p = ea_conv_plan_create(s, w, bias, mult, shift, isa);
+    ea_qs8_conv_ref(s, in, w, bias, mult, shift, real, o1);
+    ea_conv_plan *p = ea_conv_plan_create(s, w, bias, mult, shift, real, isa);
     int bad = 0;
     if (!p) { fprintf(stderr, "plan_create failed\n"); bad = 1; }
     else {
         void *scratch = aligned_alloc(64, (ea_conv_plan_scratch_size(p) + 63) & ~(size_t)63);
         memset(o2, 0x55, nout);
+        if (s->depth_multiplier == 1 && ea_conv_plan_isa(p) != EA_ISA_SCALAR) simd_dw++;
         ea_conv_plan_run(p, in, o2, scratch);
         for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
-            fprintf(stderr, "MISMATCH isa=%s seed=%llu mode=%d at %zu: ref %d got %d; in %dx%dx%d out %dx%dx%d k%d s%d p%d zp %d/%d clamp [%d,%d]\n",
-                    ea_isa_name(isa), (unsigned long long)seed, mode, i, o1[i], o2[i], s->in_h, s->in_w, s->in_c,
-                    s->out_h, s->out_w, s->out_c, s->kernel, s->stride, s->pad, s->in_zp, s->out_zp, s->act_min, s->act_max);
+            fprintf(stderr, "MISMATCH isa=%s (plan %s) seed=%llu mode=%d at %zu: ref %d got %d; ", ea_isa_name(isa),
+                    ea_isa_name(ea_conv_plan_isa(p)), (unsigned long long)seed, mode, i, o1[i], o2[i]);
+            print_shape(s);
             bad = 1;
         }
         free(scratch);
         ea_conv_plan_destroy(p);
     }
-    free(in); free(w); free(o1); free(o2); free(bias); free(mult); free(shift);
+    free(in); free(w); free(o1); free(o2); free(bias); free(mult); free(shift); free(real);
     return bad;
 }
 
@@ -124,6 +152,35 @@ static int check_pools(int isa, uint64_t seed) {
     return bad;
 }
 
+// TFLite-style pooling: per-axis kernels and strides, per-side padding, clamps, channel
+// counts around 16 and 32, extreme values (all −128: sums at their negative bound).
+static int check_pools2(int isa, uint64_t seed) {
+    ea_pool_shape s;
+    s.c = rnd(1, 70);
+    s.kernel_h = rnd(1, 5); s.kernel_w = rnd(0, 1) ? s.kernel_h : rnd(1, 5);
+    s.stride_h = rnd(1, 3); s.stride_w = rnd(1, 3);
+    s.in_h = rnd(1, 12); s.in_w = rnd(1, 12);
+    s.pad_top = rnd(0, s.kernel_h - 1); s.pad_left = rnd(0, s.kernel_w - 1);
+    int pb = rnd(0, s.kernel_h - 1), pr = rnd(0, s.kernel_w - 1);
+    if (s.in_h + s.pad_top + pb < s.kernel_h || s.in_w + s.pad_left + pr < s.kernel_w) return 0;
+    s.out_h = (s.in_h + s.pad_top + pb - s.kernel_h) / s.stride_h + 1;
+    s.out_w = (s.in_w + s.pad_left + pr - s.kernel_w) / s.stride_w + 1;
+    s.act_min = rnd(0, 2) ? -128 : rnd(-128, 0);
+    s.act_max = rnd(0, 2) ? 127 : rnd(s.act_min, 127);
+    size_t nin = (size_t)s.in_h * s.in_w * s.c, nout = (size_t)s.out_h * s.out_w * s.c;
+    int8_t *in = malloc(nin), *a = malloc(nout), *b = malloc(nout);
+    fill8(in, nin, rnd(0, 3));
+    int bad = 0;
+    ea_qs8_maxpool2_ref(&s, in, a);
+    ea_qs8_maxpool2(isa, &s, in, b);
+    if (memcmp(a, b, nout)) { fprintf(stderr, "MISMATCH maxpool2 isa=%s seed=%llu\n", ea_isa_name(isa), (unsigned long long)seed); bad = 1; }
+    ea_qs8_avgpool2_ref(&s, in, a);
+    ea_qs8_avgpool2(isa, &s, in, b);
+    if (memcmp(a, b, nout)) { fprintf(stderr, "MISMATCH avgpool2 isa=%s seed=%llu\n", ea_isa_name(isa), (unsigned long long)seed); bad = 1; }
+    free(in); free(a); free(b);
+    return bad;
+}
+
 static int check_add(int isa, uint64_t seed) {
     size_t n = (size_t)rnd(1, 300);
     int8_t *a = malloc(n), *b = malloc(n), *o1 = malloc(n), *o2 = malloc(n);
@@ -145,23 +202,66 @@ static int check_add(int isa, uint64_t seed) {
     return bad;
 }
 
-static void random_shape(ea_conv_shape *s) {
+// Output size from per-side padding (TF SAME puts the odd pixel bottom/right).
+static int finish_shape(ea_conv_shape *s) {
+    if (s->in_h + s->pad_top + s->pad_bottom < s->kernel_h || s->in_w + s->pad_left + s->pad_right < s->kernel_w) return 0;
+    s->out_h = (s->in_h + s->pad_top + s->pad_bottom - s->kernel_h) / s->stride_h + 1;
+    s->out_w = (s->in_w + s->pad_left + s->pad_right - s->kernel_w) / s->stride_w + 1;
+    return 1;
+}
+
+static void random_shape(ea_conv_shape *s, int depthwise) {
     static const int channels[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 120};
+    memset(s, 0, sizeof(*s));
     do {
         s->in_c = channels[rnd(0, 18)];
         s->out_c = channels[rnd(0, 18)];
-        s->kernel = rnd(1, 5);
-        s->stride = rnd(1, 3);
-        s->pad = rnd(0, s->kernel - 1);
+        s->kernel_h = rnd(1, 5);
+        s->kernel_w = rnd(0, 2) ? s->kernel_h : rnd(1, 5);   // mostly square, sometimes not
+        s->stride_h = rnd(1, 3);
+        s->stride_w = rnd(0, 2) ? s->stride_h : rnd(1, 3);
+        int sym = rnd(0, 2);                                  // PyTorch symmetric, TF SAME, any
+        s->pad_top = rnd(0, s->kernel_h - 1);
+        s->pad_left = rnd(0, s->kernel_w - 1);
+        s->pad_bottom = sym == 0 ? s->pad_top : (sym == 1 ? (s->pad_top + 1 < s->kernel_h ? s->pad_top + 1 : s->pad_top) : rnd(0, s->kernel_h - 1));
+        s->pad_right = sym == 0 ? s->pad_left : (sym == 1 ? (s->pad_left + 1 < s->kernel_w ? s->pad_left + 1 : s->pad_left) : rnd(0, s->kernel_w - 1));
         s->in_h = rnd(1, 13);
         s->in_w = rnd(1, 13);
-    } while (s->in_h + 2 * s->pad < s->kernel || s->in_w + 2 * s->pad < s->kernel);
-    s->out_h = (s->in_h + 2 * s->pad - s->kernel) / s->stride + 1;
-    s->out_w = (s->in_w + 2 * s->pad - s->kernel) / s->stride + 1;
+        if (depthwise) {
+            s->depth_multiplier = rnd(0, 5) ? 1 : rnd(2, 3);
+            s->out_c = s->in_c * s->depth_multiplier;
+        }
+    } while (!finish_shape(s));
+    s->requant_mode = rnd(0, 19) ? EA_REQUANT_Q31 : EA_REQUANT_DOUBLE;
     s->in_zp = rnd(-128, 127);
     s->out_zp = rnd(-128, 127);
     s->act_min = rnd(0, 3) ? -128 : s->out_zp;
     s->act_max = rnd(0, 3) ? 127 : rnd(s->act_min, 127);
+}
+
+// Depthwise against an independent oracle: the same layer as an ordinary convolution
+// whose weights are zero outside each output channel's own input channel.
+static int check_dw_as_dense(uint64_t seed) {
+    ea_conv_shape s;
+    random_shape(&s, 1);
+    s.requant_mode = EA_REQUANT_Q31;
+    const int T = s.kernel_h * s.kernel_w, C = s.in_c, O = s.out_c, m = s.depth_multiplier;
+    size_t nin = (size_t)s.in_h * s.in_w * C, nout = (size_t)s.out_h * s.out_w * O;
+    int8_t *in = malloc(nin), *w = malloc((size_t)O * T), *wd = calloc((size_t)O * T * C, 1), *o1 = malloc(nout), *o2 = malloc(nout);
+    int32_t *bias = malloc(O * 4), *mult = malloc(O * 4), *shift = malloc(O * 4);
+    fill8(in, nin, 0);
+    for (int o = 0; o < O; o++) {
+        for (int a = 0; a < T; a++) { w[o * T + a] = (int8_t)rnd(-127, 127); wd[((size_t)o * T + a) * C + o / m] = w[o * T + a]; }
+        bias[o] = rnd(-5000, 5000); mult[o] = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); shift[o] = -rnd(5, 12);
+    }
+    ea_qs8_dwconv_ref(&s, in, w, bias, mult, shift, NULL, o1);
+    ea_conv_shape d = s;
+    d.depth_multiplier = 0;
+    ea_qs8_conv_ref(&d, in, wd, bias, mult, shift, NULL, o2);
+    int bad = memcmp(o1, o2, nout) != 0;
+    if (bad) { fprintf(stderr, "MISMATCH depthwise vs dense-with-zeros seed=%llu ", (unsigned long long)seed); print_shape(&s); }
+    free(in); free(w); free(wd); free(o1); free(o2); free(bias); free(mult); free(shift);
+    return bad;
 }
 
 int main(int argc, char **argv) {
@@ -177,19 +277,64 @@ int main(int argc, char **argv) {
             uint64_t case_seed = seed * 1000003ull + (uint64_t)i;
             rng_state = case_seed;
             ea_conv_shape s;
-            random_shape(&s);
+            random_shape(&s, 0);
             int mode = rnd(0, 3);
             if (mode == 1) { s.in_zp = 127; }  // x − zp = −255: the largest magnitude
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
+            // Depthwise: channels below, at and above each block (8 NEON, 16 AVX2, 32 AVX-512).
+            random_shape(&s, 1);
+            mode = rnd(0, 3);
+            if (mode == 1) { s.in_zp = 127; }
+            failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
             failures += check_pools(isa, case_seed);
+            failures += check_pools2(isa, case_seed);
             failures += check_add(isa, case_seed);
+            if (isa == 1 || isa == EA_ISA_NEON) failures += check_dw_as_dense(case_seed);
             if (failures > 20) break;
         }
+        // Named depthwise sweep: channels below, at and above every block (8, 16, 32 and the
+        // AVX-512 pixel-pair path at exactly 16), 3×3 and other kernels, strides 1 and 2, TF
+        // SAME padding, widths odd and even (the pair path's single-pixel tail).
+        {
+            static const int dch[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 64};
+            static const int dk[][2] = {{3, 3}, {1, 1}, {5, 5}, {3, 1}, {2, 3}};
+            int sweep = 0;
+            for (int ci = 0; ci < 12; ci++)
+                for (int ki = 0; ki < 5; ki++)
+                    for (int st = 1; st <= 2; st++)
+                        for (int wi = 0; wi < 3; wi++) {
+                            ea_conv_shape q;
+                            memset(&q, 0, sizeof q);
+                            q.in_c = q.out_c = dch[ci];
+                            q.kernel_h = dk[ki][0]; q.kernel_w = dk[ki][1];
+                            q.stride_h = q.stride_w = st;
+                            q.in_h = 5 + wi; q.in_w = 4 + 3 * wi;  // 4, 7, 10 wide
+                            int th = ((q.in_h + st - 1) / st - 1) * st + q.kernel_h - q.in_h, tw = ((q.in_w + st - 1) / st - 1) * st + q.kernel_w - q.in_w;
+                            th = th > 0 ? th : 0; tw = tw > 0 ? tw : 0;
+                            q.pad_top = th / 2; q.pad_bottom = th - th / 2; q.pad_left = tw / 2; q.pad_right = tw - tw / 2;
+                            finish_shape(&q);
+                            q.depth_multiplier = 1;
+                            q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                            q.act_min = -128; q.act_max = 127;
+                            if (wi == 2) { q.act_min = q.out_zp; q.act_max = rnd(q.out_zp, 127); }
+                            int mode = rnd(0, 3);
+                            if (mode == 1) q.in_zp = 127;
+                            failures += check_conv(isa, &q, mode, seed, wi == 1);
+                            sweep++;
+                        }
+            printf("%-11s depthwise sweep: %d shapes\n", ea_isa_name(isa), sweep);
+        }
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
-        ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 0, 127, 0, -128, 127};
+        ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
         rng_state = seed;
         failures += check_conv(isa, &d, 1, seed, 1);
-        printf("%-11s %d conv + pool + add cases, and K = 66000 at the bound: %s\n", ea_isa_name(isa), cases, failures ? "FAILED" : "bit-exact");
+        // Depthwise at its bound: K = 15·15 taps with a bias that fills the remaining room,
+        // 32+33 channels so every block width sees full and partial blocks.
+        ea_conv_shape dw = {15, 15, 65, 1, 1, 65, 15, 15, 1, 1, 0, 0, 0, 0, 1, EA_REQUANT_Q31, 127, 0, -128, 127};
+        failures += check_conv(isa, &dw, 1, seed, 1);
+        printf("%-11s %d conv + depthwise (%d on the SIMD depthwise path) + pool + TFLite pool + add cases, K = 66000 and a 15×15 depthwise at the bound: %s\n",
+               ea_isa_name(isa), cases, simd_dw, failures ? "FAILED" : "bit-exact");
+        simd_dw = 0;
     }
     if (!tested) printf("no SIMD path on this CPU; only the reference exists\n");
     if (failures) { fprintf(stderr, "%d failure(s); replay with: conformance %llu %d\n", failures, (unsigned long long)seed, cases); return 1; }

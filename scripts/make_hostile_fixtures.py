@@ -95,7 +95,7 @@ def main():
     write("accumulator-bound.bin", variant(lambda s: struct.pack_into("<i", section(s, "QNET"), q["bias"], 2**31 - 100)))
     write("zero-scale.bin", variant(lambda s: struct.pack_into("<f", section(s, "QNET"), q["scale"], 0.0)))
     write("zero-point-out-of-range.bin", variant(lambda s: struct.pack_into("<i", section(s, "QNET"), q["zp"], 300)))
-    write("shift-out-of-range.bin", variant(lambda s: struct.pack_into("<i", section(s, "QNET"), q["shift"], 3)))
+    write("shift-out-of-range.bin", variant(lambda s: struct.pack_into("<i", section(s, "QNET"), q["shift"], 31)))
     write("multiplier-out-of-range.bin", variant(lambda s: struct.pack_into("<i", section(s, "QNET"), q["mult"], 7)))
     write("truncated.bin", base[: len(base) // 2])
     write("duplicate-section.bin", variant(lambda s: s.append(["GRPH", 1, bytearray(section(s, "GRPH"))])))

@@ -10,13 +10,13 @@ mkdir -p "$OUT"
 SEED=${1:-20261122}
 CASES=${2:-1500}
 echo "== native ($(uname -m))"
-cc -O2 -Wall -I$SRC/include -I$SRC $SRC/*.c KernelTests/conformance.c -o "$OUT/conformance"
+cc -O2 -Wall -I$SRC/include -I$SRC $SRC/*.c KernelTests/conformance.c -lm -o "$OUT/conformance"
 "$OUT/conformance" "$SEED" "$CASES"
 if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then
   echo "aarch64-linux-gnu-gcc or qemu-aarch64 missing: run scripts/setup.sh" >&2
   exit 1
 fi
-aarch64-linux-gnu-gcc -O2 -Wall -static -march=armv8-a -I$SRC/include -I$SRC $SRC/*.c KernelTests/conformance.c -o "$OUT/conformance-aarch64"
+aarch64-linux-gnu-gcc -O2 -Wall -static -march=armv8-a -I$SRC/include -I$SRC $SRC/*.c KernelTests/conformance.c -lm -o "$OUT/conformance-aarch64"
 for cpu in max cortex-a53; do
   echo "== qemu-aarch64 -cpu $cpu"
   qemu-aarch64 -cpu "$cpu" "$OUT/conformance-aarch64" "$SEED" "$CASES"

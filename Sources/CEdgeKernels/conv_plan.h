@@ -8,8 +8,8 @@
 
 struct ea_conv_plan {
     ea_conv_shape s;
-    int isa;
-    int K;             // kernel·kernel·in_c
+    int isa;           // the ISA that runs (EA_ISA_SCALAR when the reference is the only path)
+    int K;             // window length: kernel_h·kernel_w·in_c (kernel_h·kernel_w depthwise)
     int Kp;            // K padded to the ISA's group (4 for dot products, 2 for madd, 1 otherwise)
     int Op;            // out_c padded to the ISA's vector width
     void *w;           // packed weights (layout per ISA, see each file)
@@ -17,11 +17,30 @@ struct ea_conv_plan {
     int32_t *mult;     // [out_c]
     int32_t *shift;    // [out_c]
     int32_t *mult_p;   // [Op] mult padded with 2^30 (a harmless value) for SIMD requantisation
-    int32_t *rshift_p; // [Op] −shift (right-shift count), padded with 0
+    int32_t *rshift_p; // [Op] max(−shift, 0) (right-shift count), padded with 0
+    int32_t *lshift_p; // [Op] max(shift, 0) (left-shift count), padded with 0
+    double *real_scale; // [out_c] EA_REQUANT_DOUBLE scales (NULL in Q31 mode)
+    // Depthwise SIMD plans (depth multiplier 1): channels per block, blocks, the padded
+    // image's geometry and each tap's element offset from the window origin.
+    int dw_block, dw_cp, dw_hp, dw_wp;
+    int dw_pair;       // AVX-512, 16 channels: two output pixels per 32-lane vector
+    int dw_t4;         // NEON-dot: scratch holds the raw image and the 4-tap image
+    int32_t *dw_tap;   // [kernel_h·kernel_w rounded up to 2]
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
     int paired;        // AVX-512: out_c ≤ 8, lanes 8–15 repeat lanes 0–7 so one vector serves two pixels
 };
+
+// Rows/columns of the zero-padded image the x86 paths store: in + pad_top + pad_bottom
+// (at least what the windows reach), likewise for width.
+static inline int ea_padded_h(const ea_conv_shape *s) {
+    int need = (s->out_h - 1) * s->stride_h + s->kernel_h, have = s->in_h + s->pad_top;
+    return have > need ? have : need;
+}
+static inline int ea_padded_w(const ea_conv_shape *s) {
+    int need = (s->out_w - 1) * s->stride_w + s->kernel_w, have = s->in_w + s->pad_left;
+    return have > need ? have : need;
+}
 
 // Gathers the K-long window of output pixel (oy, ox) of an HWC byte image `img` (already
 // in the kernel's domain, e.g. u8 = x + 128) into dst, padding with pad_value; entries
@@ -67,6 +86,8 @@ void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, con
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_add_avx2(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 void ea_add_avx512(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
+void ea_maxpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_avgpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 #endif
 #if defined(__aarch64__)
 int ea_conv_pack_neon(ea_conv_plan *p);
@@ -76,5 +97,17 @@ void ea_conv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, v
 void ea_maxpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_add_neon(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
+int ea_dwconv_pack_neon(ea_conv_plan *p);
+void ea_dwconv_run_neon(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+int ea_dwconv_pack_neondot(ea_conv_plan *p);
+void ea_maxpool2_neon(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_avgpool2_neon(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_dwconv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+#endif
+// Depthwise packing shared by the x86 files (lane order of unpacklo/hi + madd pairs).
+int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair);
+#if defined(__x86_64__)
+void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 #endif
 #endif

@@ -15,7 +15,9 @@ static inline int32x4_t ea_requant4(int32x4_t acc, int32x4_t mult, int32x4_t rsh
 }
 
 // Requantises, offsets, clamps and stores 4 channels starting at ob (fewer at the end).
+// Left shifts (TFLite shift > 0) come first; vshlq_s32 wraps modulo 2^32 like the spec.
 static inline void ea_store4(const ea_conv_plan *p, int32x4_t acc, int ob, int8_t *dst) {
+    acc = vshlq_s32(acc, vld1q_s32(p->lshift_p + ob));
     int32x4_t v = ea_requant4(acc, vld1q_s32(p->mult_p + ob), vld1q_s32(p->rshift_p + ob));
     v = vaddq_s32(v, vdupq_n_s32(p->s.out_zp));
     v = vmaxq_s32(v, vdupq_n_s32(p->s.act_min));

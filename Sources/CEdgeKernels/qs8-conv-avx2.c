@@ -3,7 +3,9 @@
 // as int16 pairs; vpmaddwd multiplies 16-bit pairs into exact 32-bit sums (|2·255·127| < 2^31),
 // so unlike vpmaddubsw nothing saturates. 8 output channels per vector, EA_PIXELS pixels
 // per pass; requantisation runs in registers (8 lanes), bit-exact with ea_requant.
-// Packed weights: int16 [k][R/2][Op][2], R = k·C rounded up to 2 (Kp = k·R), Op = out_c rounded up to 8.
+// Packed weights: int16 [kh][R/2][Op][2], R = kw·C rounded up to 2 (Kp = kh·R), Op = out_c rounded up to 8.
+// Any kernel and stride per axis and any top/left/bottom/right padding (the stored image is
+// padded by pad_top/pad_left and as far right/down as the windows reach).
 #if defined(__x86_64__)
 #include "conv_plan.h"
 #include "x86_requant.h"
@@ -12,7 +14,7 @@
 #include <string.h>
 
 int ea_conv_pack_avx2(ea_conv_plan *p) {
-    const int K = p->K, O = p->s.out_c, k = p->s.kernel, run = k * p->s.in_c;
+    const int K = p->K, O = p->s.out_c, k = p->s.kernel_h, run = p->s.kernel_w * p->s.in_c;
     const int R = (run + 1) & ~1;
     p->Kp = k * R;
     p->Op = (O + 7) & ~7;
@@ -34,7 +36,8 @@ int ea_conv_pack_avx2(ea_conv_plan *p) {
 #define AVX2 __attribute__((target("avx2")))
 
 AVX2 static inline void store8(const ea_conv_plan *p, __m256i acc, int ob, int8_t *dst) {
-    __m256i v = ea_requant8(acc, _mm256_loadu_si256((const __m256i *)(p->mult_p + ob)), _mm256_loadu_si256((const __m256i *)(p->rshift_p + ob)));
+    __m256i v = ea_requant8_ls(acc, _mm256_loadu_si256((const __m256i *)(p->mult_p + ob)), _mm256_loadu_si256((const __m256i *)(p->lshift_p + ob)),
+                               _mm256_loadu_si256((const __m256i *)(p->rshift_p + ob)));
     v = _mm256_add_epi32(v, _mm256_set1_epi32(p->s.out_zp));
     v = _mm256_max_epi32(v, _mm256_set1_epi32(p->s.act_min));
     v = _mm256_min_epi32(v, _mm256_set1_epi32(p->s.act_max));
@@ -54,9 +57,9 @@ AVX2 static inline void store8(const ea_conv_plan *p, __m256i acc, int ob, int8_
 
 AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const ea_conv_shape *s = &p->s;
-    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel;
-    const int P = s->out_h * OW, R = (k * C + 1) & ~1, RT = R / 2;
-    const int Wp = s->in_w + 2 * s->pad, Hp = s->in_h + 2 * s->pad;
+    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel_h;
+    const int P = s->out_h * OW, R = (s->kernel_w * C + 1) & ~1, RT = R / 2;
+    const int Wp = ea_padded_w(s), Hp = ea_padded_h(s);
     const size_t rowElems = (size_t)Wp * C;
     int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
     const int16_t *w = (const int16_t *)p->w;
@@ -66,7 +69,7 @@ AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out,
     const size_t inRow = (size_t)s->in_w * C;
     for (int y = 0; y < s->in_h; y++) {
         const int8_t *src = in + (size_t)y * inRow;
-        int16_t *dst = img + (size_t)(y + s->pad) * rowElems + (size_t)s->pad * C;
+        int16_t *dst = img + (size_t)(y + s->pad_top) * rowElems + (size_t)s->pad_left * C;
         size_t i = 0;
         for (; i + 16 <= inRow; i += 16)
             _mm256_storeu_si256((__m256i *)(dst + i), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i))), zp));
@@ -77,7 +80,7 @@ AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out,
         const int16_t *b[EA_PIXELS];
         for (int j = 0; j < EA_PIXELS; j++) {
             int oy = (first + j) / OW, ox = (first + j) % OW;
-            b[j] = img + (size_t)(oy * s->stride) * rowElems + (size_t)(ox * s->stride) * C;
+            b[j] = img + (size_t)(oy * s->stride_h) * rowElems + (size_t)(ox * s->stride_w) * C;
         }
         for (int ob = 0; ob < Op; ob += 8) {
             __m256i a0 = _mm256_loadu_si256((const __m256i *)(p->bias_eff + ob));
@@ -105,7 +108,7 @@ AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out,
     }
     for (; first < P; first++) {
         int oy = first / OW, ox = first % OW;
-        const int16_t *b0 = img + (size_t)(oy * s->stride) * rowElems + (size_t)(ox * s->stride) * C;
+        const int16_t *b0 = img + (size_t)(oy * s->stride_h) * rowElems + (size_t)(ox * s->stride_w) * C;
         for (int ob = 0; ob < Op; ob += 8) {
             __m256i a0 = _mm256_loadu_si256((const __m256i *)(p->bias_eff + ob));
             const int16_t *wk = w + (size_t)ob * 2;

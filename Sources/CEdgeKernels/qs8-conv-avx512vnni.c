@@ -9,8 +9,8 @@
 // (value zp + 128) around it, so each kernel row of a window is a contiguous run of k·C
 // bytes read in place, 4 at a time. Rows are padded to a multiple of 4 in the weights
 // with zeros, so bytes read past a row's end contribute x·0 = 0.
-// Packed weights: int8 [k][R/4][Op][4] with R = k·C rounded up to 4 (Kp = k·R), Op =
-// out_c rounded up to 16.
+// Packed weights: int8 [kh][R/4][Op][4] with R = kw·C rounded up to 4 (Kp = kh·R), Op =
+// out_c rounded up to 16. Any kernel/stride per axis and any per-side padding.
 #if defined(__x86_64__)
 #include "conv_plan.h"
 #include "x86_requant.h"
@@ -19,7 +19,7 @@
 #include <string.h>
 
 int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
-    const int K = p->K, O = p->s.out_c, k = p->s.kernel, run = k * p->s.in_c;
+    const int K = p->K, O = p->s.out_c, k = p->s.kernel_h, run = p->s.kernel_w * p->s.in_c;
     const int R = (run + 3) & ~3;
     p->Kp = k * R;
     p->Op = (O + 15) & ~15;
@@ -49,6 +49,7 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
             p->bias_eff[8 + o] = p->bias_eff[o];
             p->mult_p[8 + o] = p->mult_p[o];
             p->rshift_p[8 + o] = p->rshift_p[o];
+            p->lshift_p[8 + o] = p->lshift_p[o];
         }
     }
     p->w = w;
@@ -58,7 +59,8 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8_t *dst) {
-    __m512i v = ea_requant16(acc, _mm512_loadu_si512((const void *)(p->mult_p + ob)), _mm512_loadu_si512((const void *)(p->rshift_p + ob)));
+    __m512i v = ea_requant16_ls(acc, _mm512_loadu_si512((const void *)(p->mult_p + ob)), _mm512_loadu_si512((const void *)(p->lshift_p + ob)),
+                                _mm512_loadu_si512((const void *)(p->rshift_p + ob)));
     v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
     v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
     v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
@@ -69,9 +71,9 @@ VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8
 
 VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const ea_conv_shape *s = &p->s;
-    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel;
-    const int P = s->out_h * OW, R = (k * C + 3) & ~3, RT = R / 4;
-    const int Wp = s->in_w + 2 * s->pad, Hp = s->in_h + 2 * s->pad;
+    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel_h;
+    const int P = s->out_h * OW, R = (s->kernel_w * C + 3) & ~3, RT = R / 4;
+    const int Wp = ea_padded_w(s), Hp = ea_padded_h(s);
     const size_t rowBytes = (size_t)Wp * C;
     uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
     const int8_t *w = (const int8_t *)p->w;
@@ -81,7 +83,7 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
     const size_t inRow = (size_t)s->in_w * C;
     for (int y = 0; y < s->in_h; y++) {
         const int8_t *src = in + (size_t)y * inRow;
-        uint8_t *dst = img + (size_t)(y + s->pad) * rowBytes + (size_t)s->pad * C;
+        uint8_t *dst = img + (size_t)(y + s->pad_top) * rowBytes + (size_t)s->pad_left * C;
         size_t i = 0;
         for (; i + 64 <= inRow; i += 64) _mm512_storeu_si512((void *)(dst + i), _mm512_xor_si512(_mm512_loadu_si512((const void *)(src + i)), flip));
         if (i < inRow) {
@@ -93,6 +95,7 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
     if (p->paired) {
         // Eight pixels per pass: four accumulators, each holding two pixels (lanes 0–7 and 8–15).
         const __m512i mult = _mm512_loadu_si512((const void *)p->mult_p), rsh = _mm512_loadu_si512((const void *)p->rshift_p);
+        const __m512i lsh = _mm512_loadu_si512((const void *)p->lshift_p);
         const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
         const __m512i zp = _mm512_set1_epi32(s->out_zp), lo = _mm512_set1_epi32(s->act_min), hi = _mm512_set1_epi32(s->act_max);
         const __mmask16 m8 = (__mmask16)((1u << O) - 1);
@@ -100,7 +103,7 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
             const uint8_t *b[8];
             for (int j = 0; j < 8; j++) {
                 int oy = (first + j) / OW, ox = (first + j) % OW;
-                b[j] = img + (size_t)(oy * s->stride) * rowBytes + (size_t)(ox * s->stride) * C;
+                b[j] = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)(ox * s->stride_w) * C;
             }
             __m512i a[4] = {bias, bias, bias, bias};
             const int8_t *wk = w;
@@ -117,7 +120,7 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
                 }
             }
             for (int j = 0; j < 4; j++) {
-                __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_requant16(a[j], mult, rsh), zp), lo), hi);
+                __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_requant16_ls(a[j], mult, lsh, rsh), zp), lo), hi);
                 _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
                 __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
                 _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
@@ -128,7 +131,7 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
         const uint8_t *b[EA_PIXELS];
         for (int j = 0; j < EA_PIXELS; j++) {
             int oy = (first + j) / OW, ox = (first + j) % OW;
-            b[j] = img + (size_t)(oy * s->stride) * rowBytes + (size_t)(ox * s->stride) * C;
+            b[j] = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)(ox * s->stride_w) * C;
         }
         for (int ob = 0; ob < Op; ob += 16) {
             __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
@@ -156,7 +159,7 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
     }
     for (; first < P; first++) {
         int oy = first / OW, ox = first % OW;
-        const uint8_t *b0 = img + (size_t)(oy * s->stride) * rowBytes + (size_t)(ox * s->stride) * C;
+        const uint8_t *b0 = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)(ox * s->stride_w) * C;
         for (int ob = 0; ob < Op; ob += 16) {
             __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
             const int8_t *wk = w + (size_t)ob * 4;

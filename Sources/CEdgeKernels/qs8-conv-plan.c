@@ -47,17 +47,19 @@ const char *ea_isa_name(int isa) {
 }
 
 ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
-                                  const int32_t *mult, const int32_t *shift, int isa) {
+                                  const int32_t *mult, const int32_t *shift, const double *real_scale, int isa) {
     if (!ea_isa_supported(isa)) return NULL;
-    // The SIMD requantisers rely on the validated ranges (mult ≥ 2^30 rules out SRDHM's
-    // saturating corner); refuse anything else rather than compute something different.
+    if (s->requant_mode != EA_REQUANT_Q31 && s->requant_mode != EA_REQUANT_DOUBLE) return NULL;
+    if (s->requant_mode == EA_REQUANT_DOUBLE && !real_scale) return NULL;
+    // The SIMD requantisers rely on the validated ranges (mult ≥ 0 rules out SRDHM's
+    // saturating corner, which needs mult = −2^31); refuse anything else rather than
+    // compute something different.
     for (int o = 0; o < s->out_c; o++)
-        if (mult[o] < (1 << 30) || shift[o] > 0 || shift[o] < -31) return NULL;
+        if (mult[o] < 0 || shift[o] > 30 || shift[o] < -31) return NULL;
     ea_conv_plan *p = (ea_conv_plan *)calloc(1, sizeof(*p));
     if (!p) return NULL;
     p->s = *s;
-    p->isa = isa;
-    p->K = s->kernel * s->kernel * s->in_c;
+    p->K = ea_conv_window(s);
     size_t O = (size_t)s->out_c, K = (size_t)p->K;
     p->wref = (int8_t *)malloc(O * K);
     p->bias = (int32_t *)malloc(O * sizeof(int32_t));
@@ -68,22 +70,38 @@ ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const
     memcpy(p->bias, bias, O * sizeof(int32_t));
     memcpy(p->mult, mult, O * sizeof(int32_t));
     memcpy(p->shift, shift, O * sizeof(int32_t));
+    if (s->requant_mode == EA_REQUANT_DOUBLE) {
+        p->real_scale = (double *)malloc(O * sizeof(double));
+        if (!p->real_scale) { ea_conv_plan_destroy(p); return NULL; }
+        memcpy(p->real_scale, real_scale, O * sizeof(double));
+    }
+    // Only the reference covers double-precision requantisation and depth multipliers > 1
+    // (dense tails and rare layers); everything else has a SIMD path per ISA.
+    if (s->requant_mode == EA_REQUANT_DOUBLE || s->depth_multiplier > 1) isa = EA_ISA_SCALAR;
+    p->isa = isa;
+    const int dw = s->depth_multiplier == 1;
     int ok = 1;
     switch (isa) {
     case EA_ISA_SCALAR: p->Kp = p->K; p->Op = s->out_c; break;
 #if defined(__x86_64__)
-    case EA_ISA_AVX2: ok = ea_conv_pack_avx2(p); break;
-    case EA_ISA_AVX512VNNI: ok = ea_conv_pack_avx512vnni(p); break;
+    case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0) : ea_conv_pack_avx2(p); break;
+    case EA_ISA_AVX512VNNI:
+        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16)
+                : ea_conv_pack_avx512vnni(p);
+        break;
 #endif
 #if defined(__aarch64__)
-    case EA_ISA_NEON: ok = ea_conv_pack_neon(p); break;
-    case EA_ISA_NEONDOT: ok = ea_conv_pack_neondot(p); break;
+    case EA_ISA_NEON: ok = dw ? ea_dwconv_pack_neon(p) : ea_conv_pack_neon(p); break;
+    // sdot depthwise needs kernel rows of at most 4 taps; wider kernels take the NEON path.
+    case EA_ISA_NEONDOT: ok = dw ? (s->kernel_w <= 4 ? ea_dwconv_pack_neondot(p) : ea_dwconv_pack_neon(p)) : ea_conv_pack_neondot(p); break;
 #endif
     default: ok = 0;
     }
     if (!ok) { ea_conv_plan_destroy(p); return NULL; }
     return p;
 }
+
+int ea_conv_plan_isa(const ea_conv_plan *p) { return p->isa; }
 
 void ea_conv_plan_destroy(ea_conv_plan *p) {
     if (!p) return;
@@ -95,45 +113,56 @@ void ea_conv_plan_destroy(ea_conv_plan *p) {
     free(p->bias);
     free(p->mult_p);
     free(p->rshift_p);
+    free(p->lshift_p);
+    free(p->real_scale);
+    free(p->dw_tap);
     free(p);
 }
 
 size_t ea_conv_plan_scratch_size(const ea_conv_plan *p) {
     // Patches (EA_PIXELS × Kp int16 at most), accumulators (EA_PIXELS × Op int32) and the
-    // converted input image (in_h·in_w·in_c int16 at most), each 64-byte aligned.
+    // converted input image, each 64-byte aligned.
     size_t patches = ((size_t)EA_PIXELS * p->Kp * 2 + 63) & ~(size_t)63;
     size_t acc = ((size_t)EA_PIXELS * p->Op * 4 + 63) & ~(size_t)63;
-    // The image may be stored zero-padded (x86 paths): (H + 2p)·(W + 2p)·C, plus slack for
-    // 4-byte reads that run past the last window row.
-    size_t image = (size_t)(p->s.in_h + 2 * p->s.pad) * (p->s.in_w + 2 * p->s.pad) * p->s.in_c * 2;
-    return patches + acc + image + 128;
+    // The image may be stored zero-padded (x86 paths, depthwise paths with channels rounded
+    // up to the block): Hp·Wp·C int16, plus slack for reads that run past the last row.
+    size_t c = p->dw_cp ? (size_t)p->dw_cp : (size_t)p->s.in_c;
+    size_t image = (size_t)ea_padded_h(&p->s) * ea_padded_w(&p->s) * c * 2;
+    // NEON-dot depthwise: the raw int8 image with 3 columns of slack, then the 4-tap image.
+    if (p->dw_t4) image = (((size_t)ea_padded_h(&p->s) * (ea_padded_w(&p->s) + 3) * c + 63) & ~(size_t)63)
+                          + (size_t)ea_padded_h(&p->s) * ea_padded_w(&p->s) * c * 4;
+    size_t plain = (size_t)p->s.in_h * p->s.in_w * p->s.in_c * 2;
+    return patches + acc + (image > plain ? image : plain) + 128;
 }
 
 int ea_pad_requant(ea_conv_plan *p) {
     p->mult_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
     p->rshift_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
-    if (!p->mult_p || !p->rshift_p) return 0;
+    p->lshift_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
+    if (!p->mult_p || !p->rshift_p || !p->lshift_p) return 0;
     for (int o = 0; o < p->Op; o++) {
+        int32_t sh = o < p->s.out_c ? p->shift[o] : 0;
         p->mult_p[o] = o < p->s.out_c ? p->mult[o] : (1 << 30);
-        p->rshift_p[o] = o < p->s.out_c ? -p->shift[o] : 0;
+        p->rshift_p[o] = sh < 0 ? -sh : 0;
+        p->lshift_p[o] = sh > 0 ? sh : 0;
     }
     return 1;
 }
 
 void ea_patch8(const ea_conv_plan *p, const uint8_t *img, int oy, int ox, uint8_t pad_value, uint8_t *dst) {
     const ea_conv_shape *s = &p->s;
-    const int k = s->kernel, C = s->in_c;
-    const size_t run = (size_t)k * C;
+    const int kh = s->kernel_h, kw = s->kernel_w, C = s->in_c;
+    const size_t run = (size_t)kw * C;
     int j = 0;
-    const int x0 = ox * s->stride - s->pad;
-    for (int ky = 0; ky < k; ky++) {
-        int iy = oy * s->stride - s->pad + ky;
+    const int x0 = ox * s->stride_w - s->pad_left;
+    for (int ky = 0; ky < kh; ky++) {
+        int iy = oy * s->stride_h - s->pad_top + ky;
         if (iy < 0 || iy >= s->in_h) {
             memset(dst + j, pad_value, run);
-        } else if (x0 >= 0 && x0 + k <= s->in_w) {
+        } else if (x0 >= 0 && x0 + kw <= s->in_w) {
             memcpy(dst + j, img + ((size_t)iy * s->in_w + x0) * C, run);
         } else {
-            for (int kx = 0; kx < k; kx++) {
+            for (int kx = 0; kx < kw; kx++) {
                 int ix = x0 + kx;
                 if (ix < 0 || ix >= s->in_w) memset(dst + j + kx * C, pad_value, (size_t)C);
                 else memcpy(dst + j + kx * C, img + ((size_t)iy * s->in_w + ix) * C, (size_t)C);
@@ -146,18 +175,18 @@ void ea_patch8(const ea_conv_plan *p, const uint8_t *img, int oy, int ox, uint8_
 
 void ea_patch16(const ea_conv_plan *p, const int16_t *img, int oy, int ox, int16_t *dst) {
     const ea_conv_shape *s = &p->s;
-    const int k = s->kernel, C = s->in_c;
-    const size_t run = (size_t)k * C;
+    const int kh = s->kernel_h, kw = s->kernel_w, C = s->in_c;
+    const size_t run = (size_t)kw * C;
     int j = 0;
-    const int x0 = ox * s->stride - s->pad;
-    for (int ky = 0; ky < k; ky++) {
-        int iy = oy * s->stride - s->pad + ky;
+    const int x0 = ox * s->stride_w - s->pad_left;
+    for (int ky = 0; ky < kh; ky++) {
+        int iy = oy * s->stride_h - s->pad_top + ky;
         if (iy < 0 || iy >= s->in_h) {
             memset(dst + j, 0, run * 2);
-        } else if (x0 >= 0 && x0 + k <= s->in_w) {
+        } else if (x0 >= 0 && x0 + kw <= s->in_w) {
             memcpy(dst + j, img + ((size_t)iy * s->in_w + x0) * C, run * 2);
         } else {
-            for (int kx = 0; kx < k; kx++) {
+            for (int kx = 0; kx < kw; kx++) {
                 int ix = x0 + kx;
                 if (ix < 0 || ix >= s->in_w) memset(dst + j + kx * C, 0, (size_t)C * 2);
                 else memcpy(dst + j + kx * C, img + ((size_t)iy * s->in_w + ix) * C, (size_t)C * 2);
@@ -174,13 +203,29 @@ void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, 
         int8_t *dst = out + (size_t)(first + j) * O;
         const int32_t *a = acc + (size_t)j * p->Op;
         for (int o = 0; o < O; o++) {
-            int32_t v = ea_requant(a[o], p->mult[o], p->shift[o]) + p->s.out_zp;
+            int32_t v = ea_wrap_add(ea_requant(a[o], p->mult[o], p->shift[o]), p->s.out_zp);
             dst[o] = ea_clamp8(v, p->s.act_min, p->s.act_max);
         }
     }
 }
 
 void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    if (p->s.depth_multiplier == 1 && p->isa != EA_ISA_SCALAR) {
+        switch (p->isa) {
+#if defined(__x86_64__)
+        case EA_ISA_AVX2: ea_dwconv_run_avx2(p, in, out, scratch); return;
+        case EA_ISA_AVX512VNNI: ea_dwconv_run_avx512(p, in, out, scratch); return;
+#endif
+#if defined(__aarch64__)
+        case EA_ISA_NEON: ea_dwconv_run_neon(p, in, out, scratch); return;
+        case EA_ISA_NEONDOT:
+            if (p->dw_t4) ea_dwconv_run_neondot(p, in, out, scratch);
+            else ea_dwconv_run_neon(p, in, out, scratch);
+            return;
+#endif
+        default: break;
+        }
+    }
     switch (p->isa) {
 #if defined(__x86_64__)
     case EA_ISA_AVX2: ea_conv_run_avx2(p, in, out, scratch); return;
@@ -190,7 +235,7 @@ void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void
     case EA_ISA_NEON: ea_conv_run_neon(p, in, out, scratch); return;
     case EA_ISA_NEONDOT: ea_conv_run_neondot(p, in, out, scratch); return;
 #endif
-    default: ea_qs8_conv_ref(&p->s, in, p->wref, p->bias, p->mult, p->shift, out); return;
+    default: ea_qs8_conv_ref(&p->s, in, p->wref, p->bias, p->mult, p->shift, p->real_scale, out); return;
     }
 }
 

@@ -22,6 +22,7 @@ public final class IntegerNetwork {
     private var plans: [Int: OpaquePointer] = [:]
     private let sizes: [Int]
     private let scratchSize: Int
+    private let inputTable: [Int8]
 
     /// Prepares plans (packed weights) for every convolution on the chosen kernels.
     public init(_ graph: QuantizedGraph, kernels: KernelChoice = .auto) throws {
@@ -33,26 +34,50 @@ public final class IntegerNetwork {
         var scratch = 64
         for (i, n) in graph.nodes.enumerated() {
             guard case .conv(let c) = n.op else { continue }
-            let inShape = graph.nodes[n.inputs[0]].shape
-            var s = ea_conv_shape()
-            s.in_h = Int32(inShape.count == 3 ? inShape[0] : 1)
-            s.in_w = Int32(inShape.count == 3 ? inShape[1] : 1)
-            s.in_c = Int32(c.inChannels)
-            s.out_h = Int32(n.shape.count == 3 ? n.shape[0] : 1)
-            s.out_w = Int32(n.shape.count == 3 ? n.shape[1] : 1)
-            s.out_c = Int32(c.outChannels)
-            s.kernel = Int32(c.kernel); s.stride = Int32(c.stride); s.pad = Int32(c.padding)
-            s.in_zp = graph.nodes[n.inputs[0]].quant.zeroPoint
-            s.out_zp = n.quant.zeroPoint
-            s.act_min = c.actMin; s.act_max = c.actMax
+            var s = Self.convShape(c, input: graph.nodes[n.inputs[0]], output: n)
             let plan = c.weights.withUnsafeBufferPointer { w in
-                ea_conv_plan_create(&s, w.baseAddress, c.bias, c.multiplier, c.shift, isa)
+                c.realScale.withUnsafeBufferPointer { rs in
+                    ea_conv_plan_create(&s, w.baseAddress, c.bias, c.multiplier, c.shift, rs.baseAddress, isa)
+                }
             }
-            guard let plan else { throw EdgeError.internalError("cannot prepare int8 layer \(n.name) (out of memory?)") }
+            guard let plan else { throw EdgeError.internalError("cannot prepare int8 layer \(n.name) (out of memory or unvalidated graph)") }
             plans[i] = plan
             scratch = max(scratch, ea_conv_plan_scratch_size(plan))
         }
         scratchSize = scratch
+        inputTable = Self.inputTable(graph.nodes[0])
+    }
+
+    /// The C shape of a validated convolution node.
+    static func convShape(_ c: QConvLayer, input: QNode, output n: QNode) -> ea_conv_shape {
+        let inShape = input.shape
+        var s = ea_conv_shape()
+        s.in_h = Int32(inShape.count == 3 ? inShape[0] : 1)
+        s.in_w = Int32(inShape.count == 3 ? inShape[1] : 1)
+        s.in_c = Int32(c.inChannels)
+        s.out_h = Int32(n.shape.count == 3 ? n.shape[0] : 1)
+        s.out_w = Int32(n.shape.count == 3 ? n.shape[1] : 1)
+        s.out_c = Int32(c.outChannels)
+        s.kernel_h = Int32(c.kernelH); s.kernel_w = Int32(c.kernelW)
+        s.stride_h = Int32(c.strideH); s.stride_w = Int32(c.strideW)
+        s.pad_top = Int32(c.padTop); s.pad_left = Int32(c.padLeft)
+        s.pad_bottom = Int32(c.padBottom); s.pad_right = Int32(c.padRight)
+        s.depth_multiplier = Int32(c.depthMultiplier)
+        s.requant_mode = c.rounding == .doubleScale ? Int32(EA_REQUANT_DOUBLE) : Int32(EA_REQUANT_Q31)
+        s.in_zp = input.quant.zeroPoint
+        s.out_zp = n.quant.zeroPoint
+        s.act_min = c.actMin; s.act_max = c.actMax
+        return s
+    }
+
+    /// The pixel → int8 table of the input node, [C][256] (q = pixel − 128 for `.input`).
+    static func inputTable(_ n: QNode) -> [Int8] {
+        let c = n.shape.count == 3 ? n.shape[2] : 1
+        switch n.op {
+        case .quantizedInput(let t) where t.table.count == 256 * c: return t.table
+        case .quantizedInput(let t): return (0..<c).flatMap { _ in t.table }
+        default: return (0..<(256 * c)).map { Int8(bitPattern: UInt8(($0 % 256) ^ 0x80)) }
+        }
     }
 
     deinit { for p in plans.values { ea_conv_plan_destroy(p) } }
@@ -121,13 +146,17 @@ public final class IntegerNetwork {
         for (i, n) in graph.nodes.enumerated() {
             let out = ws.buffers[i]
             switch n.op {
-            case .input:
-                // Planar CHW uint8 → HWC int8, q = pixel − 128 (exact: scale 1/255, zp −128).
+            case .input, .quantizedInput:
+                // Planar CHW uint8 → HWC int8 through the per-channel table (for `.input`
+                // the table is q = pixel − 128: exact, scale 1/255, zero point −128).
                 let (h, w, c) = (n.shape[0], n.shape[1], n.shape[2])
                 set.pixels.withUnsafeBufferPointer { px in
-                    let base = index * set.imageSize
-                    for ch in 0..<c {
-                        for p in 0..<(h * w) { out[p * c + ch] = Int8(bitPattern: px[base + ch * h * w + p] ^ 0x80) }
+                    inputTable.withUnsafeBufferPointer { lut in
+                        let base = index * set.imageSize
+                        for ch in 0..<c {
+                            let t = lut.baseAddress! + ch * 256
+                            for p in 0..<(h * w) { out[p * c + ch] = t[Int(px[base + ch * h * w + p])] }
+                        }
                     }
                 }
             case .conv:
@@ -141,6 +170,16 @@ public final class IntegerNetwork {
             case .globalAvgPool:
                 let si = graph.nodes[n.inputs[0]].shape
                 ea_qs8_gap(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), ws.buffers[n.inputs[0]], out)
+            case .pool(let p):
+                runPool(p, input: graph.nodes[n.inputs[0]].shape, output: n.shape, ws.buffers[n.inputs[0]], out)
+            case .mean(let m):
+                let si = graph.nodes[n.inputs[0]].shape
+                ea_qs8_mean_ref(Int32(si[0]), Int32(si[1]), Int32(si[2]), graph.nodes[n.inputs[0]].quant.zeroPoint, m.multiplier, m.shift,
+                                n.quant.zeroPoint, ws.buffers[n.inputs[0]], out)
+            case .pad(let p):
+                let si = graph.nodes[n.inputs[0]].shape
+                ea_qs8_pad_ref(Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(p.top), Int32(p.bottom), Int32(p.left), Int32(p.right),
+                               Int8(n.quant.zeroPoint), ws.buffers[n.inputs[0]], out)
             case .flatten:
                 out.update(from: ws.buffers[n.inputs[0]], count: sizes[i])
             case .relu:
@@ -153,5 +192,22 @@ public final class IntegerNetwork {
                 ea_qs8_add(isa, &p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
             }
         }
+    }
+
+    /// Pooling: square, unpadded, unclamped windows take the trainer's SIMD pools (identical
+    /// there, since no window is clipped); anything else the clipped-window kernels.
+    private func runPool(_ p: QPoolLayer, input si: [Int], output so: [Int], _ src: UnsafeMutablePointer<Int8>, _ out: UnsafeMutablePointer<Int8>) {
+        let plain = p.kernelH == p.kernelW && p.strideH == p.strideW && p.padTop + p.padBottom + p.padLeft + p.padRight == 0
+            && p.actMin == -128 && p.actMax == 127
+        if plain {
+            let args = (Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(p.kernelH), Int32(p.strideH), Int32(so[0]), Int32(so[1]))
+            if p.kind == .max { ea_qs8_maxpool(isa, args.0, args.1, args.2, args.3, args.4, args.5, args.6, src, out) }
+            else { ea_qs8_avgpool(isa, args.0, args.1, args.2, args.3, args.4, args.5, args.6, src, out) }
+            return
+        }
+        var s = ea_pool_shape(in_h: Int32(si[0]), in_w: Int32(si[1]), c: Int32(si[2]), out_h: Int32(so[0]), out_w: Int32(so[1]),
+                              kernel_h: Int32(p.kernelH), kernel_w: Int32(p.kernelW), stride_h: Int32(p.strideH), stride_w: Int32(p.strideW),
+                              pad_top: Int32(p.padTop), pad_left: Int32(p.padLeft), act_min: p.actMin, act_max: p.actMax)
+        if p.kind == .max { ea_qs8_maxpool2(isa, &s, src, out) } else { ea_qs8_avgpool2(isa, &s, src, out) }
     }
 }

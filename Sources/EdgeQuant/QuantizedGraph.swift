@@ -1,38 +1,5 @@
 import EdgeCore
 
-/// A convolution or dense layer in integer form. Weights are [O][ky][kx][C] (HWC
-/// windows); dense layers are the 1×1-kernel, 1×1-image case with K = C.
-public struct QConvLayer: Equatable, Sendable {
-    /// Square kernel side, stride and zero padding.
-    public var kernel: Int, stride: Int, padding: Int
-    /// Input channels (features for dense) and output channels.
-    public var inChannels: Int, outChannels: Int
-    /// True for a dense layer (affects only how it is shown and exported).
-    public var isDense: Bool
-    /// int8 weights in [−127, 127], O·k·k·C of them.
-    public var weights: [Int8]
-    /// Per-output-channel weight scales (symmetric, zero point 0).
-    public var weightScales: [Float]
-    /// int32 biases with scale input_scale · weight_scale[o].
-    public var bias: [Int32]
-    /// Q31 multipliers in [2^30, 2^31) and shifts in [−31, 0].
-    public var multiplier: [Int32], shift: [Int32]
-    /// Output clamp; a fused ReLU sets actMin to the output zero point.
-    public var actMin: Int32, actMax: Int32
-
-    /// Window length K = k·k·C.
-    public var windowSize: Int { kernel * kernel * inChannels }
-
-    /// A layer from explicit fields (validated by `QuantizedGraph.validate`).
-    public init(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int, isDense: Bool, weights: [Int8],
-                weightScales: [Float], bias: [Int32], multiplier: [Int32], shift: [Int32], actMin: Int32, actMax: Int32) {
-        self.kernel = kernel; self.stride = stride; self.padding = padding
-        self.inChannels = inChannels; self.outChannels = outChannels; self.isDense = isDense
-        self.weights = weights; self.weightScales = weightScales; self.bias = bias
-        self.multiplier = multiplier; self.shift = shift; self.actMin = actMin; self.actMax = actMax
-    }
-}
-
 /// Element-wise add of two int8 tensors with different scales (TFLite's scheme).
 public struct QAddLayer: Equatable, Sendable {
     /// Left shift applied to both centred inputs before rescaling (20 as in TFLite).
@@ -50,11 +17,12 @@ public struct QAddLayer: Equatable, Sendable {
     }
 }
 
-/// One integer op.
+/// One integer op. Codes 0–7 are QNET version 1; codes 8–12 need version 2
+/// (docs/model-format.md).
 public enum QOp: Equatable, Sendable {
     /// uint8 pixels → int8 (q = pixel − 128; scale 1/255, zero point −128).
     case input
-    /// Convolution or dense with requantisation and fused clamp.
+    /// Convolution, depthwise convolution or dense, with requantisation and fused clamp.
     case conv(QConvLayer)
     /// Max over k×k windows, int8 in and out (same scale).
     case maxPool(kernel: Int, stride: Int)
@@ -68,32 +36,57 @@ public enum QOp: Equatable, Sendable {
     case relu
     /// Residual add.
     case add(QAddLayer)
+    /// uint8 pixels → int8 through a per-channel 256-entry table: any input quantisation
+    /// (an int8 input tensor with its own scale and zero point, or uint8 via QUANTIZE).
+    case quantizedInput(QInputLayer)
+    /// Max or average pooling with TFLite's window rules (per-axis kernel and stride,
+    /// per-side padding that never contributes, fused clamp).
+    case pool(QPoolLayer)
+    /// TFLite MEAN over H and W with requantisation to its own output scale: [H, W, C] → [C].
+    case mean(QMeanLayer)
+    /// Spatial zero-point padding (TFLite PAD): [H, W, C] → [H + t + b, W + l + r, C].
+    case pad(QPadLayer)
 
-    /// Stable code in the QNET section.
+    /// Stable code in the QNET section (a convolution that version 1 cannot express is 12).
     var code: UInt8 {
         switch self {
         case .input: return 0
-        case .conv: return 1
+        case .conv(let c): return c.isVersion1 ? 1 : 12
         case .maxPool: return 2
         case .avgPool: return 3
         case .globalAvgPool: return 4
         case .flatten: return 5
         case .relu: return 6
         case .add: return 7
+        case .quantizedInput: return 8
+        case .pool: return 9
+        case .mean: return 10
+        case .pad: return 11
         }
     }
 
     /// Short name for tables.
     public var kind: String {
         switch self {
-        case .input: return "input"
-        case .conv(let c): return c.isDense ? "dense" : "conv2d"
+        case .input, .quantizedInput: return "input"
+        case .conv(let c): return c.isDense ? "dense" : (c.isDepthwise ? "dwconv2d" : "conv2d")
         case .maxPool: return "maxpool"
         case .avgPool: return "avgpool"
         case .globalAvgPool: return "gap"
         case .flatten: return "flatten"
         case .relu: return "relu"
         case .add: return "add"
+        case .pool(let p): return p.kind == .max ? "maxpool" : "avgpool"
+        case .mean: return "mean"
+        case .pad: return "pad"
+        }
+    }
+
+    /// Whether this op is the graph's input (node 0).
+    public var isInput: Bool {
+        switch self {
+        case .input, .quantizedInput: return true
+        default: return false
         }
     }
 }

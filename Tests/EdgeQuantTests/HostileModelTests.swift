@@ -26,7 +26,7 @@ final class HostileModelTests: XCTestCase {
             "accumulator-bound.bin": "accumulator bound",
             "zero-scale.bin": "scale = 0.0 must be finite",
             "zero-point-out-of-range.bin": "zero point = 300",
-            "shift-out-of-range.bin": "shift[0] = 3",
+            "shift-out-of-range.bin": "shift[0] = 31",
             "multiplier-out-of-range.bin": "multiplier[0] = 7",
             "truncated.bin": "beyond the file",
             "duplicate-section.bin": "duplicate section",

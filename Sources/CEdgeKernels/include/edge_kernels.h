@@ -26,31 +26,85 @@ int ea_isa_best(void);
 // A short name for `isa` ("avx512vnni", …).
 const char *ea_isa_name(int isa);
 
-// One convolution (dense is the 1×1-image, 1×1-kernel case).
+// One convolution (dense is the 1×1-image, 1×1-kernel case), ordinary or depthwise.
+// Window origin of output (oy, ox) is (oy·stride_h − pad_top, ox·stride_w − pad_left);
+// positions outside the image contribute nothing (TFLite's is_point_inside_image).
+// pad_bottom / pad_right only document the output size: out_h = (in_h + pad_top +
+// pad_bottom − kernel_h) / stride_h + 1 (TF SAME puts the odd pixel there).
 typedef struct {
     int32_t in_h, in_w, in_c;
     int32_t out_h, out_w, out_c;
-    int32_t kernel, stride, pad;
+    int32_t kernel_h, kernel_w, stride_h, stride_w;
+    int32_t pad_top, pad_left, pad_bottom, pad_right;
+    int32_t depth_multiplier;    // 0: ordinary conv, weights [O][kh][kw][C]; m ≥ 1: depthwise,
+                                 // out_c = in_c·m, channel o reads input o / m, weights [O][kh][kw]
+    int32_t requant_mode;        // EA_REQUANT_Q31 or EA_REQUANT_DOUBLE
     int32_t in_zp, out_zp;       // zero points, in [-128, 127]
     int32_t act_min, act_max;    // output clamp (ReLU fused as act_min = out_zp)
 } ea_conv_shape;
 
+enum {
+    EA_REQUANT_Q31 = 0,     // ea_requant(acc, mult, shift): TFLite/TFLM MultiplyByQuantizedMultiplier
+    EA_REQUANT_DOUBLE = 1   // ea_requant_double(acc, real_scale): round(double(acc)·scale), the
+                            // float-scale FullyConnected variant of TFLite's reference_integer_ops
+};
+
+// Window length of one output channel: kernel_h·kernel_w·(in_c, or 1 when depthwise).
+static inline int32_t ea_conv_window(const ea_conv_shape *s) {
+    return s->kernel_h * s->kernel_w * (s->depth_multiplier > 0 ? 1 : s->in_c);
+}
+
 // The reference convolution: acc = bias[o] + Σ (x − in_zp)·w over the window (padding
-// contributes 0), out = clamp(requant(acc, mult[o], shift[o]) + out_zp, act_min, act_max).
+// contributes 0), out = clamp(requant(acc) + out_zp, act_min, act_max), where requant is
+// ea_requant(acc, mult[o], shift[o]) or, in EA_REQUANT_DOUBLE mode, ea_requant_double(acc,
+// real_scale[o]) (real_scale may be NULL in Q31 mode). Depthwise shapes go to ea_qs8_dwconv_ref.
 void ea_qs8_conv_ref(const ea_conv_shape *s, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const int32_t *mult, const int32_t *shift, int8_t *out);
+                     const int32_t *mult, const int32_t *shift, const double *real_scale, int8_t *out);
+// The reference depthwise convolution (TFLite's DepthwiseConvPerChannel, dilation 1):
+// channel o = c·m + j sums (x[·,·,c] − in_zp)·w[o][ky][kx] over its window.
+void ea_qs8_dwconv_ref(const ea_conv_shape *s, const int8_t *in, const int8_t *w, const int32_t *bias,
+                       const int32_t *mult, const int32_t *shift, const double *real_scale, int8_t *out);
 
 // A prepared convolution for one ISA: packed weights and per-ISA effective biases.
 typedef struct ea_conv_plan ea_conv_plan;
 
-// Packs for `isa`; returns NULL when out of memory or the ISA is unsupported.
+// Packs for `isa`; returns NULL when out of memory, the ISA is unsupported, or a multiplier
+// or shift is outside the validated ranges (mult in [0, 2^31), shift in [-31, 30]).
+// Shapes no SIMD path covers (depth multiplier > 1, EA_REQUANT_DOUBLE) run the reference.
 ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
-                                  const int32_t *mult, const int32_t *shift, int isa);
+                                  const int32_t *mult, const int32_t *shift, const double *real_scale, int isa);
 void ea_conv_plan_destroy(ea_conv_plan *p);
 // Bytes of scratch one concurrent `ea_conv_plan_run` needs.
 size_t ea_conv_plan_scratch_size(const ea_conv_plan *p);
 // Runs one image; `scratch` must hold ea_conv_plan_scratch_size bytes, 64-byte aligned.
 void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+// The ISA a plan actually runs (EA_ISA_SCALAR when it fell back to the reference).
+int ea_conv_plan_isa(const ea_conv_plan *p);
+
+// Pooling with TFLite's window rules (reference_integer_ops/pooling.h): the window is
+// clipped to the image, so padding never contributes; average divides by the number of
+// positions inside (count excludes padding), rounding half away from zero; max starts at
+// −128; both then clamp to [act_min, act_max].
+typedef struct {
+    int32_t in_h, in_w, c, out_h, out_w;
+    int32_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left;
+    int32_t act_min, act_max;
+} ea_pool_shape;
+void ea_qs8_maxpool2_ref(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_qs8_avgpool2_ref(const ea_pool_shape *s, const int8_t *in, int8_t *out);
+// The same on `isa` (AVX2 for both x86 ISAs, NEON for both AArch64 ones; else the reference).
+void ea_qs8_maxpool2(int isa, const ea_pool_shape *s, const int8_t *in, int8_t *out);
+void ea_qs8_avgpool2(int isa, const ea_pool_shape *s, const int8_t *in, int8_t *out);
+
+// TFLM's int8 MEAN over H and W (reference_ops::QuantizedMeanOrSum): per channel
+// out = clamp(ea_requant(Σ x − in_zp·n, mult, shift) + out_zp, −128, 127), n = h·w, with
+// (mult, shift) already holding TFLM's 1/n adjustment (see docs/integer-spec.md).
+void ea_qs8_mean_ref(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp,
+                     const int8_t *in, int8_t *out);
+
+// Spatial PAD of an HWC image with `value` (TFLite PAD: the output zero point).
+void ea_qs8_pad_ref(int h, int w, int c, int top, int bottom, int left, int right, int8_t value,
+                    const int8_t *in, int8_t *out);
 
 // Max pool, k×k windows, no padding: out[oy][ox][c] = max over the window.
 void ea_qs8_maxpool_ref(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);

@@ -1,0 +1,100 @@
+// x86-64 AVX2 depthwise convolution, depth multiplier 1, any kernel/stride per axis and
+// any padding: 16 channels per block, taps taken in pairs by vpmaddwd (lane order and the
+// exactness argument in qs8-dwconv-x86-pack.c); requantisation in registers (8 lanes × 2).
+// The input is converted once per call to a zero-padded int16 image x − zp whose channel
+// stride is C rounded up to 16 (padding and spare channels hold 0, the real 0).
+#if defined(__x86_64__)
+#include "conv_plan.h"
+#include "x86_requant.h"
+#include <immintrin.h>
+#include <string.h>
+
+// Converts `in` into the padded centred int16 image (shared with the AVX-512 file's layout).
+EA_AVX2 static void dw_image16(const ea_conv_plan *p, const int8_t *in, int16_t *img) {
+    const ea_conv_shape *s = &p->s;
+    const int C = s->in_c, Cp = p->dw_cp;
+    const size_t rowElems = (size_t)p->dw_wp * Cp;
+    if (C != Cp) {
+        memset(img, 0, (size_t)p->dw_hp * rowElems * sizeof(int16_t) + 64);
+    } else {
+        // Every interior pixel is rewritten below: zero only the borders (and the slack).
+        memset(img, 0, (size_t)s->pad_top * rowElems * sizeof(int16_t));
+        for (int y = s->pad_top + s->in_h; y < p->dw_hp; y++) memset(img + (size_t)y * rowElems, 0, rowElems * sizeof(int16_t));
+        memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
+        for (int y = 0; y < s->in_h; y++) {
+            int16_t *row = img + (size_t)(y + s->pad_top) * rowElems;
+            memset(row, 0, (size_t)s->pad_left * Cp * sizeof(int16_t));
+            memset(row + (size_t)(s->pad_left + s->in_w) * Cp, 0, (size_t)(p->dw_wp - s->pad_left - s->in_w) * Cp * sizeof(int16_t));
+        }
+    }
+    const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
+    for (int y = 0; y < s->in_h; y++)
+        for (int x = 0; x < s->in_w; x++) {
+            const int8_t *src = in + ((size_t)y * s->in_w + x) * C;
+            int16_t *dst = img + ((size_t)(y + s->pad_top) * p->dw_wp + x + s->pad_left) * Cp;
+            int c = 0;
+            for (; c + 16 <= C; c += 16)
+                _mm256_storeu_si256((__m256i *)(dst + c), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + c))), zp));
+            for (; c < C; c++) dst[c] = (int16_t)(src[c] - s->in_zp);
+        }
+}
+
+// Every output pixel for one 16-channel block; TP is a constant at the 3×3 call site.
+EA_AVX2 static inline __attribute__((always_inline)) void dw_block(const ea_conv_plan *p, const int16_t *img, int8_t *out, int b,
+                                                                    const int TP) {
+    const ea_conv_shape *s = &p->s;
+    const int C = s->in_c, Cp = p->dw_cp, BW = 16, lane = b * BW;
+    // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
+    // which would make the compiler reload these in the inner loop.
+    int32_t tap[2 * 8];
+    for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
+    const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
+    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    const __m256i zp = _mm256_set1_epi32(s->out_zp), lo_c = _mm256_set1_epi32(s->act_min), hi_c = _mm256_set1_epi32(s->act_max);
+    const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane));
+    const __m256i bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane + 8));
+    const __m256i m_lo = _mm256_loadu_si256((const __m256i *)(p->mult_p + lane)), m_hi = _mm256_loadu_si256((const __m256i *)(p->mult_p + lane + 8));
+    const __m256i l_lo = _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane)), l_hi = _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane + 8));
+    const __m256i r_lo = _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane)), r_hi = _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane + 8));
+    const int16_t *wb = (const int16_t *)p->w + (size_t)b * TP * 2 * BW;
+    const int left = C - lane;
+    for (int oy = 0; oy < OH; oy++) {
+        const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
+        int8_t *dst = out + (size_t)oy * OW * C + lane;
+        for (int ox = 0; ox < OW; ox++, dst += C) {
+            const int16_t *xb = row + (size_t)ox * SW * Cp;
+            __m256i alo = bias_lo, ahi = bias_hi;
+            for (int t = 0; t < TP; t++) {
+                __m256i A = _mm256_loadu_si256((const __m256i *)(xb + taps[2 * t]));
+                __m256i B = _mm256_loadu_si256((const __m256i *)(xb + taps[2 * t + 1]));
+                alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + 2 * t * BW))));
+                ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW))));
+            }
+            __m256i vlo = _mm256_add_epi32(ea_requant8_ls(alo, m_lo, l_lo, r_lo), zp);
+            __m256i vhi = _mm256_add_epi32(ea_requant8_ls(ahi, m_hi, l_hi, r_hi), zp);
+            vlo = _mm256_min_epi32(_mm256_max_epi32(vlo, lo_c), hi_c);
+            vhi = _mm256_min_epi32(_mm256_max_epi32(vhi, lo_c), hi_c);
+            // packs_epi32 undoes the unpack order: 128-bit lane L holds channels 8L…8L+7.
+            __m256i v16 = _mm256_packs_epi32(vlo, vhi);
+            __m128i v8 = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packs_epi16(v16, v16), 0xD8));
+            if (left >= 16) {
+                _mm_storeu_si128((__m128i *)dst, v8);
+            } else {
+                int8_t tmp[16];
+                _mm_storeu_si128((__m128i *)tmp, v8);
+                memcpy(dst, tmp, (size_t)left);
+            }
+        }
+    }
+}
+
+EA_AVX2 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
+    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
+    dw_image16(p, in, img);
+    for (int b = 0; b < p->dw_cp / 16; b++) {
+        if (TP == 5) dw_block(p, img, out, b, 5);
+        else dw_block(p, img, out, b, TP);
+    }
+}
+#endif
