@@ -112,7 +112,7 @@ public struct Graph: Equatable, Sendable {
 
     /// Per-image output shape of every node, validating the whole graph on the way.
     /// Throws `EdgeError.badModel` (section "graph") naming the node and the problem.
-    public func shapes(path: String = "<graph>") throws -> [[Int]] {
+    public func shapes(path: String = "<graph>") throws(EdgeError) -> [[Int]] {
         func bad(_ i: Int, _ r: String) -> EdgeError {
             .badModel(path: path, section: "graph", offset: 0, reason: "node \(i) (\(i < nodes.count ? nodes[i].name : "?")): \(r)")
         }

@@ -50,7 +50,7 @@ extension QuantizedGraph {
 
     /// Parses a QNET payload; every count is checked against the remaining bytes.
     /// Field-level consistency is `validate`'s job.
-    public static func decode(_ b: [UInt8], path: String, base: Int) throws -> QuantizedGraph {
+    public static func decode(_ b: [UInt8], path: String, base: Int) throws(EdgeError) -> QuantizedGraph {
         var r = ByteReader(b, path: path, section: tag, base: base)
         let v = try r.u32("QNET version")
         guard v == sectionVersion else { throw r.fail("QNET version \(v) is not supported") }

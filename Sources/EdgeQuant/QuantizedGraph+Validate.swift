@@ -8,7 +8,7 @@ extension QuantizedGraph {
     /// re-checking (validate once, run blind). Errors name the layer and the field:
     /// scales, zero points, multipliers, shifts, clamps, shapes, weight counts and the
     /// accumulator bound |bias| + K·255·127 ≤ 2^31 − 1 (no int32 accumulator can overflow).
-    public func validate(path: String = "<model>", inputShape: [Int], offset: Int = 0) throws {
+    public func validate(path: String = "<model>", inputShape: [Int], offset: Int = 0) throws(EdgeError) {
         func bad(_ i: Int, _ field: String, _ why: String) -> EdgeError {
             .badModel(path: path, section: "QNET", offset: offset, reason: "int8 layer \(i) (\(i < nodes.count ? nodes[i].name : "?")): \(field) \(why)")
         }
