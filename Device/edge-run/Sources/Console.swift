@@ -32,3 +32,16 @@ enum Console {
         return decimals == 0 ? String(value) : String(value / scale) + "." + frac
     }
 }
+
+/// Shapes in messages as the host prints them ("[6, 1, 5, 5]"): Embedded Swift cannot
+/// describe an arbitrary Array, and the shared validation code interpolates shapes.
+extension DefaultStringInterpolation {
+    mutating func appendInterpolation(_ values: [Int]) {
+        appendLiteral("[")
+        for (i, v) in values.enumerated() {
+            if i > 0 { appendLiteral(", ") }
+            appendInterpolation(v)
+        }
+        appendLiteral("]")
+    }
+}
