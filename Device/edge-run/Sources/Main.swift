@@ -84,12 +84,7 @@ func parseArguments(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 
 /// Loads, plans, and streams the images through the engine.
 func run(_ o: Options) throws(EdgeError) {
-    let modelBytes: [UInt8]
-    do {
-        let f = try InputFile(o.model)
-        modelBytes = try f.readAll(limit: 512 << 20)
-    }
-    let loaded = try ModelLoader.load(modelBytes, path: o.model)
+    let loaded = try loadModel(o.model)
     let engine = try Engine(loaded.net, isa: o.reference ? Int32(EA_ISA_SCALAR) : ea_isa_best())
     let images = try InputFile(o.images)
     let imageBytes = engine.imageBytes
@@ -126,16 +121,24 @@ func run(_ o: Options) throws(EdgeError) {
         done += m
     }
     let total = er_now_ns() - started
-    if o.bench { try report(times, total: total, isa: engine.isa) }
+    if o.bench { try report(times, total: total, isa: engine.isa, heap: er_heap_in_use()) }
 }
 
-/// Prints the latency summary: per-image p50 and p99 (nearest rank) and images/s over the run.
-func report(_ samples: [UInt64], total: UInt64, isa: Int32) throws(EdgeError) {
+/// Reads and validates the model; the file's bytes are released on return, leaving only
+/// the decoded int8 graph (and, next, its packed plans) in memory.
+func loadModel(_ path: String) throws(EdgeError) -> ModelLoader.Loaded {
+    let f = try InputFile(path)
+    return try ModelLoader.load(try f.readAll(limit: 512 << 20), path: path)
+}
+
+/// Prints the latency summary: per-image p50 and p99 (nearest rank), images/s over the run,
+/// and the heap in use while running (the plans, buffers and the decoded graph).
+func report(_ samples: [UInt64], total: UInt64, isa: Int32, heap: Int) throws(EdgeError) {
     var t = samples
     t.sort()
     func rank(_ p: Int) -> UInt64 { t.isEmpty ? 0 : t[min(t.count - 1, max(0, (p * t.count + 99) / 100 - 1))] }
     let rate = total == 0 ? 0 : UInt64(t.count) * 1_000_000_000 * 10 / total
     let isaName = String(cString: ea_isa_name(isa))
-    let line = "images \(t.count)  kernels \(isaName)  p50 \(Console.fixed(rank(50) / 1000, decimals: 3)) ms  p99 \(Console.fixed(rank(99) / 1000, decimals: 3)) ms  \(Console.fixed(rate, decimals: 1)) images/s\n"
+    let line = "images \(t.count)  kernels \(isaName)  p50 \(Console.fixed(rank(50) / 1000, decimals: 3)) ms  p99 \(Console.fixed(rank(99) / 1000, decimals: 3)) ms  \(Console.fixed(rate, decimals: 1)) images/s  heap \((heap + 1023) / 1024) KiB\n"
     guard Console.out(line) else { throw EdgeError.cannotWrite(path: "<stdout>", reason: "write failed") }
 }

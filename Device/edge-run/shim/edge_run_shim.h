@@ -19,6 +19,8 @@ size_t er_read(int fd, void *dst, size_t n);
 void er_close(int fd);
 // Writes all `n` bytes to stdout (1) or stderr (2); 0 on success, -1 on failure.
 int er_write(int fd, const void *src, size_t n);
+// Bytes of heap in use now (glibc's mallinfo2: arena plus mmapped blocks).
+size_t er_heap_in_use(void);
 // CLOCK_MONOTONIC in nanoseconds.
 uint64_t er_now_ns(void);
 
