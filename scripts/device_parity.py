@@ -14,6 +14,11 @@
       header and table byte flips (CRCs left stale), and byte flips inside the GRPH, FWTS
       and QNET payloads with every CRC recomputed, so the rules behind the checksums are
       what decides (META is left alone: the runner does not parse its JSON)
+  device_parity.py audit-agreement BUNDLE REPORT.json
+      the int8 accuracy of every set of an `edge-audit device bundle`, from the board's
+      logits (BUNDLE/board/NAME.i8, argmax, first index on ties) and the bundle's labels,
+      must equal the accuracy the audit reported for the same inputs (same profile, limit
+      and seed): evidence that the bundle holds the inputs the audit used
   device_parity.py compare HOST.i8 DEVICE.i8 K
       counts images whose K logits are byte-identical; exit 1 on any difference
 """
@@ -136,6 +141,35 @@ def mutate(model, count, seed, outdir):
         open(os.path.join(outdir, f"m{k:04d}.bin"), "wb").write(bytes(m))
 
 
+def audit_agreement(bundle, report):
+    import json
+    manifest = json.load(open(os.path.join(bundle, "manifest.json")))
+    metrics = json.load(open(report))["results"]
+    k = manifest["classes"]
+    bad = 0
+    for st in manifest["sets"]:
+        name, n = st["name"], st["images"]
+        if name == "clean":
+            key = "int8.clean.accuracy"
+        elif name.startswith("corruption-"):
+            c, level = name[len("corruption-"):].rsplit("-", 1)
+            key = f"int8.corruption.{c}.{level}.accuracy"
+        else:
+            attack, eps = name.split("-", 1)
+            key = f"int8.{attack}.{eps}.accuracy"
+        logits = open(os.path.join(bundle, "board", name + ".i8"), "rb").read()
+        labels = open(os.path.join(bundle, "host", name + ".labels"), "rb").read()
+        correct = 0
+        for i in range(n):
+            row = struct.unpack_from(f"<{k}b", logits, i * k)
+            correct += row.index(max(row)) == labels[i]
+        if key not in metrics or round(metrics[key] * n) != correct:
+            print(f"{name}: board accuracy {correct}/{n}, audit {key} = {metrics.get(key)}")
+            bad += 1
+    print(f"{len(manifest['sets']) - bad}/{len(manifest['sets'])} sets: board accuracy equals the audit's")
+    return 1 if bad else 0
+
+
 def compare(a, b, k):
     x, y = open(a, "rb").read(), open(b, "rb").read()
     if len(x) != len(y) or len(x) % k:
@@ -155,6 +189,8 @@ if __name__ == "__main__":
         host_logits(args[0], args[1], int(args[2]), args[3])
     elif cmd == "mutate":
         mutate(args[0], int(args[1]), int(args[2]), args[3])
+    elif cmd == "audit-agreement":
+        sys.exit(audit_agreement(args[0], args[1]))
     elif cmd == "compare":
         sys.exit(compare(args[0], args[1], int(args[2])))
     elif cmd == "classes":

@@ -9,7 +9,10 @@
 #     exit code and message, never a signal;
 #  3. $DEVICE_MUTANTS (default 300) damaged copies of each int8 model must be accepted or
 #     refused exactly as the host's loader (`edge-audit inspect`) does;
-#  4. command-line and image-file errors give the host's exit codes.
+#  4. `edge-audit device bundle` + `verify --runner` on a quick-profile audit's 47 input sets
+#     (100 images each): bit-identical, board accuracies equal the audit's report, and one
+#     flipped logit byte makes verify fail naming the set and image;
+#  5. command-line and image-file errors give the host's exit codes.
 # Needs the host binary (.build/debug/edge-audit; built if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,6 +94,20 @@ for model in models/*-q.bin; do
   done
   echo "$name: $agree/$MUTANTS damaged copies handled as the host does ($accepted accepted by both)"
 done
+
+echo "== device bundle/verify: an audit's inputs through the runner"
+B=$WORK/bundle
+"$HOST" device bundle models/fashion-lenet5-q.bin --images "$WORK/png" --out "$B" --profile quick --limit 100 --quiet
+status "$HOST" device verify "$B" --runner "qemu-aarch64 -cpu cortex-a53 $RUNNER" >"$WORK/verify.out" 2>&1
+if [ "$rc" = 0 ]; then tail -1 "$WORK/verify.out"; else fail "device verify --runner: exit $rc: $(tail -3 "$WORK/verify.out")"; fi
+"$HOST" models/fashion-lenet5-q.bin --images "$WORK/png" --profile quick --limit 100 --cw-images 0 --mi-samples 0 \
+  --out "$WORK/audit" --quiet >/dev/null 2>&1
+python3 scripts/device_parity.py audit-agreement "$B" "$WORK/audit/report.json" || fail "bundle inputs disagree with the audit's"
+cp -r "$B/board" "$WORK/tampered"
+printf '\177' | dd of="$WORK/tampered/pgd-eps_0.1.i8" bs=1 seek=505 conv=notrunc 2>/dev/null
+status "$HOST" device verify "$B" "$WORK/tampered" >"$WORK/verify.out" 2>&1
+if [ "$rc" = 1 ] && grep -q "pgd-eps_0.1 .* 1, first at image 50" "$WORK/verify.out"; then echo "one changed logit byte: verify exits 1 and names set and image"
+else fail "tampered logits: verify exit $rc: $(grep -v ' 0$' "$WORK/verify.out" | head -3)"; fi
 
 echo "== command line and image files: the host's exit codes"
 M=models/fashion-lenet5-q.bin

@@ -34,7 +34,7 @@ struct DeviceManifest: Codable {
     var modelSHA256: String
     /// Input image [H, W, C] (the byte order of every sets/*.u8 image).
     var inputHWC: [Int]
-    /// Logits per image.
+    /// Logits per image (at most 256, so host/NAME.labels holds one byte per image).
     var classes: Int
     /// The audit settings the inputs follow.
     var profile: String
@@ -71,6 +71,7 @@ struct DeviceBundle: ParsableCommand {
         let loaded = try QuantizedModelFile.decode(bytes, path: model)
         // The board runs this file, so it must carry its int8 net (no on-the-fly quantisation).
         guard let q = loaded.int8 else { throw EdgeError.usage("\(model) has no int8 network; run 'edge-audit quantize' first") }
+        guard loaded.model.metadata.classNames.count <= 256 else { throw EdgeError.usage("device bundles hold at most 256 classes") }
         let set = try CLISupport.loadImages(images, for: loaded.model, strict: false, limit: s.limit)
         guard set.count > 0 else { throw EdgeError.badData(path: images, reason: "no images") }
         let float = try FloatNetwork(loaded.model)
@@ -84,6 +85,7 @@ struct DeviceBundle: ParsableCommand {
             try AtomicFile.write(DeviceInputs.hwc(images), to: "\(out)/sets/\(name).u8")
             let logits = int8.run(images, Array(0..<images.count)).logits
             try AtomicFile.write(logits.map { UInt8(bitPattern: $0) }, to: "\(out)/host/\(name).i8")
+            try AtomicFile.write(images.labels.map { UInt8(truncatingIfNeeded: $0) }, to: "\(out)/host/\(name).labels")
             sets.append(DeviceSet(name: name, description: description, images: images.count))
         }
         try emit("clean", "the images as loaded", set)
@@ -164,24 +166,32 @@ struct DeviceVerify: ParsableCommand {
         }
         let k = manifest.classes
         var failed = 0
-        print("set                                  images  identical  mismatched")
+        print("set                                  images  board accuracy  identical  mismatched")
         for s in manifest.sets {
             let host = try AtomicFile.read("\(bundle)/host/\(s.name).i8", limit: 1 << 30)
             guard let path = found[s.name] else {
-                print(pad(s.name, 36) + "  " + pad("\(s.images)", 6) + "  missing: no \(s.name).i8")
+                print(pad(s.name, 36) + "  " + pad("\(s.images)", 6) + "  " + pad("-", 14) + "  missing: no \(s.name).i8")
                 failed += 1
                 continue
             }
             let board = try AtomicFile.read(path, limit: 1 << 30)
             guard host.count == s.images * k else { throw EdgeError.badData(path: "\(bundle)/host/\(s.name).i8", reason: "expected \(s.images * k) bytes") }
-            var same = 0
+            let labels = try AtomicFile.read("\(bundle)/host/\(s.name).labels", limit: 1 << 30)
+            guard labels.count == s.images else { throw EdgeError.badData(path: "\(bundle)/host/\(s.name).labels", reason: "expected \(s.images) bytes") }
+            var same = 0, correct = 0
             var first: Int? = nil
             for i in 0..<s.images {
                 let lo = i * k
-                if board.count >= lo + k && board[lo..<(lo + k)] == host[lo..<(lo + k)] { same += 1 } else if first == nil { first = i }
+                guard board.count >= lo + k else { if first == nil { first = i }; continue }
+                if board[lo..<(lo + k)] == host[lo..<(lo + k)] { same += 1 } else if first == nil { first = i }
+                // The prediction as the host makes it: argmax of the int8 logits, first index on ties.
+                var best = 0
+                for j in 1..<max(k, 1) where Int8(bitPattern: board[lo + j]) > Int8(bitPattern: board[lo + best]) { best = j }
+                if best == Int(labels[i]) { correct += 1 }
             }
+            let accuracy = String(format: "%.2f%%", 100 * Double(correct) / Double(max(s.images, 1)))
             let extra = board.count != host.count ? " (board file has \(board.count) bytes, expected \(host.count))" : ""
-            print(pad(s.name, 36) + "  " + pad("\(s.images)", 6) + "  " + pad("\(same)", 9) + "  \(s.images - same)"
+            print(pad(s.name, 36) + "  " + pad("\(s.images)", 6) + "  " + pad(accuracy, 14) + "  " + pad("\(same)", 9) + "  \(s.images - same)"
                   + (first.map { ", first at image \($0)" } ?? "") + extra)
             if same != s.images || !extra.isEmpty { failed += 1 }
         }
