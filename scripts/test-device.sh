@@ -125,6 +125,8 @@ check 66 "model is a folder" qemu-aarch64 "$RUNNER" "$WORK" "$WORK/images.u8"
 check 66 "missing images" qemu-aarch64 "$RUNNER" "$M" "$WORK/nope.u8"
 check 65 "images not a whole number of 28x28x1" qemu-aarch64 "$RUNNER" "$M" "$WORK/ragged.u8"
 check 65 "a PNG is not raw pixels" qemu-aarch64 "$RUNNER" "$M" "$(ls "$WORK"/png/Bag/*.png | head -1)"
+status qemu-aarch64 "$RUNNER" "$M" "$WORK/images.u8" >/dev/full 2>"$WORK/cli.err"
+if [ "$rc" = 73 ]; then echo "stdout is /dev/full: exit 73"; else fail "stdout is /dev/full: exit $rc, expected 73"; fi
 check 0 "zero images" qemu-aarch64 "$RUNNER" "$M" "$WORK/empty.u8"
 [ -s "$WORK/cli.out" ] && fail "zero images wrote output"
 check 0 "--bench" qemu-aarch64 -cpu cortex-a53 "$RUNNER" --bench "$M" "$WORK/images.u8"

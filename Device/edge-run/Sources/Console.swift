@@ -36,6 +36,7 @@ enum Console {
 /// Shapes in messages as the host prints them ("[6, 1, 5, 5]"): Embedded Swift cannot
 /// describe an arbitrary Array, and the shared validation code interpolates shapes.
 extension DefaultStringInterpolation {
+    /// Appends `values` as "[a, b, c]".
     mutating func appendInterpolation(_ values: [Int]) {
         appendLiteral("[")
         for (i, v) in values.enumerated() {

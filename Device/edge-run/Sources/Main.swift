@@ -5,20 +5,26 @@ let usage = """
     usage: edge-run [--bench] [--kernels auto|reference] MODEL.bin IMAGES.u8 > LOGITS.i8
       IMAGES.u8   N images of the model's input size, H×W×C uint8 each (HWC, no header)
       LOGITS.i8   N×K int8 logits (K classes), raw
-      --bench     time each image instead of writing logits: p50, p99, images/s
+      --bench     time each image instead of writing logits: p50, p99, images/s (at most 2^20 images)
       --kernels   auto: the fastest SIMD path this CPU has (default); reference: the scalar spec
     exit codes: 0 ok, 2 usage, 65 bad model or data, 66 missing input, 70 internal, 73 cannot write
     """
+
+/// Most images `--bench` times (8 MB of samples): a longer file is cut there rather than
+/// asking for memory a board may not have.
+let maxBenchImages = 1 << 20
 
 /// Images read from the file per read call: amortises syscalls; the buffer is allocated once.
 let imagesPerRead = 64
 
 /// Parsed command line.
 struct Options {
+    /// Time each image instead of writing logits.
     var bench = false
+    /// Run the scalar reference kernels instead of the fastest SIMD path.
     var reference = false
-    var model = ""
-    var images = ""
+    /// MODEL.bin and IMAGES.u8.
+    var model = "", images = ""
 }
 
 /// The C entry point, called by the shim's `main`. Errors are printed with the host's
@@ -46,7 +52,7 @@ func edgeRunMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
     }
 }
 
-/// The options, or nil for `--help`.
+/// The options, or nil for `--help`; anything else that is not understood is a usage error (exit 2).
 func parseArguments(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) throws(EdgeError) -> Options? {
     var args: [String] = []
     if let argv {
@@ -92,7 +98,7 @@ func run(_ o: Options) throws(EdgeError) {
         let s = loaded.inputShape
         throw EdgeError.badData(path: o.images, reason: "\(images.size) bytes is not a whole number of \(s[1])×\(s[2])×\(s[0]) images (\(imageBytes) bytes each)")
     }
-    let count = images.size / imageBytes
+    let count = o.bench ? min(images.size / imageBytes, maxBenchImages) : images.size / imageBytes
     let k = engine.classes
     let batch = max(1, min(imagesPerRead, count))
     let pixels = UnsafeMutablePointer<UInt8>.allocate(capacity: batch * imageBytes)

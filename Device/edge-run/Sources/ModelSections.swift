@@ -13,6 +13,7 @@ struct Section {
     let crc: UInt32
 }
 
+/// Reading model.bin's header and section table (format v1, docs/model-format.md).
 enum ModelSections {
     /// "EDGEMODL".
     static let magic: [UInt8] = [0x45, 0x44, 0x47, 0x45, 0x4D, 0x4F, 0x44, 0x4C]

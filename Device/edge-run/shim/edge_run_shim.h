@@ -16,6 +16,7 @@ enum { ER_OPEN_OK = 0, ER_OPEN_MISSING = 1, ER_OPEN_FOLDER = 2, ER_OPEN_DENIED =
 int er_open(const char *path, int *fd, int64_t *size);
 // Reads exactly `n` bytes (retrying short reads); returns the bytes read (< n at EOF or on error).
 size_t er_read(int fd, void *dst, size_t n);
+// Closes a descriptor from er_open.
 void er_close(int fd);
 // Writes all `n` bytes to stdout (1) or stderr (2); 0 on success, -1 on failure.
 int er_write(int fd, const void *src, size_t n);
