@@ -79,16 +79,16 @@ for model in models/*.bin; do
         head -c $((SCALAR * 784)) "$WORK/images.u8" >"$images"
         head -c $((SCALAR * k)) "$WORK/$name.host.i8" >"$host"
       fi
-      start=$(date +%s.%N)
+      start=$(date +%s%N)
       status qemu-aarch64 -cpu "$cpu" "$(runner "$b")" --kernels "$kernels" "$model" "$images" >"$out" 2>"$WORK/$name.err"
-      secs=$(echo "$(date +%s.%N) - $start" | bc)
+      ms=$((($(date +%s%N) - start) / 1000000))
       if [ "$rc" != 0 ]; then fail "$name on $cpu ($b, $kernels): exit $rc: $(head -1 "$WORK/$name.err")"; continue; fi
       # The dispatch must have picked the path this CPU model is there to test.
       want_isa=$([ "$kernels" = reference ] && echo scalar || { [ "$cpu" = max ] && echo neondot || echo neon; })
       status qemu-aarch64 -cpu "$cpu" "$(runner "$b")" --bench --kernels "$kernels" "$model" "$WORK/empty.u8" >"$WORK/isa.out" 2>&1
       grep -q "kernels $want_isa " "$WORK/isa.out" || fail "$name on $cpu ($b): expected the $want_isa kernels: $(cat "$WORK/isa.out")"
       if line=$(python3 scripts/device_parity.py compare "$host" "$out" "$k"); then
-        printf '%-20s %-21s -cpu %-10s %-8s %s (%.1f s)\n' "$name" "$b" "$cpu" "$want_isa" "$line" "$secs"
+        printf '%-20s %-21s -cpu %-10s %-8s %s (%d.%d s)\n' "$name" "$b" "$cpu" "$want_isa" "$line" $((ms / 1000)) $((ms % 1000 / 100))
       else
         fail "$name on $cpu ($b, $kernels): $line"
       fi

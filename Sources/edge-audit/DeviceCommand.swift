@@ -12,7 +12,7 @@ import Foundation
 /// feeds the int8 net (clean, adversarial, corrupted; raw HWC uint8 for `edge-run`) with the
 /// host engine's int8 logits; `verify` compares a board's logits with them bit for bit.
 struct DeviceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "device", abstract: "Bundle audit inputs for a board; verify its int8 logits.",
+    static let configuration = CommandConfiguration(commandName: "device", abstract: "Bundle inputs for a board, verify its logits.",
                                                     subcommands: [DeviceBundle.self, DeviceVerify.self])
 }
 
