@@ -14,8 +14,11 @@ let usage = """
 /// asking for memory a board may not have.
 let maxBenchImages = 1 << 20
 
-/// Images read from the file per read call: amortises syscalls; the buffer is allocated once.
+/// Images read from the file per read call: amortises syscalls; the buffer is allocated
+/// once and holds at most `readBufferBytes` (or one image, if larger), so a model with a
+/// large input does not ask a small board for 64 of them.
 let imagesPerRead = 64
+let readBufferBytes = 1 << 20
 
 /// Parsed command line.
 struct Options {
@@ -100,7 +103,7 @@ func run(_ o: Options) throws(EdgeError) {
     }
     let count = o.bench ? min(images.size / imageBytes, maxBenchImages) : images.size / imageBytes
     let k = engine.classes
-    let batch = max(1, min(imagesPerRead, count))
+    let batch = max(1, min(imagesPerRead, count, readBufferBytes / imageBytes))
     let pixels = UnsafeMutablePointer<UInt8>.allocate(capacity: batch * imageBytes)
     let logits = UnsafeMutablePointer<Int8>.allocate(capacity: batch * k)
     defer { pixels.deallocate(); logits.deallocate() }
