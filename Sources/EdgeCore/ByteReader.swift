@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 /// A bounds-checked little-endian cursor over untrusted bytes. Every read checks
 /// `length <= count - offset` (never `offset + length <= count`, which can wrap) and throws
 /// `EdgeError.badModel` naming the file, the section and the offset.

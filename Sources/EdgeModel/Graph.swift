@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 import EdgeCore
 
 /// One operation of the float layer set. Shapes are per image; the batch is implicit.

@@ -1,5 +1,5 @@
-// No Foundation here: this file is also compiled into the Embedded Swift runner
-// (Device/edge-run), which shares the QNET codec and validation with the host.
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
 
 /// Affine int8 quantisation of one tensor: real = scale · (q − zeroPoint).
 public struct QuantParams: Equatable, Sendable {
