@@ -125,7 +125,7 @@ struct DeviceVerify: ParsableCommand {
 
     @Argument(help: "Bundle folder written by 'device bundle'.") var bundle: String
     @Argument(help: "The board's logits: NAME.i8 files or folders holding them (default: BUNDLE/board).") var logits: [String] = []
-    @Option(help: "Run the sets here with this command instead, e.g. \"qemu-aarch64 -cpu cortex-a53 .build/device/aarch64-linux/edge-run\".")
+    @Option(help: "Run the sets here with this command instead (split at spaces), e.g. \"qemu-aarch64 -cpu cortex-a53 .build/device/aarch64-linux/edge-run\".")
     var runner: String?
 
     func run() throws {

@@ -143,7 +143,8 @@ size_t strlen(const char *s) {
 // Blocks up to 128 KiB come from size classes (powers of two from 32 bytes) carved out of
 // 1 MiB mmap'd arenas and reused through per-class free lists; larger ones are mmap'd on
 // their own and unmapped on free. Each block starts with a 16-byte header; an aligned
-// block (posix_memalign) records its offset from the underlying block instead.
+// block (posix_memalign) records its offset from the underlying block instead. Not
+// thread-safe: edge-run has one thread.
 
 enum { MIN_SHIFT = 5, MAX_SHIFT = 17, ARENA = 1 << 20, HDR = 16 };
 enum { KIND_CLASS = 1, KIND_MAPPED = 2, KIND_ALIGNED = 3 };
