@@ -13,7 +13,7 @@ mkdir -p "$OUT/src" Fuzz/findings
 if [ "$WHICH" = all ] || [ "$WHICH" = model ]; then
   rm -f "$OUT"/src/*.swift
   # One module: copy the parsing sources and drop their cross-module imports.
-  for f in Sources/EdgeCore/*.swift Sources/EdgeModel/*.swift Sources/EdgeQuant/QuantMath.swift \
+  for f in Sources/EdgeCore/*.swift Sources/EdgeModel/*.swift Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift \
            Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift \
            Sources/EdgeQuant/QuantizedGraph+Validate.swift Sources/EdgeQuant/QuantizedModelFile.swift Fuzz/ModelLoaderFuzz.swift; do
     sed -e '/^import EdgeCore$/d' -e '/^import EdgeModel$/d' "$f" > "$OUT/src/$(basename "$f")"
