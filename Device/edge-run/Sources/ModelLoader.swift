@@ -21,9 +21,10 @@ enum ModelLoader {
         let inputShape: [Int]
     }
 
-    /// Decodes and validates `bytes` (the whole file named `path`).
-    static func load(_ bytes: [UInt8], path: String) throws(EdgeError) -> Loaded {
-        let entries = try ModelSections.read(bytes, path: path)
+    /// Decodes and validates `bytes` (the whole file named `path`); `verifyChecksums: false`
+    /// is for the differential fuzzer only.
+    static func load(_ bytes: [UInt8], path: String, verifyChecksums: Bool = true) throws(EdgeError) -> Loaded {
+        let entries = try ModelSections.read(bytes, path: path, verifyChecksums: verifyChecksums)
         func required(_ tag: String) throws(EdgeError) -> (bytes: [UInt8], offset: Int) {
             guard let p = ModelSections.payload(tag, entries, bytes) else {
                 throw EdgeError.badModel(path: path, section: tag, offset: 0, reason: "required section is missing")
