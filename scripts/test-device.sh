@@ -10,7 +10,7 @@
 #     without one must be refused (exit 2, "no int8 network");
 #  2. every hostile fixture (Tests/Fixtures/hostile/*.bin) must be refused with the host's
 #     exit code and message, never a signal;
-#  3. $DEVICE_MUTANTS (default 200) damaged copies of each int8 model must be accepted or
+#  3. $DEVICE_MUTANTS (default 150) damaged copies of each int8 model must be accepted or
 #     refused exactly as the host's loader (`edge-audit inspect`) does;
 #  4. `edge-audit device bundle` + `verify --runner` on a quick-profile audit's 47 input sets
 #     (100 images each): bit-identical, board accuracies equal the audit's report, and one
@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${DEVICE_IMAGES:-1000}
-MUTANTS=${DEVICE_MUTANTS:-200}
+MUTANTS=${DEVICE_MUTANTS:-150}
 SCALAR=${DEVICE_SCALAR_IMAGES:-250}
 WORK=${TMPDIR:-/tmp}/edge-audit-device
 BUILDS=(aarch64-linux aarch64-linux-nolibc)
