@@ -8,4 +8,5 @@ scripts/setup.sh
 swift build --build-tests
 swift test --skip-build
 scripts/test-arm.sh
+scripts/test-device.sh
 scripts/sanitize.sh

@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 /// A bounds-checked little-endian cursor over untrusted bytes. Every read checks
 /// `length <= count - offset` (never `offset + length <= count`, which can wrap) and throws
 /// `EdgeError.badModel` naming the file, the section and the offset.
@@ -35,7 +38,7 @@ public struct ByteReader {
     }
 
     /// Consumes `n` bytes, or throws when fewer remain.
-    public mutating func take(_ n: Int, what: String) throws -> ArraySlice<UInt8> {
+    public mutating func take(_ n: Int, what: String) throws(EdgeError) -> ArraySlice<UInt8> {
         guard n >= 0, n <= remaining else {
             throw fail("\(what) needs \(n) bytes, only \(remaining) remain")
         }
@@ -44,7 +47,7 @@ public struct ByteReader {
     }
 
     /// Little-endian unsigned integer of `T.bitWidth / 8` bytes.
-    public mutating func uint<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, _ what: String) throws -> T {
+    public mutating func uint<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, _ what: String) throws(EdgeError) -> T {
         let s = try take(T.bitWidth / 8, what: what)
         var v: T = 0
         for (i, b) in s.enumerated() { v |= T(b) << (8 * i) }
@@ -52,16 +55,16 @@ public struct ByteReader {
     }
 
     /// Little-endian UInt32.
-    public mutating func u32(_ what: String) throws -> UInt32 { try uint(UInt32.self, what) }
+    public mutating func u32(_ what: String) throws(EdgeError) -> UInt32 { try uint(UInt32.self, what) }
     /// Little-endian UInt64.
-    public mutating func u64(_ what: String) throws -> UInt64 { try uint(UInt64.self, what) }
+    public mutating func u64(_ what: String) throws(EdgeError) -> UInt64 { try uint(UInt64.self, what) }
     /// Little-endian Int32.
-    public mutating func i32(_ what: String) throws -> Int32 { Int32(bitPattern: try u32(what)) }
+    public mutating func i32(_ what: String) throws(EdgeError) -> Int32 { Int32(bitPattern: try u32(what)) }
     /// A single byte.
-    public mutating func u8(_ what: String) throws -> UInt8 { try take(1, what: what).first ?? 0 }
+    public mutating func u8(_ what: String) throws(EdgeError) -> UInt8 { try take(1, what: what).first ?? 0 }
 
     /// A u32 used as a count or dimension, checked against `limit`.
-    public mutating func count(_ what: String, max limit: Int) throws -> Int {
+    public mutating func count(_ what: String, max limit: Int) throws(EdgeError) -> Int {
         let at = offset
         let v = try u32(what)
         guard Int(v) <= limit else {
@@ -72,12 +75,12 @@ public struct ByteReader {
     }
 
     /// IEEE-754 binary32, little-endian.
-    public mutating func f32(_ what: String) throws -> Float { Float(bitPattern: try u32(what)) }
+    public mutating func f32(_ what: String) throws(EdgeError) -> Float { Float(bitPattern: try u32(what)) }
     /// IEEE-754 binary64, little-endian.
-    public mutating func f64(_ what: String) throws -> Double { Double(bitPattern: try u64(what)) }
+    public mutating func f64(_ what: String) throws(EdgeError) -> Double { Double(bitPattern: try u64(what)) }
 
     /// A u32 length followed by that many UTF-8 bytes.
-    public mutating func string(_ what: String, max limit: Int = 1 << 16) throws -> String {
+    public mutating func string(_ what: String, max limit: Int = 1 << 16) throws(EdgeError) -> String {
         let n = try count("\(what) length", max: limit)
         let s = try take(n, what: what)
         guard let str = String(validating: s, as: UTF8.self) else { throw fail("\(what) is not valid UTF-8") }
@@ -85,7 +88,7 @@ public struct ByteReader {
     }
 
     /// `n` little-endian floats; `n` is checked against the remaining bytes before allocating.
-    public mutating func floats(_ n: Int, _ what: String) throws -> [Float] {
+    public mutating func floats(_ n: Int, _ what: String) throws(EdgeError) -> [Float] {
         guard n >= 0, n <= remaining / 4 else { throw fail("\(what) needs \(n) floats, only \(remaining) bytes remain") }
         var out = [Float](repeating: 0, count: n)
         let start = offset

@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 /// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by zlib, PNG and model.bin.
 public enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { i -> UInt32 in

@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 /// Every failure edge-audit reports, typed so that the CLI can map it to an exit code and
 /// tests can assert on the exact field that was wrong.
 public enum EdgeError: Error, Equatable, CustomStringConvertible {

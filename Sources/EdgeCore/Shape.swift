@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 /// Checked arithmetic on tensor dimensions: a product that would wrap is an error, never a
 /// silently small allocation (the class of bug behind CVE-2022-23558).
 public enum ShapeMath {

@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 import EdgeCore
 
 /// One operation of the float layer set. Shapes are per image; the batch is implicit.
@@ -112,7 +115,7 @@ public struct Graph: Equatable, Sendable {
 
     /// Per-image output shape of every node, validating the whole graph on the way.
     /// Throws `EdgeError.badModel` (section "graph") naming the node and the problem.
-    public func shapes(path: String = "<graph>") throws -> [[Int]] {
+    public func shapes(path: String = "<graph>") throws(EdgeError) -> [[Int]] {
         func bad(_ i: Int, _ r: String) -> EdgeError {
             .badModel(path: path, section: "graph", offset: 0, reason: "node \(i) (\(i < nodes.count ? nodes[i].name : "?")): \(r)")
         }

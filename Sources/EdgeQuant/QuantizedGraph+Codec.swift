@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 import EdgeCore
 
 /// The QNET section of model.bin (documented in docs/model-format.md).
@@ -85,7 +88,7 @@ extension QuantizedGraph {
 
     /// Parses a QNET payload; every count is checked against the remaining bytes.
     /// Field-level consistency is `validate`'s job.
-    public static func decode(_ b: [UInt8], path: String, base: Int) throws -> QuantizedGraph {
+    public static func decode(_ b: [UInt8], path: String, base: Int) throws(EdgeError) -> QuantizedGraph {
         var r = ByteReader(b, path: path, section: tag, base: base)
         let v = try r.u32("QNET version")
         guard v == sectionVersion || v == sectionVersion2 else { throw r.fail("QNET version \(v) is not supported") }
@@ -116,7 +119,7 @@ extension QuantizedGraph {
         return QuantizedGraph(nodes: nodes, method: method, calibrationImages: images, perTensor: perTensor)
     }
 
-    private static func decodeOp(_ code: UInt8, node i: Int, _ r: inout ByteReader) throws -> QOp {
+    private static func decodeOp(_ code: UInt8, node i: Int, _ r: inout ByteReader) throws(EdgeError) -> QOp {
         switch code {
         case 0: return .input
         case 1:
@@ -184,7 +187,7 @@ extension QuantizedGraph {
         }
     }
 
-    private static func decodeTensors(node i: Int, outChannels oc: Int, window: [Int], _ r: inout ByteReader) throws
+    private static func decodeTensors(node i: Int, outChannels oc: Int, window: [Int], _ r: inout ByteReader) throws(EdgeError)
         -> (w: [Int8], scales: [Float], bias: [Int32], mult: [Int32], shift: [Int32]) {
         guard let wn = ShapeMath.product([oc] + window), wn <= r.remaining else { throw r.fail("node \(i) weights need more bytes than remain") }
         let weights = try r.take(wn, what: "weights").map { Int8(bitPattern: $0) }

@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 import EdgeCore
 
 extension QuantizedGraph {
@@ -10,7 +13,7 @@ extension QuantizedGraph {
     /// kernels/strides/padding per axis, depthwise channel counts, shapes, weight counts,
     /// input tables, pooling windows, MEAN and PAD parameters, and the accumulator bound
     /// |bias| + K·255·127 ≤ 2^31 − 1 (no int32 accumulator can overflow).
-    public func validate(path: String = "<model>", inputShape: [Int], offset: Int = 0) throws {
+    public func validate(path: String = "<model>", inputShape: [Int], offset: Int = 0) throws(EdgeError) {
         func bad(_ i: Int, _ field: String, _ why: String) -> EdgeError {
             .badModel(path: path, section: "QNET", offset: offset, reason: "int8 layer \(i) (\(i < nodes.count ? nodes[i].name : "?")): \(field) \(why)")
         }
@@ -22,13 +25,13 @@ extension QuantizedGraph {
             guard (-128...127).contains(q.zeroPoint) else { throw bad(i, "zero point", "= \(q.zeroPoint) is outside [-128, 127]") }
             for j in n.inputs where j < 0 || j >= i { throw bad(i, "input", "\(j) does not name an earlier node") }
             let ins = n.inputs.map { nodes[$0].shape }
-            func sameQuant() throws {
+            func sameQuant() throws(EdgeError) {
                 guard q == nodes[n.inputs[0]].quant else { throw bad(i, "quantisation", "must equal its input's") }
             }
-            func clamp(_ lo: Int32, _ hi: Int32) throws {
+            func clamp(_ lo: Int32, _ hi: Int32) throws(EdgeError) {
                 guard -128 <= lo, lo <= hi, hi <= 127 else { throw bad(i, "clamp", "[\(lo), \(hi)] is not inside [-128, 127]") }
             }
-            func image() throws -> (Int, Int, Int) {
+            func image() throws(EdgeError) -> (Int, Int, Int) {
                 guard ins.count == 1, ins[0].count == 3 else { throw bad(i, "inputs", "\(n.op.kind) needs one [H, W, C] input") }
                 return (ins[0][0], ins[0][1], ins[0][2])
             }
@@ -111,7 +114,7 @@ extension QuantizedGraph {
     }
 
     /// The convolution rules; returns the output shape.
-    private func validateConv(_ c: QConvLayer, h: Int, w: Int, ch: Int, bad: (String, String) -> EdgeError) throws -> [Int] {
+    private func validateConv(_ c: QConvLayer, h: Int, w: Int, ch: Int, bad: (String, String) -> EdgeError) throws(EdgeError) -> [Int] {
         guard c.inChannels == ch else { throw bad("in channels", "= \(c.inChannels) but the input has \(ch)") }
         guard let oh = Self.windowOutput(h, c.kernelH, c.strideH, c.padTop, c.padBottom),
               let ow = Self.windowOutput(w, c.kernelW, c.strideW, c.padLeft, c.padRight) else {

@@ -35,7 +35,7 @@ final class CLITests: XCTestCase {
     func testHelpListsEverySubcommand() throws {
         let r = try run(["--help"])
         XCTAssertEqual(r.code, 0)
-        let commands = ["audit", "train", "quantize", "data", "inspect", "predict", "export", "bench", "corrupt", "evaluate", "metrics", "mi", "attack"]
+        let commands = ["audit", "train", "quantize", "data", "inspect", "predict", "export", "bench", "corrupt", "evaluate", "metrics", "mi", "attack", "device"]
         for c in commands { XCTAssert(r.out.contains("  \(c) "), "missing \(c) in\n\(r.out)") }
         // One line each: every subcommand line is followed by another subcommand or the end.
         let lines = r.out.split(separator: "\n").drop { !$0.hasPrefix("SUBCOMMANDS") }.dropFirst().filter { !$0.isEmpty && !$0.contains("See 'edge-audit help") }
@@ -105,6 +105,33 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(e.code, 0, e.err)
         XCTAssert(FileManager.default.fileExists(atPath: tmp + "/m.safetensors"))
         XCTAssertEqual(try run(["predict", model, "--images", tmp + "/missing"]).code, 66)
+
+        // device bundle/verify: a board that returns the host's int8 logits verifies, one
+        // changed byte fails (exit 1) naming the image, and a float-only model cannot be
+        // bundled (exit 2). scripts/test-device.sh runs the real board runner under qemu.
+        let qmodel = tmp + "/mq.bin", bundle = tmp + "/bundle"
+        XCTAssertEqual(try run(["quantize", model, "--calibration", data, "--out", qmodel, "--quiet"]).code, 0)
+        XCTAssertEqual(try run(["device", "bundle", model, "--images", data, "--out", bundle, "--quiet"]).code, 2)
+        let bun = try run(["device", "bundle", qmodel, "--images", data, "--out", bundle, "--profile", "quick", "--eps", "0.1", "--quiet"])
+        XCTAssertEqual(bun.code, 0, bun.err)
+        let host = try Data(contentsOf: URL(fileURLWithPath: bundle + "/host/clean.i8"))
+        XCTAssertEqual(host.count, 48 * 2)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: bundle + "/sets/clean.u8")).count, 48 * 12 * 12)
+        let board = tmp + "/board"
+        try FileManager.default.createDirectory(atPath: board, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: bundle + "/host") where name.hasSuffix(".i8") {
+            try FileManager.default.copyItem(atPath: "\(bundle)/host/\(name)", toPath: "\(board)/\(name)")
+        }
+        let ok = try run(["device", "verify", bundle, board])
+        XCTAssertEqual(ok.code, 0, ok.out + ok.err)
+        XCTAssert(ok.out.contains("fgsm-eps_0.1") && ok.out.contains("corruption-jpeg-level_1") && ok.out.contains("bit-identical"), ok.out)
+        var flipped = host
+        flipped[3] ^= 1
+        try flipped.write(to: URL(fileURLWithPath: board + "/clean.i8"))
+        let bad = try run(["device", "verify", bundle, board])
+        XCTAssertEqual(bad.code, 1, bad.out + bad.err)
+        XCTAssert(bad.out.contains("first at image 1"), bad.out)
+        XCTAssertEqual(try run(["device", "verify", tmp + "/no-bundle"]).code, 66)
 
         // The audit: quantise on the fly, a gate that must fail, a gate that must pass.
         let gates = tmp + "/gates.toml"

@@ -1,0 +1,48 @@
+import CEdgeRun
+
+/// stdout and stderr for a program without Foundation or `print(_:to:)`: every byte goes
+/// through the C shim's write loop, so a failed write is seen rather than lost.
+enum Console {
+    /// Writes `text` to stderr followed by a newline (best effort: nowhere to report a failure).
+    static func error(_ text: String) {
+        var line = text
+        line.append("\n")
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBufferPointer { er_write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Writes `text` to stdout; false when the write failed (closed pipe, full disk).
+    static func out(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBufferPointer { er_write(1, $0.baseAddress, $0.count) } == 0
+    }
+
+    /// Writes raw bytes to stdout; false when the write failed.
+    static func out(_ bytes: UnsafeRawPointer, count: Int) -> Bool {
+        er_write(1, bytes, count) == 0
+    }
+
+    /// `value / 10^decimals` as a decimal string, e.g. fixed(12345, 3) = "12.345": Embedded
+    /// Swift has no float formatting, and integer maths keeps the output exact.
+    static func fixed(_ value: UInt64, decimals: Int) -> String {
+        var scale: UInt64 = 1
+        for _ in 0..<decimals { scale *= 10 }
+        var frac = String(value % scale)
+        while frac.utf8.count < decimals { frac = "0" + frac }
+        return decimals == 0 ? String(value) : String(value / scale) + "." + frac
+    }
+}
+
+/// Shapes in messages as the host prints them ("[6, 1, 5, 5]"): Embedded Swift cannot
+/// describe an arbitrary Array, and the shared validation code interpolates shapes.
+extension DefaultStringInterpolation {
+    /// Appends `values` as "[a, b, c]".
+    mutating func appendInterpolation(_ values: [Int]) {
+        appendLiteral("[")
+        for (i, v) in values.enumerated() {
+            if i > 0 { appendLiteral(", ") }
+            appendInterpolation(v)
+        }
+        appendLiteral("]")
+    }
+}
