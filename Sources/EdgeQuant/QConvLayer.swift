@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 /// A convolution, depthwise convolution or dense layer in integer form
 /// (docs/integer-spec.md, "Convolution and dense").
 ///

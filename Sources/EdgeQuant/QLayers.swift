@@ -1,3 +1,7 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`. The factories that derive
+// parameters from real scales need FixedPoint (QuantMath.swift, Foundation) and are host-only.
+
 /// The parameters of the int8 ops other than convolution (docs/integer-spec.md).
 
 /// The input conversion for an arbitrary input quantisation: q = table[c·256 + pixel]
@@ -11,6 +15,7 @@ public struct QInputLayer: Equatable, Sendable {
     /// A table from explicit values.
     public init(table: [Int8]) { self.table = table }
 
+    #if !hasFeature(Embedded)
     /// An int8 input tensor (scale, zero point) fed with real = (pixel·pixelScale − mean[c]) / std[c]:
     /// q = clamp(zero_point + TfLiteRound(real / scale), −128, 127), all in binary32 as TFLite
     /// Micro's QUANTIZE (reference_ops::AffineQuantize) computes it for a float input.
@@ -43,6 +48,7 @@ public struct QInputLayer: Equatable, Sendable {
         }
         return QInputLayer(table: t)
     }
+    #endif
 }
 
 /// Max or average pooling with TFLite's window rules.
@@ -77,6 +83,7 @@ public struct QMeanLayer: Equatable, Sendable {
     /// A mean layer from explicit values.
     public init(multiplier: Int32, shift: Int32) { self.multiplier = multiplier; self.shift = shift }
 
+    #if !hasFeature(Embedded)
     /// What TFLite Micro computes at Prepare/Eval for `count` = H·W elements per channel:
     /// (M, s) = QuantizeMultiplier(double(s_in)/double(s_out)); k = min(floor(log2 n), 32,
     /// 31 + s); M' = (int64(M) << k) / n (truncating); s' = s − k. nil when out of range.
@@ -88,6 +95,7 @@ public struct QMeanLayer: Equatable, Sendable {
         let mult = (Int64(m.mult) << Int64(k)) / Int64(count)
         return QMeanLayer(multiplier: Int32(mult), shift: m.shift - Int32(k))
     }
+    #endif
 }
 
 /// Spatial padding with the zero point (TFLite PAD/PADV2 on H and W only).

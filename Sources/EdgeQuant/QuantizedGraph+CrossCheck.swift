@@ -1,3 +1,6 @@
+// Also compiled into the board runner (Device/edge-run, Embedded Swift; scripts/build-device.sh):
+// keep this file free of Foundation and of untyped `throws`.
+
 import EdgeCore
 import EdgeModel
 
@@ -13,7 +16,7 @@ extension QuantizedGraph {
     /// - its inputs stand for exactly that float node's inputs, in order;
     /// - its shape is the float node's shape in HWC order;
     /// and the last int8 node stands for the float logits.
-    public func crossCheck(against graph: Graph, path: String, offset: Int) throws {
+    public func crossCheck(against graph: Graph, path: String, offset: Int) throws(EdgeError) {
         let fshapes = try graph.shapes(path: path)
         func bad(_ i: Int, _ field: String, _ why: String) -> EdgeError {
             .badModel(path: path, section: QuantizedGraph.tag, offset: offset, reason: "int8 layer \(i) (\(nodes[i].name)): \(field) \(why)")

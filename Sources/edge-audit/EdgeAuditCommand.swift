@@ -39,16 +39,19 @@ struct ComputeOptions: ParsableArguments {
             guard threads >= 1 && threads <= 256 else { throw EdgeError.usage("--threads must be in 1...256, got \(threads)") }
             Parallel.threads = threads
         }
+        // Under a small address-space limit even the runtime's fixed reservations do not
+        // fit: refuse at once rather than let OpenBLAS fail to map its buffers.
+        try MemoryBudget.check(estimate: 32 << 20, what: "edge-audit itself (runtime, OpenBLAS buffers, thread stacks)", override: nil)
         Self.warmUpBLAS()
     }
 
-    /// Maps OpenBLAS's buffers up front under a 10 s watchdog: OpenBLAS spins forever at
+    /// Maps OpenBLAS's buffers up front under a 5 s watchdog: OpenBLAS spins forever at
     /// 100% CPU when it cannot map one (ulimit -v, cgroup), so a process that cannot is
     /// told so and ends with exit 70 instead of hanging.
     static func warmUpBLAS() {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            if done.wait(timeout: .now() + 10) == .timedOut {
+            if done.wait(timeout: .now() + 5) == .timedOut {
                 let m: StaticString = "edge-audit: not enough memory: OpenBLAS cannot map its GEMM buffers (128 MB per thread); raise ulimit -v or the cgroup limit, or use --threads 1\n"
                 _ = write(2, m.utf8Start, m.utf8CodeUnitCount)
                 _exit(70)

@@ -157,6 +157,43 @@ final class HardeningCLITests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(t0), 10)
     }
 
+    func testReadErrorsAreReportedAsSuch() throws {
+        // /proc/self/mem is a regular file whose first page is unmapped: read() fails with EIO.
+        let r = try run(["inspect", "/proc/self/mem"])
+        XCTAssertEqual(r.code, 66, r.err)
+        XCTAssert(r.err.contains("Input/output error"), r.err)
+        XCTAssertFalse(r.err.contains("magic"), r.err)
+    }
+
+    // MARK: - Memory
+
+    func testAuditUnderASmallAddressSpaceLimitEndsWithAMessage() throws {
+        let t0 = Date()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -v 400000; exec \"$0\" \"$@\"", binary.path, "audit", lenet, "--images", images, "--out", tmp + "/r"]
+        let e = Pipe()
+        p.standardError = e
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let err = String(decoding: e.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 70, err)
+        XCTAssertEqual(p.terminationReason, .exit)
+        XCTAssert(err.contains("not enough memory"), err)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 10)
+    }
+
+    func testHugeDeclaredInputIsRefusedWithTheEstimateBeforeWork() throws {
+        let m = root + "/Tests/Fixtures/semantic/declared-input-2048.bin"
+        let t0 = Date()
+        let r = try run(["audit", m, "--images", images, "--out", tmp + "/r"])
+        XCTAssertEqual(r.code, 70, r.err)
+        XCTAssert(r.err.contains("estimated") && r.err.contains("--max-memory"), r.err)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 3)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/r"))
+    }
+
     // MARK: - Fail fast
 
     func testMisspeltGateFailsInSecondsWithoutRunningTheAudit() throws {

@@ -68,6 +68,25 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(Array(back.pixels[32..<48]), Array(set.pixels[0..<16]))
     }
 
+    /// Class names come from model files: as folder names they never leave the target,
+    /// and a name that is already safe is kept as it is.
+    func testWriteSanitisesClassNamesIntoTheTarget() throws {
+        let out = dir + "/a/b/out"
+        let names = ["../../../../evil", "..", "ok-name", "x/y"]
+        let set = LabeledImages(channels: 1, height: 2, width: 2, pixels: [UInt8](repeating: 9, count: 16), labels: [0, 1, 2, 3],
+                                classNames: names, sources: ["../s0", "s1", "s2", "s3"])
+        try ImageFolder.write(set, to: out, keepNames: true)
+        let folders = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        XCTAssertEqual(folders.count, 4)
+        XCTAssert(folders.contains("ok-name"))
+        for f in folders {
+            XCTAssertFalse(f.hasPrefix("."), f)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out + "/" + f).count, 1)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["a"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/a/b"), ["out"])
+    }
+
     func testIDXParserChecksSizes() {
         XCTAssertThrowsError(try IDX.parse([0, 0, 8, 1, 0, 0, 0, 5, 1, 2], path: "l"))  // claims 5, has 2
         XCTAssertEqual(try IDX.parse([0, 0, 8, 1, 0, 0, 0, 2, 7, 9], path: "l").data, [7, 9])
