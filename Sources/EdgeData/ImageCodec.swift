@@ -69,6 +69,10 @@ public enum ImageCodec {
 
     /// A whole gzip (or plain) file, at most `maxSize` bytes once decompressed.
     public static func readGzip(_ path: String, maxSize: Int) throws -> [UInt8] {
+        // zlib opens the path itself: refuse FIFOs and devices first (a FIFO would block).
+        if let k = FileKind.of(path, followSymlinks: true), k != .regular {
+            throw EdgeError.missingInput(path: path, reason: "is \(k.phrase), not a regular file; only regular files are read")
+        }
         var buf = eio_buffer()
         var msg = [CChar](repeating: 0, count: Int(EIO_MSG_LEN))
         let status = msg.withUnsafeMutableBufferPointer { m in eio_gz_read(path, maxSize, &buf, m.baseAddress) }
