@@ -31,18 +31,21 @@ public struct Baseline: Sendable {
     }
 
     /// Refuses (exit 2) a baseline of another schema version, or of another model unless
-    /// `allowMismatch`; returns warnings when it was measured on fewer images or a weaker
-    /// profile than this run.
-    public func check(path: String, modelSHA256: String, imageCount: Int, profile: String, allowMismatch: Bool) throws -> [String] {
+    /// `allowMismatch` (then returns the warning). Runs before any work.
+    public func checkIdentity(path: String, modelSHA256: String, allowMismatch: Bool) throws -> [String] {
         guard schema == AuditReport.schema else {
             throw EdgeError.usage("--baseline \(path): schema '\(schema)' is not this version's '\(AuditReport.schema)'; re-run the baseline audit with this version")
         }
+        guard modelSHA256 != self.modelSHA256 else { return [] }
+        let msg = "--baseline \(path) audited another model (sha256 \(self.modelSHA256?.prefix(12) ?? "none")…, this run \(modelSHA256.prefix(12))…)"
+        guard allowMismatch else { throw EdgeError.usage(msg + "; pass --allow-baseline-mismatch to compare across models") }
+        return [msg]
+    }
+
+    /// Warnings when the baseline was measured on fewer images or with a weaker profile
+    /// than this run (its numbers are then noisier, or from weaker attacks).
+    public func warnings(path: String, imageCount: Int, profile: String) -> [String] {
         var warnings: [String] = []
-        if modelSHA256 != self.modelSHA256 {
-            let msg = "--baseline \(path) audited another model (sha256 \(self.modelSHA256?.prefix(12) ?? "none")…, this run \(modelSHA256.prefix(12))…)"
-            guard allowMismatch else { throw EdgeError.usage(msg + "; pass --allow-baseline-mismatch to compare across models") }
-            warnings.append(msg)
-        }
         if let n = self.imageCount, n < imageCount {
             warnings.append("--baseline \(path) was measured on \(n) images, this run on \(imageCount): its numbers are noisier than this run's")
         }

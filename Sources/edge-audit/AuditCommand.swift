@@ -96,6 +96,9 @@ struct Audit: ParsableCommand {
             ?? AuditRunner.plannedMetrics(settings: s, layers: decoded.model.graph.nodes.map(\.name), probes: decoded.model.graph.nodes.map(\.name),
                                           hasSTE: true, imageSide: side)
         try Gates.validate(gateList, known: planned, baseline: base?.results)
+        if let base, let path = baseline {
+            for w in try base.checkIdentity(path: path, modelSHA256: sha, allowMismatch: allowBaselineMismatch) { printError("warning: " + w) }
+        }
         try MemoryBudget.check(estimate: AuditMemory.estimate(decoded.model.graph, settings: s, images: s.limit ?? 0), what: "this audit", override: nil)
 
         let (loaded, onTheFly) = try CLISupport.withInt8(model, decoded: decoded, calibration: calibration)
@@ -108,9 +111,7 @@ struct Audit: ParsableCommand {
         try MemoryBudget.check(estimate: AuditMemory.estimate(loaded.model.graph, settings: s, images: r.images.count),
                                what: "this audit of \(r.images.count) images", override: nil)
         if let base, let path = baseline {
-            for w in try base.check(path: path, modelSHA256: sha, imageCount: r.images.count, profile: s.profile, allowMismatch: allowBaselineMismatch) {
-                printError("warning: " + w)
-            }
+            for w in base.warnings(path: path, imageCount: r.images.count, profile: s.profile) { printError("warning: " + w) }
         }
         let float = try FloatNetwork(loaded.model)
         let int8 = try IntegerNetwork(q, kernels: kc)
