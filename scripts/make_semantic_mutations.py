@@ -278,6 +278,28 @@ def main():
     write("declared-input-2048.bin", [["GRPH", 1, encode_graph(gshape, gnodes)], ["FWTS", 1, fw], ["META", 1, bytearray(meta)]], 0,
           "a legal tiny model declaring a 1x2048x2048 input (memory must be estimated before running)")
 
+    # 7. Float-graph parameters at the edges of their ranges (each section still CRC-valid).
+    resnet_float = parse(open(os.path.join(ROOT, "models/fashion-resnet8.bin"), "rb").read())
+    def graph_variant(name, base, mutate, inspect_exit, note):
+        s = copy(base)
+        shape, nodes = decode_graph(get(s, "GRPH")[2])
+        mutate(shape, nodes)
+        get(s, "GRPH")[2] = encode_graph(shape, nodes)
+        write(name, s, inspect_exit, note)
+    def first(nodes, op):
+        return next(n for n in nodes if n["op"] == op)
+    graph_variant("conv-stride-0.bin", lenet_float, lambda sh, ns: first(ns, 1)["params"].__setitem__(2, 0), 65, "a conv with stride 0")
+    graph_variant("conv-kernel-0.bin", lenet_float, lambda sh, ns: first(ns, 1)["params"].__setitem__(1, 0), 65, "a conv with kernel 0")
+    graph_variant("conv-padding-15.bin", lenet_float, lambda sh, ns: first(ns, 1)["params"].__setitem__(3, 15), 65,
+                  "a conv whose padding exceeds its kernel")
+    graph_variant("pool-stride-0.bin", lenet_float, lambda sh, ns: first(ns, 4)["params"].__setitem__(1, 0), 65, "a max pool with stride 0")
+    graph_variant("bn-epsilon-nan.bin", resnet_float, lambda sh, ns: first(ns, 8).__setitem__("params", [float("nan")]), 65,
+                  "a batch norm with epsilon NaN")
+    graph_variant("bn-epsilon-negative.bin", resnet_float, lambda sh, ns: first(ns, 8).__setitem__("params", [-1.0]), 65,
+                  "a batch norm with a negative epsilon")
+    graph_variant("input-channels-3.bin", lenet_float, lambda sh, ns: sh.__setitem__(0, 3), 65,
+                  "the graph input says 3 channels, the weights were made for 1")
+
     with open(os.path.join(OUT, "MANIFEST.tsv"), "w") as f:
         f.write("# file\tinspect exit code\twhat it is\n")
         for name, code, note in manifest:

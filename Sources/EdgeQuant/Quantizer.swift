@@ -175,6 +175,12 @@ public enum Quantizer {
     static func quantizeLayer(weights w: [Float], bias b: [Float], outChannels o: Int, inScale: Float, out: QuantParams, relu: Bool,
                               perTensor: Bool, name: String, kernel: Int, stride: Int, padding: Int, inChannels: Int, dense: Bool) throws -> QConvLayer {
         let per = w.count / o
+        // Weights that overflowed (huge parameters times a batch-norm factor) have no int8
+        // form; refuse them here rather than trap converting NaN to an integer below.
+        guard w.allSatisfy({ $0.isFinite }), b.allSatisfy({ $0.isFinite }), inScale.isFinite, inScale > 0, out.scale.isFinite, out.scale > 0 else {
+            throw EdgeError.badModel(path: "model", section: "QNET", offset: 0,
+                                     reason: "\(name): weights, biases or activation ranges are not finite (after batch-norm folding)")
+        }
         var scales = [Float](repeating: 1, count: o)
         var layerMax: Float = 0
         for v in w { layerMax = max(layerMax, abs(v)) }

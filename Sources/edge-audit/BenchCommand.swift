@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeAudit
 import EdgeCore
 import EdgeData
 import EdgeFloat
@@ -27,6 +28,10 @@ struct Bench: ParsableCommand {
         let m = loaded.model
         let shapes = try m.validate(path: model)
         let s = m.graph.inputShape
+        var light = AuditSettings.profile("quick")!
+        light.miSamples = 0
+        try MemoryBudget.check(estimate: AuditMemory.estimate(m.graph, settings: light, images: max(batch, 1)),
+                               what: "benchmarking a batch of \(batch)", override: nil)
         // Pixel content does not change the work done; a seeded random set is enough.
         var g = SeededGenerator(seed: 1)
         let n = max(batch, 1)

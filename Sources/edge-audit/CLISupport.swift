@@ -62,8 +62,16 @@ enum CLISupport {
         }
         printError("\(model) has no int8 network: quantising now with minmax calibration on \(calibration)")
         let cal = try loadImages(calibration, for: loaded.model, strict: false, limit: nil)
-        loaded.int8 = try Quantizer.quantize(loaded.model, calibration: cal)
+        loaded.int8 = try quantize(model, loaded.model, calibration: cal, options: .init())
         return (loaded, true)
+    }
+
+    /// Runs the quantiser on `m` (read from `path`), naming that file in its errors (the
+    /// quantiser itself knows only the in-memory model).
+    static func quantize(_ path: String, _ m: Model, calibration: LabeledImages, options: Quantizer.Options) throws -> QuantizedGraph {
+        do { return try Quantizer.quantize(m, calibration: calibration, options: options) } catch let EdgeError.badModel(_, section, offset, reason) {
+            throw EdgeError.badModel(path: path, section: section, offset: offset, reason: "cannot be quantised: " + reason)
+        }
     }
 
     /// Loads a model's float net and its int8 net (quantising on the fly when needed), the

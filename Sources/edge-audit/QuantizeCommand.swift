@@ -24,7 +24,7 @@ struct Quantize: ParsableCommand {
         try AtomicFile.checkWritableTarget(out)
         let loaded = try QuantizedModelFile.read(model)
         let cal = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil)
-        let q = try Quantizer.quantize(loaded.model, calibration: cal, options: .init(method: m, perTensor: perTensor))
+        let q = try CLISupport.quantize(model, loaded.model, calibration: cal, options: .init(method: m, perTensor: perTensor))
         AtomicFile.removeStaleTemps(besides: out)
         try QuantizedModelFile.write(loaded.model, int8: q, to: out)
         let float = try FloatNetwork(loaded.model)
