@@ -15,7 +15,7 @@ struct Attack: ParsableCommand {
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String
-    @Option(help: "fgsm, pgd, cw or square.") var attack = "pgd"
+    @Option(help: "fgsm, pgd, apgd-ce, apgd-dlr (Auto-PGD, Croce & Hein 2020), cw or square.") var attack = "pgd"
     @Option(help: "Comma-separated radii (L∞ or L2 per --norm; for cw: L2 thresholds for robust accuracy).") var eps = "0.1"
     @Option(help: "linf or l2 (pgd).") var norm = "linf"
     @Option(help: "PGD steps.") var steps = 40
@@ -46,7 +46,10 @@ struct Attack: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard ["fgsm", "pgd", "cw", "square"].contains(attack) else { throw EdgeError.usage("--attack must be fgsm, pgd, cw or square") }
+        guard ["fgsm", "pgd", "apgd-ce", "apgd-dlr", "cw", "square"].contains(attack) else {
+            throw EdgeError.usage("--attack must be fgsm, pgd, apgd-ce, apgd-dlr, cw or square")
+        }
+        if attack.hasPrefix("apgd") && targeted { throw EdgeError.usage("--targeted is not offered for APGD (use pgd or cw)") }
         guard let nm = AttackNorm(rawValue: norm) else { throw EdgeError.usage("--norm must be linf or l2") }
         guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8") }
         guard ["transfer", "ste", "query"].contains(mode) else { throw EdgeError.usage("--mode must be transfer, ste or query") }
@@ -54,7 +57,7 @@ struct Attack: ParsableCommand {
         if attack == "square" && (net != "int8" || mode != "query") { throw EdgeError.usage("the Square attack runs only as --net int8 --mode query") }
         if mode == "query" && attack != "square" && net == "int8" { throw EdgeError.usage("--mode query needs --attack square") }
         if targeted && attack == "square" { throw EdgeError.usage("--targeted applies to fgsm, pgd and cw; the Square attack is untargeted") }
-        if nm == .l2 && attack != "pgd" { throw EdgeError.usage("--norm l2 applies to pgd only (fgsm and square are L∞, cw is L2)") }
+        if nm == .l2 && attack != "pgd" { throw EdgeError.usage("--norm l2 applies to pgd only (fgsm, apgd and square are L∞, cw is L2)") }
         guard steps >= 1, restarts >= 1, maxSteps >= 1, searchSteps >= 1, queries >= 1 else { throw EdgeError.usage("steps, restarts and queries must be positive") }
         let epsList = try eps.split(separator: ",").map { s -> Double in
             guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0, v <= (nm == .l2 || attack == "cw" ? 100 : 1) else {
@@ -78,6 +81,7 @@ struct Attack: ParsableCommand {
         let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
         let ste: FloatNetwork? = (net == "int8" && mode == "ste") || attack != "square" ? try StraightThrough.network(loaded.model, int8.graph) : nil
         let k = float.classes, d = set.imageSize, n = set.count
+        if attack == "apgd-dlr" && k < 3 { throw EdgeError.usage("the DLR loss needs at least 3 classes (the model has \(k)); use apgd-ce") }
         let targets: [Int]? = targeted ? set.labels.map { ($0 + 1) % k } : nil
         func predictFloat(_ x: [Float], _ b: Int) -> [Int] { SoftmaxCrossEntropy.argmax(float.forward(x, batch: b).logits, classes: k) }
         func predictInt8(_ px: [UInt8], _ labels: [Int]) -> [Int] { int8.predict(set.withPixels(px, labels: labels), Array(0..<labels.count)) }
@@ -105,6 +109,9 @@ struct Attack: ParsableCommand {
                         let a = Float(stepSize ?? 2.5 * e / Double(steps))
                         return GradientAttacks.pgd(on, x: x, labels: labels, eps: Float(e), stepSize: a, steps: steps, norm: nm, restarts: restarts,
                                                    targets: tg, rng: &rng)
+                    case "apgd-ce", "apgd-dlr":
+                        return APGD(eps: Float(e), steps: steps, loss: attack == "apgd-dlr" ? .dlr : .ce, restarts: restarts)
+                            .perturb(on, x: x, labels: labels, rng: &rng)
                     default:
                         return CarliniWagnerL2(kappa: Float(kappa), maxSteps: maxSteps, searchSteps: searchSteps).perturb(on, x: x, labels: labels, targets: tg)
                     }
