@@ -6,9 +6,10 @@
 #       no C library: Device/edge-run/shim/nolibc.c supplies the entry point, the system
 #       calls, an allocator and the few libc functions used (~200 KB, inside the 512 KiB budget)
 # Embedded Swift (the toolchain's aarch64-none-none-elf target) for the runner and for the
-# host sources it shares (the QNET codec and validation, the graph's shape rules, ByteReader,
-# CRC32), aarch64-linux-gnu-gcc for the C kernels and the libc shim, the toolchain's ld.lld
-# (GNU ld fails on a copy relocation) against Debian's static glibc. No SDK download.
+# host sources it shares (the int8 layer types, the QNET codec, validation and cross-check
+# against the float graph, the graph's shape rules, SafeName, ByteReader, CRC32),
+# aarch64-linux-gnu-gcc for the C kernels and the libc shim, the toolchain's ld.lld (GNU ld
+# fails on a copy relocation) against Debian's static glibc. No SDK download.
 # Idempotent: when no input changed since the last build it only says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,11 +31,16 @@ SHARED=(
   Sources/EdgeCore/ByteReader.swift
   Sources/EdgeCore/CRC32.swift
   Sources/EdgeCore/EdgeError.swift
+  Sources/EdgeCore/SafeName.swift
+  Sources/EdgeCore/SHA256.swift
   Sources/EdgeCore/Shape.swift
   Sources/EdgeModel/Graph.swift
+  Sources/EdgeQuant/QConvLayer.swift
+  Sources/EdgeQuant/QLayers.swift
   Sources/EdgeQuant/QuantParams.swift
   Sources/EdgeQuant/QuantizedGraph.swift
   Sources/EdgeQuant/QuantizedGraph+Codec.swift
+  Sources/EdgeQuant/QuantizedGraph+CrossCheck.swift
   Sources/EdgeQuant/QuantizedGraph+Validate.swift
 )
 SWIFT_SOURCES=("$DEV"/Sources/*.swift "${SHARED[@]}")

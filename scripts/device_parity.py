@@ -21,6 +21,15 @@
       and seed): evidence that the bundle holds the inputs the audit used
   device_parity.py compare HOST.i8 DEVICE.i8 K
       counts images whose K logits are byte-identical; exit 1 on any difference
+  device_parity.py v2 MODEL.bin OUT.bin
+      MODEL.bin with its version-1 QNET section rewritten as version 2, every convolution
+      as op 12 (per-axis fields): a conv over one input channel as the equivalent depthwise
+      layer (depth multiplier = out channels), the first conv with equal in and out channels
+      as a depthwise layer keeping each channel's own weights (not equivalent: the host's
+      engine on the same file is the reference), the logits layer with double-scale rounding
+      (real scale = multiplier·2^(shift − 31)); what the host's cross-check against the float
+      graph still accepts. No shipped model uses version 2, and table inputs, TFLite pooling,
+      MEAN and PAD have no float counterpart the cross-check would pair them with.
 """
 import csv
 import gzip
@@ -76,6 +85,21 @@ def logit_quant(path):
             u("2I")
         elif op == 7:
             u("9i")
+        elif op == 8:                # version 2: table input
+            skip(u("I"))
+        elif op == 9:                # TFLite pool: kind, 8 geometry fields, clamp
+            u("B"); u("8I"); u("2i")
+        elif op == 10:               # MEAN
+            u("2i")
+        elif op == 11:               # PAD
+            u("4I")
+        elif op == 12:               # convolution with per-axis fields
+            kh, kw, _, _, _, _, _, _, c, o = u("10I")
+            flags, rounding = u("B"), u("B")
+            u("2i")
+            skip(o * kh * kw * (1 if flags & 2 else c) + 16 * o + (8 * o if rounding == 1 else 0))
+        elif op not in (0, 4, 5, 6):
+            sys.exit(f"{path}: QNET op code {op} is unknown")
         last = (scale, zp, shape)
     return last[0], last[1], last[2][0]
 
@@ -141,6 +165,96 @@ def mutate(model, count, seed, outdir):
         open(os.path.join(outdir, f"m{k:04d}.bin"), "wb").write(bytes(m))
 
 
+def sections(b):
+    """[(tag, flags, offset, length, crc)] of a model file."""
+    n = struct.unpack_from("<I", b, 12)[0]
+    return [struct.unpack_from("<4sIQQI", b, 16 + 32 * i) for i in range(n)]
+
+
+def with_section(b, tag, payload):
+    """The model file `b` with section `tag`'s payload replaced (payloads laid out again in
+    their original order, every CRC recomputed)."""
+    import zlib
+    secs = sections(b)
+    n = len(secs)
+    start = 16 + 32 * n + 4
+    out_payloads, table, off = [], bytearray(), start
+    for t, flags, o, ln, _ in sorted(secs, key=lambda e: e[2]):
+        data = payload if t == tag else b[o:o + ln]
+        out_payloads.append((t, flags, off, data))
+        off += len(data)
+    order = {e[0]: i for i, e in enumerate(secs)}
+    entries = sorted(out_payloads, key=lambda e: order[e[0]])
+    head = bytearray(b[:16])
+    for t, flags, o, data in entries:
+        head += struct.pack("<4sIQQII", t, flags, o, len(data), zlib.crc32(data) & 0xFFFFFFFF, 0)
+    head += struct.pack("<I", zlib.crc32(bytes(head)) & 0xFFFFFFFF)
+    return bytes(head) + b"".join(d for _, _, _, d in out_payloads)
+
+
+def v2(model, out):
+    b = open(model, "rb").read()
+    q = next(b[o:o + ln] for t, _, o, ln, _ in sections(b) if t == b"QNET")
+    p = 0
+
+    def u(fmt):
+        nonlocal p
+        v = struct.unpack_from("<" + fmt, q, p)
+        p += struct.calcsize("<" + fmt)
+        return v if len(v) > 1 else v[0]
+
+    def take(n):
+        nonlocal p
+        p += n
+        return q[p - n:p]
+
+    if u("I") != 1:
+        sys.exit(f"{model}: QNET is not version 1")
+    w = bytearray(struct.pack("<I", 2))
+    start = p
+    take(u("I")); u("I"); u("B")
+    count = u("I")
+    w += q[start:p]
+    made_dw1 = False
+    for i in range(count):
+        at = p
+        op = u("B")
+        take(4 * u("B")); take(u("I")); u("I"); take(4 * u("B")); u("4f")
+        head = q[at + 1:p]
+        if op != 1:
+            pstart = p
+            if op in (2, 3):
+                u("2I")
+            elif op == 7:
+                u("9i")
+            elif op not in (0, 4, 5, 6):
+                sys.exit(f"{model}: op code {op} in a version-1 section")
+            w += q[at:p]
+            continue
+        k, s, pad, c, o = u("5I")
+        dense = u("B")
+        amin, amax = u("2i")
+        weights = take(o * k * k * c)
+        scales = take(4 * o)
+        bias, mult, shift = take(4 * o), take(4 * o), take(4 * o)
+        flags, rounding, real = dense, 0, b""
+        if dense and i == count - 1:
+            rounding = 1
+            ms = struct.unpack(f"<{o}i", mult)
+            ss = struct.unpack(f"<{o}i", shift)
+            real = b"".join(struct.pack("<d", m * 2.0 ** (sh - 31)) for m, sh in zip(ms, ss))
+        elif not dense and c == 1:
+            flags = 2                      # [O][k][k][1] is [O][k][k]: the same layer
+        elif not dense and c == o and not made_dw1:
+            flags, made_dw1 = 2, True      # each channel's own weights [O][k][k]
+            weights = bytes(weights[(oc * k * k + t) * c + oc] for oc in range(o) for t in range(k * k))
+        w += bytes([12]) + head + struct.pack("<10I", k, k, s, s, pad, pad, pad, pad, c, o)
+        w += struct.pack("<BBii", flags, rounding, amin, amax) + weights + scales + bias + mult + shift + real
+    if p != len(q):
+        sys.exit(f"{model}: {len(q) - p} trailing QNET bytes")
+    open(out, "wb").write(with_section(b, b"QNET", bytes(w)))
+
+
 def audit_agreement(bundle, report):
     import json
     manifest = json.load(open(os.path.join(bundle, "manifest.json")))
@@ -195,5 +309,7 @@ if __name__ == "__main__":
         sys.exit(compare(args[0], args[1], int(args[2])))
     elif cmd == "classes":
         print(logit_quant(args[0])[2])
+    elif cmd == "v2":
+        v2(args[0], args[1])
     else:
         sys.exit(__doc__)

@@ -15,8 +15,10 @@ if [ "$WHICH" = all ] || [ "$WHICH" = model ]; then
   rm -f "$OUT"/src/*.swift
   # One module: copy the parsing sources and drop their cross-module imports.
   for f in Sources/EdgeCore/*.swift Sources/EdgeModel/*.swift Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift \
+           Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
            Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift \
-           Sources/EdgeQuant/QuantizedGraph+Validate.swift Sources/EdgeQuant/QuantizedModelFile.swift Fuzz/ModelLoaderFuzz.swift; do
+           Sources/EdgeQuant/QuantizedGraph+Validate.swift Sources/EdgeQuant/QuantizedGraph+CrossCheck.swift \
+           Sources/EdgeQuant/QuantizedModelFile.swift Fuzz/ModelLoaderFuzz.swift; do
     sed -e '/^import EdgeCore$/d' -e '/^import EdgeModel$/d' "$f" > "$OUT/src/$(basename "$f")"
   done
   swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name FuzzModel "$OUT"/src/*.swift -o "$OUT/fuzz-model"
@@ -30,8 +32,10 @@ if [ "$WHICH" = all ] || [ "$WHICH" = device ]; then
   rm -rf "$OUT/src-device"
   mkdir -p "$OUT/src-device"
   for f in Sources/EdgeCore/*.swift Sources/EdgeModel/*.swift Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift \
+           Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
            Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift \
-           Sources/EdgeQuant/QuantizedGraph+Validate.swift Sources/EdgeQuant/QuantizedModelFile.swift \
+           Sources/EdgeQuant/QuantizedGraph+Validate.swift Sources/EdgeQuant/QuantizedGraph+CrossCheck.swift \
+           Sources/EdgeQuant/QuantizedModelFile.swift \
            Device/edge-run/Sources/ModelSections.swift Device/edge-run/Sources/ModelLoader.swift Fuzz/DeviceLoaderFuzz.swift; do
     sed -e '/^import EdgeCore$/d' -e '/^import EdgeModel$/d' "$f" > "$OUT/src-device/$(basename "$f")"
   done

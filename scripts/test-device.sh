@@ -7,9 +7,13 @@
 #     host engine's (`edge-audit predict --net int8 --logits`), on both CPUs with the kernels
 #     each is there to test (neon, neondot; checked), plus the scalar kernels on ResNet-8
 #     ($DEVICE_SCALAR_IMAGES, default 250); models
-#     without one must be refused (exit 2, "no int8 network");
+#     without one must be refused (exit 2, "no int8 network"); the same for LeNet-5 and
+#     ResNet-8 rewritten with a version-2 QNET (`device_parity.py v2`: op-12 convolutions,
+#     depthwise with multiplier 6 and 1, double-scale rounding);
 #  2. every hostile fixture (Tests/Fixtures/hostile/*.bin) must be refused with the host's
-#     exit code and message, never a signal;
+#     exit code and message, never a signal; every semantic fixture (Tests/Fixtures/semantic,
+#     sections that disagree with each other, names, required sections) gets the host's
+#     exit code and message, except that a META refusal may pass (META's JSON is not parsed);
 #  3. $DEVICE_MUTANTS (default 150) damaged copies of each int8 model must be accepted or
 #     refused exactly as the host's loader (`edge-audit inspect`) does;
 #  4. `edge-audit device bundle` + `verify --runner` on a quick-profile audit's 47 input sets
@@ -51,16 +55,11 @@ python3 scripts/device_parity.py images "$IDX" "$N" "$WORK/images.u8"
 "$HOST" data fashion-mnist --split test --limit "$N" --out "$WORK/png" --quiet >/dev/null
 
 echo "== logits: host engine vs edge-run under qemu-aarch64"
-for model in models/*.bin; do
+# The int8 logits of MODEL from the host and from edge-run on every build, CPU and kernel
+# choice listed below, compared byte for byte.
+parity() {
+  local model=$1 name b run cpu kernels out images host ms start want_isa line k
   name=$(basename "$model" .bin)
-  if ! grep -q QNET <(head -c 1024 "$model"); then
-    for b in "${BUILDS[@]}"; do
-      status qemu-aarch64 -cpu cortex-a53 "$(runner "$b")" "$model" "$WORK/images.u8" >"$WORK/$name.out" 2>"$WORK/$name.err"
-      if [ "$rc" = 2 ] && grep -q "has no int8 network" "$WORK/$name.err"; then echo "$name ($b): no int8 section, refused (exit 2)"
-      else fail "$name ($b) has no int8 section but edge-run exited $rc: $(head -1 "$WORK/$name.err")"; fi
-    done
-    continue
-  fi
   "$HOST" predict "$model" --images "$WORK/png" --net int8 --logits --format csv --quiet >"$WORK/$name.csv" 2>/dev/null
   python3 scripts/device_parity.py host-logits "$model" "$WORK/$name.csv" "$N" "$WORK/$name.host.i8"
   k=$(python3 scripts/device_parity.py classes "$model")
@@ -71,7 +70,7 @@ for model in models/*.bin; do
       # $SCALAR images (it is the slowest run); the libc-free build runs ResNet-8 on
       # -cpu max only (its shim's code does not depend on the CPU model).
       [ "$kernels" = reference ] && { [ "$name" != fashion-resnet8-q ] || [ "$b" != aarch64-linux ]; } && continue
-      [ "$b" = aarch64-linux-nolibc ] && [ "$name" = fashion-resnet8-q ] && [ "$cpu" = cortex-a53 ] && continue
+      [ "$b" = aarch64-linux-nolibc ] && [[ "$name" == fashion-resnet8-* ]] && [ "$cpu" = cortex-a53 ] && continue
       out="$WORK/$name.$b.$cpu.$kernels.i8"
       images=$WORK/images.u8 host=$WORK/$name.host.i8
       if [ "$kernels" = reference ]; then
@@ -94,6 +93,25 @@ for model in models/*.bin; do
       fi
     done
   done
+}
+for model in models/*.bin; do
+  name=$(basename "$model" .bin)
+  if ! grep -q QNET <(head -c 1024 "$model"); then
+    for b in "${BUILDS[@]}"; do
+      status qemu-aarch64 -cpu cortex-a53 "$(runner "$b")" "$model" "$WORK/images.u8" >"$WORK/$name.out" 2>"$WORK/$name.err"
+      if [ "$rc" = 2 ] && grep -q "has no int8 network" "$WORK/$name.err"; then echo "$name ($b): no int8 section, refused (exit 2)"
+      else fail "$name ($b) has no int8 section but edge-run exited $rc: $(head -1 "$WORK/$name.err")"; fi
+    done
+    continue
+  fi
+  parity "$model"
+done
+# QNET version 2 (op 12 convolutions: depthwise with multiplier > 1 and = 1 on the SIMD
+# paths, double-scale rounding), rewritten from the shipped models by device_parity.py v2.
+mkdir -p "$WORK/v2"
+for m in fashion-lenet5-q fashion-resnet8-q; do
+  python3 scripts/device_parity.py v2 "models/$m.bin" "$WORK/v2/${m%-q}-v2.bin"
+  parity "$WORK/v2/${m%-q}-v2.bin"
 done
 
 echo "== hostile fixtures: refused like the host, never a signal"
@@ -109,6 +127,29 @@ for f in Tests/Fixtures/hostile/*.bin; do
   done
   echo "$(basename "$f"): exit $want from the host and both runners, same message"
 done
+
+echo "== semantic fixtures: the host's verdict and message (META's JSON aside)"
+# Tests/Fixtures/semantic: sections valid on their own that disagree with each other (the
+# shared QuantizedGraph.crossCheck), unknown required sections, bad names and fields. The
+# runner does not parse META, so a file the host refuses there may pass; a file without an
+# int8 section is refused with exit 2 as `predict --net int8` does.
+semantic=0
+for f in Tests/Fixtures/semantic/*.bin; do
+  status "$HOST" inspect "$f" --sqnr none >/dev/null 2>"$WORK/host.err"; want=$rc
+  [ "$want" = 0 ] && ! grep -q QNET <(head -c 1024 "$f") && want=2
+  meta=0; grep -Eq "section '(META|metadata)'" "$WORK/host.err" && meta=1
+  for b in "${BUILDS[@]}"; do
+    status qemu-aarch64 -cpu cortex-a53 "$(runner "$b")" "$f" "$WORK/empty.u8" >/dev/null 2>"$WORK/dev.err"
+    if [ "$rc" -ge 128 ]; then fail "$(basename "$f") ($b): edge-run died with signal $((rc - 128))"; continue; fi
+    if [ "$meta" = 1 ] && { [ "$rc" = 0 ] || [ "$rc" = "$want" ]; }; then continue; fi
+    if [ "$rc" != "$want" ]; then fail "$(basename "$f") ($b): edge-run exit $rc, host $want: $(head -1 "$WORK/dev.err")"; continue; fi
+    if [ "$want" = 65 ] && [ "$(sed 's/^edge-audit: //' "$WORK/host.err" | head -1)" != "$(sed 's/^edge-run: //' "$WORK/dev.err" | head -1)" ]; then
+      fail "$(basename "$f") ($b): messages differ: host '$(head -1 "$WORK/host.err")' runner '$(head -1 "$WORK/dev.err")'"
+    fi
+  done
+  semantic=$((semantic + 1))
+done
+echo "$semantic semantic fixtures: the host's exit code (and message) from both runners"
 
 echo "== damaged models: the runners accept exactly what the host accepts"
 for model in models/*-q.bin; do

@@ -3,9 +3,11 @@ import CEdgeRun
 /// stdout and stderr for a program without Foundation or `print(_:to:)`: every byte goes
 /// through the C shim's write loop, so a failed write is seen rather than lost.
 enum Console {
-    /// Writes `text` to stderr followed by a newline (best effort: nowhere to report a failure).
+    /// Writes `text` to stderr followed by a newline (best effort: nowhere to report a failure),
+    /// with control characters other than newline and tab escaped as the host's `printError`
+    /// does (`SafeName.printable`): names read from a model file never drive the terminal.
     static func error(_ text: String) {
-        var line = text
+        var line = SafeName.printable(text)
         line.append("\n")
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBufferPointer { er_write(2, $0.baseAddress, $0.count) }
@@ -44,5 +46,25 @@ extension DefaultStringInterpolation {
             appendInterpolation(v)
         }
         appendLiteral("]")
+    }
+}
+
+/// Float ops in messages as the host prints them (its reflection: "maxPool(kernel: 2, stride: 2)"):
+/// Embedded Swift has no reflection, and the shared cross-check interpolates the float op.
+extension DefaultStringInterpolation {
+    /// Appends `op` as `String(describing:)` does on the host.
+    mutating func appendInterpolation(_ op: Op) {
+        switch op {
+        case .input: appendLiteral("input")
+        case let .conv2d(o, k, s, p): appendLiteral("conv2d(outChannels: \(o), kernel: \(k), stride: \(s), padding: \(p))")
+        case let .dense(o): appendLiteral("dense(outFeatures: \(o))")
+        case .relu: appendLiteral("relu")
+        case let .maxPool(k, s): appendLiteral("maxPool(kernel: \(k), stride: \(s))")
+        case let .avgPool(k, s): appendLiteral("avgPool(kernel: \(k), stride: \(s))")
+        case .globalAvgPool: appendLiteral("globalAvgPool")
+        case .flatten: appendLiteral("flatten")
+        case let .batchNorm(eps): appendLiteral("batchNorm(epsilon: \(eps))")
+        case .add: appendLiteral("add")
+        }
     }
 }

@@ -94,7 +94,7 @@ func parseArguments(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
 /// Loads, plans, and streams the images through the engine.
 func run(_ o: Options) throws(EdgeError) {
     let loaded = try loadModel(o.model)
-    let engine = try Engine(loaded.net, isa: o.reference ? Int32(EA_ISA_SCALAR) : ea_isa_best())
+    let engine = try Engine(loaded.net, isa: o.reference ? Int32(EA_ISA_SCALAR) : ea_isa_best(), path: o.model)
     let images = try InputFile(o.images)
     let imageBytes = engine.imageBytes
     guard images.size % imageBytes == 0 else {

@@ -1,5 +1,6 @@
 /// Loads the int8 network from a model.bin with the host loader's rules:
-/// - header, table and CRCs: `ModelSections` (restating `ModelFile.sections`);
+/// - header, table and CRCs: `ModelSections` (restating `ModelFile.sections`); a section
+///   flagged required that the host does not know is refused (`ModelFile.decode`, restated);
 /// - GRPH: decoded here by the byte rules of `ModelFile.decodeGraph` (restated), then
 ///   checked by the host's own `Graph.shapes` (Sources/EdgeModel/Graph.swift, compiled in);
 /// - FWTS: walked by the rules of `ModelFile.decodeWeights` and `Model.validate` (restated:
@@ -7,11 +8,14 @@
 ///   without keeping the floats;
 /// - META: must be present; its JSON is not parsed (no JSON decoder in Embedded Swift), so
 ///   the class-name count is not checked against the logits — the one host rule not applied;
-/// - QNET: the host's own `QuantizedGraph.decode` and `validate` (compiled in), then the
-///   cross-checks of `QuantizedModelFile.decode` (float-node indices, logits = GRPH's output).
+/// - QNET: the host's own `QuantizedGraph.decode`, `validate` and `crossCheck` against the
+///   float graph (compiled in), then `QuantizedModelFile.decode`'s logits check (against
+///   GRPH's output, which `Model.validate` has equated with the class-name count).
 enum ModelLoader {
     /// Section tags.
     static let graphTag = "GRPH", weightsTag = "FWTS", metadataTag = "META"
+    /// ModelFile's `flagRequired`: a reader that does not know such a section must refuse the file.
+    static let flagRequired: UInt32 = 1
 
     /// What the runner needs from a model file.
     struct Loaded {
@@ -31,6 +35,14 @@ enum ModelLoader {
             }
             return p
         }
+        // ModelFile.decode: the sections it knows, plus QNET (`understood` by QuantizedModelFile).
+        for e in entries where e.flags & flagRequired != 0 {
+            let t = e.tag.utf8
+            if t.elementsEqual(graphTag.utf8) || t.elementsEqual(weightsTag.utf8) || t.elementsEqual(metadataTag.utf8)
+                || t.elementsEqual(QuantizedGraph.tag.utf8) { continue }
+            throw EdgeError.badModel(path: path, section: e.tag, offset: e.offset,
+                                     reason: "section '\(e.tag)' is flagged required but this version of edge-audit does not know it; upgrade edge-audit")
+        }
         let (gb, go) = try required(graphTag)
         let graph = try decodeGraph(gb, path: path, base: go)
         let shapes = try graph.shapes(path: path)
@@ -43,10 +55,7 @@ enum ModelLoader {
         }
         let q = try QuantizedGraph.decode(qb, path: path, base: qo)
         try q.validate(path: path, inputShape: graph.inputShape, offset: qo)
-        for (i, n) in q.nodes.enumerated() where n.floatNode >= graph.nodes.count {
-            throw EdgeError.badModel(path: path, section: QuantizedGraph.tag, offset: qo,
-                                     reason: "int8 layer \(i) (\(n.name)): float node \(n.floatNode) does not exist")
-        }
+        try q.crossCheck(against: graph, path: path, offset: qo)
         // The host compares with the class-name count, which Model.validate has already
         // equated with GRPH's logits; GRPH's logits are what the runner can see.
         guard let logits = shapes.last, logits.count == 1, let last = q.nodes.last, last.shape.count == 1, last.shape[0] == logits[0] else {
