@@ -14,6 +14,9 @@
 #     exit code and message, never a signal; every semantic fixture (Tests/Fixtures/semantic,
 #     sections that disagree with each other, names, required sections) gets the host's
 #     exit code and message, except that a META refusal may pass (META's JSON is not parsed);
+#  2b. the runner's Engine.swift, compiled natively with the host's IntegerNetwork
+#     (Device/edge-run/HostCheck/EngineParity.swift), gives the host's logits on graphs with
+#     the version-2 ops no model.bin can carry yet (table input, TFLite pooling, MEAN, PAD);
 #  3. $DEVICE_MUTANTS (default 150) damaged copies of each int8 model must be accepted or
 #     refused exactly as the host's loader (`edge-audit inspect`) does;
 #  4. `edge-audit device bundle` + `verify --runner` on a quick-profile audit's 47 input sets
@@ -40,6 +43,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # Runs a command, storing its exit code in $rc without tripping `set -e`.
 status() { set +e; "$@"; rc=$?; set -e; }
 runner() { echo ".build/device/$1/edge-run"; }
+DEV_ENGINE=Device/edge-run/Sources/Engine.swift
 
 echo "== sizes"
 for b in "${BUILDS[@]}"; do
@@ -113,6 +117,29 @@ for m in fashion-lenet5-q fashion-resnet8-q; do
   python3 scripts/device_parity.py v2 "models/$m.bin" "$WORK/v2/${m%-q}-v2.bin"
   parity "$WORK/v2/${m%-q}-v2.bin"
 done
+
+echo "== engine planning: the runner's Engine against IntegerNetwork, natively"
+# Device/edge-run/HostCheck/EngineParity.swift: Engine.swift and the host's IntegerNetwork in
+# one x86-64 program over the same C kernels, on version-2 graphs with the ops no model.bin
+# can bring to the runner (table inputs, TFLite pooling, MEAN, PAD, depthwise, double scale).
+HC=$WORK/hostcheck
+mkdir -p "$HC/src" "$HC/obj" "$HC/cmod"
+for f in Sources/EdgeCore/*.swift Sources/EdgeModel/Graph.swift Sources/EdgeData/LabeledImages.swift Sources/EdgeData/Image8.swift \
+         Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
+         Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift Sources/EdgeQuant/QuantizedGraph+Validate.swift \
+         Sources/EdgeQuant/IntegerNetwork.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
+  sed -e '/^import Edge\(Core\|Model\|Data\)$/d' -e 's/^import CEdgeRun$/import CEdgeKernels/' "$f" >"$HC/src/$(basename "$f")"
+done
+printf 'module CEdgeKernels {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CEdgeKernels/include/edge_kernels.h" >"$HC/cmod/module.modulemap"
+for c in Sources/CEdgeKernels/*.c; do
+  nice -n 10 clang -O2 -fno-strict-aliasing -ISources/CEdgeKernels/include -ISources/CEdgeKernels -c "$c" -o "$HC/obj/$(basename "${c%.c}").o"
+done
+if nice -n 10 swiftc -O -parse-as-library -module-name EngineParity -I "$HC/cmod" "$HC"/src/*.swift "$HC"/obj/*.o -o "$HC/engine-parity" >"$HC/build.log" 2>&1; then
+  status "$HC/engine-parity"
+  [ "$rc" = 0 ] || fail "the runner's Engine and IntegerNetwork disagree (exit $rc)"
+else
+  fail "EngineParity does not build: $(grep -m1 error "$HC/build.log")"
+fi
 
 echo "== hostile fixtures: refused like the host, never a signal"
 for f in Tests/Fixtures/hostile/*.bin; do
