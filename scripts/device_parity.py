@@ -24,9 +24,7 @@
   device_parity.py v2 MODEL.bin OUT.bin
       MODEL.bin with its version-1 QNET section rewritten as version 2, every convolution
       as op 12 (per-axis fields): a conv over one input channel as the equivalent depthwise
-      layer (depth multiplier = out channels), the first conv with equal in and out channels
-      as a depthwise layer keeping each channel's own weights (not equivalent: the host's
-      engine on the same file is the reference), the logits layer with double-scale rounding
+      layer (depth multiplier = out channels), the logits layer with double-scale rounding
       (real scale = multiplier·2^(shift − 31)); what the host's cross-check against the float
       graph still accepts. No shipped model uses version 2, and table inputs, TFLite pooling,
       MEAN and PAD have no float counterpart the cross-check would pair them with.
@@ -215,7 +213,6 @@ def v2(model, out):
     take(u("I")); u("I"); u("B")
     count = u("I")
     w += q[start:p]
-    made_dw1 = False
     for i in range(count):
         at = p
         op = u("B")
@@ -245,9 +242,6 @@ def v2(model, out):
             real = b"".join(struct.pack("<d", m * 2.0 ** (sh - 31)) for m, sh in zip(ms, ss))
         elif not dense and c == 1:
             flags = 2                      # [O][k][k][1] is [O][k][k]: the same layer
-        elif not dense and c == o and not made_dw1:
-            flags, made_dw1 = 2, True      # each channel's own weights [O][k][k]
-            weights = bytes(weights[(oc * k * k + t) * c + oc] for oc in range(o) for t in range(k * k))
         w += bytes([12]) + head + struct.pack("<10I", k, k, s, s, pad, pad, pad, pad, c, o)
         w += struct.pack("<BBii", flags, rounding, amin, amax) + weights + scales + bias + mult + shift + real
     if p != len(q):

@@ -12,7 +12,8 @@ extension QuantizedGraph {
     /// the int8 nodes claim, so this runs at load, before any of them. Rules, per int8 node:
     /// - its float node exists and has its name;
     /// - walking back from that node through the fused ReLU and batch norm reaches a float
-    ///   node of the same kind with the same parameters (kernel, stride, padding, channels);
+    ///   node of the same kind with the same parameters (kernel, stride, padding on every
+    ///   axis and side, channels; depthwise only where it equals the float convolution);
     /// - its inputs stand for exactly that float node's inputs, in order;
     /// - its shape is the float node's shape in HWC order;
     /// and the last int8 node stands for the float logits.
@@ -41,8 +42,13 @@ extension QuantizedGraph {
             switch (n.op, h.op) {
             case (.input, .input): kindMatches = true
             case let (.conv(c), .conv2d(o, k, s, p)):
-                kindMatches = !c.isDense && c.outChannels == o && c.kernel == k && c.stride == s && c.padding == p
-            case let (.conv(c), .dense(o)): kindMatches = c.isDense && c.outChannels == o
+                // The float conv is square, symmetric and dense over its input channels; a
+                // depthwise int8 layer computes the same only over one input channel (every
+                // consumer of the pair, STE first, indexes weights as [O][k][k][C]).
+                kindMatches = !c.isDense && c.outChannels == o && c.kernelH == k && c.kernelW == k && c.strideH == s && c.strideW == s
+                    && [c.padTop, c.padBottom, c.padLeft, c.padRight].allSatisfy { $0 == p } && (!c.isDepthwise || c.inChannels == 1)
+            case let (.conv(c), .dense(o)):
+                kindMatches = c.isDense && !c.isDepthwise && c.outChannels == o && c.kernelH == 1 && c.kernelW == 1
             case let (.maxPool(k, s), .maxPool(k2, s2)), let (.avgPool(k, s), .avgPool(k2, s2)): kindMatches = k == k2 && s == s2
             case (.globalAvgPool, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
             default: kindMatches = false
