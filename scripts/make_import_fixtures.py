@@ -215,8 +215,28 @@ def make_tflite(out_dir, versions):
             np.save(os.path.join(out_dir, name + ".inputs.npy"), xin)
             np.save(os.path.join(out_dir, name + ".outputs.npy"), y)
             print(f"{name}: {len(blob)} bytes, {len(exp['ops'])} ops, reference {runtime_name}")
+    add_label_file(out_dir)
     versions["tflite-micro"] = _pkg_version("tflite-micro")
     versions["ai-edge-litert"] = _pkg_version("ai-edge-litert")
+
+
+def add_label_file(out_dir):
+    """keras_a_1ch_int8 with a labels.txt appended as a ZIP archive, the way TFLite Support's
+    metadata writer packs associated files (stored, uncompressed); TFLite still loads it."""
+    import shutil
+    import zipfile
+    import tensorflow as tf
+    src = os.path.join(out_dir, "keras_a_1ch_int8.tflite")
+    dst = os.path.join(out_dir, "keras_a_1ch_int8_labels.tflite")
+    shutil.copyfile(src, dst)
+    labels = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    with zipfile.ZipFile(dst, "a", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("labels.txt", "\n".join(labels) + "\n")
+    it = tf.lite.Interpreter(model_path=dst)
+    it.allocate_tensors()
+    with open(os.path.join(out_dir, "keras_a_1ch_int8_labels.expect.json"), "w") as f:
+        json.dump({"labels": labels}, f, indent=1)
+    print(f"keras_a_1ch_int8_labels: {os.path.getsize(dst)} bytes")
 
 
 # ---------------------------------------------------------------------------- ONNX
