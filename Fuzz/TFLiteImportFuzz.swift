@@ -1,0 +1,15 @@
+// libFuzzer target for the TFLite importer (bounded FlatBuffers reader + schema mapping),
+// compiled with the EdgeCore and EdgeImport sources by scripts/fuzz-import.sh. Any outcome
+// but success or a typed ImportError is a finding; ASan reports out-of-bounds reads.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTFLiteImport(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    do {
+        _ = try TFLiteImporter.importGraph(bytes, path: "fuzz")
+    } catch is ImportError {
+        // Expected: a typed error.
+    } catch {
+        fatalError("untyped error: \(error)")
+    }
+    return 0
+}
