@@ -305,7 +305,8 @@ def make_onnx(out_dir, versions):
     import torch
     import onnx
     import onnxruntime as ort
-    versions.update({"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__})
+    versions.update({"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__,
+                     "onnxscript": _pkg_version("onnxscript")})
     net_a, net_b = torch_model(1)
     # A few BatchNorm statistics that are not the identity, so folding is visible.
     with torch.no_grad():
@@ -315,14 +316,15 @@ def make_onnx(out_dir, versions):
         net_a.bn1.bias.uniform_(-0.1, 0.1)
     labels = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     for name, net, opset, size in (("torch_a_opset13", net_a, 13, 28), ("torch_a_opset17", net_a, 17, 28),
-                                   ("torch_b_opset13", net_b, 13, 16)):
+                                   ("torch_b_opset13", net_b, 13, 16), ("torch_a_dynamo_opset18", net_a, 18, 28)):
         path = os.path.join(out_dir, name + ".onnx")
         dummy = torch.zeros(1, 1, size, size)
         kwargs = dict(opset_version=opset, input_names=["input"], output_names=["output"])
-        try:
-            torch.onnx.export(net, dummy, path, dynamo=False, **kwargs)
-        except TypeError:
-            torch.onnx.export(net, dummy, path, **kwargs)
+        # The TorchScript exporter for the first three; torch's default (dynamo, needs
+        # onnxscript) for the last, since that is what new users' exports come from.
+        if "dynamo" in name:
+            kwargs["external_data"] = False  # weights inside the file (the importer refuses external data)
+        torch.onnx.export(net, dummy, path, dynamo="dynamo" in name, **kwargs)
         m = onnx.load(path)
         if name.startswith("torch_a"):
             # Class names the way many exporters store them: one metadata_props entry.

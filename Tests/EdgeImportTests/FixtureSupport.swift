@@ -10,7 +10,8 @@ enum Fixtures {
 
     static let tflite = ["keras_a_1ch_float", "keras_a_1ch_int8", "keras_a_1ch_uint8", "keras_a_1ch_qdq",
                          "keras_b_3ch_float", "keras_b_3ch_int8", "keras_b_3ch_qdq"]
-    static let onnx = ["torch_a_opset13", "torch_a_opset17", "torch_b_opset13", "onnx_helper_opset13"]
+    static let onnx = ["torch_a_opset13", "torch_a_opset17", "torch_b_opset13", "torch_a_dynamo_opset18",
+                       "onnx_helper_opset13"]
 
     static func bytes(_ file: String) throws -> [UInt8] {
         Array(try Data(contentsOf: dir.appendingPathComponent(file)))

@@ -16,6 +16,7 @@ final class ONNXFixtureTests: XCTestCase {
         "torch_a_opset13": ["Conv", "Conv", "Conv", "Add", "MaxPool", "Conv", "ReduceMean", "Gemm"],
         "torch_a_opset17": ["Conv", "Conv", "Conv", "Add", "MaxPool", "Conv", "ReduceMean", "Gemm"],
         "torch_b_opset13": ["Conv", "Conv", "AveragePool", "Flatten", "Gemm"],
+        "torch_a_dynamo_opset18": ["Conv", "Conv", "Conv", "Add", "MaxPool", "Conv", "ReduceMean", "Gemm"],
         "onnx_helper_opset13": ["Conv", "Conv", "Pad", "AveragePool", "Conv", "GlobalAveragePool", "Squeeze", "MatMul", "Gemm"],
     ]
 

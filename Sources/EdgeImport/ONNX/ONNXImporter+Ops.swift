@@ -162,6 +162,9 @@ extension ONNXBuilder {
         let channels = tensors[nodes[last].output].shape.last ?? 0
         guard p.allSatisfy({ $0.count == channels }) else { throw fail(.inconsistent, loc, "batch-norm parameters for \(channels) channels") }
         let s = (0..<channels).map { Double(p[0][$0]) / (Double(p[3][$0]) + eps).squareRoot() }
+        guard s.allSatisfy({ $0.isFinite }), p[1].allSatisfy({ $0.isFinite }), p[2].allSatisfy({ $0.isFinite }) else {
+            throw fail(.inconsistent, loc, "operator \(index): batch-norm variance + ε must be > 0 and every parameter finite")
+        }
         func fold(_ w: ConstantTensor, _ b: ConstantTensor?, channelAxisLast: Bool) -> (ConstantTensor, ConstantTensor) {
             guard case .float32(var wv) = w.values else { return (w, b ?? w) }
             let per = wv.count / max(channels, 1)

@@ -239,7 +239,8 @@ struct TFLiteBuilder {
         var q: Quantization?
         if !t.scales.isEmpty {
             let perChannel = t.scales.count > 1
-            guard t.quantizedDimension >= 0, t.quantizedDimension < max(t.shape.count, 1) else {
+            guard t.quantizedDimension >= 0, t.quantizedDimension < max(t.shape.count, 1),
+                  !perChannel || t.quantizedDimension < t.shape.count else {
                 throw fail(.badIndex, op, field, "quantized_dimension \(t.quantizedDimension) of a rank-\(t.shape.count) \(what)")
             }
             if perChannel, t.scales.count != t.shape[t.quantizedDimension] {
