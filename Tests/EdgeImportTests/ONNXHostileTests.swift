@@ -126,7 +126,7 @@ final class ONNXHostileTests: XCTestCase {
     func testEveryPrefixAndFlipsAreTypedErrors() throws {
         for name in Fixtures.onnx {
             let good = try Fixtures.bytes(name + ".onnx")
-            let step = name == "torch_b_opset13" ? 3 : 47  // debug decoding is slow; the fuzzer covers the rest
+            let step = name == "torch_b_opset13" ? 5 : 47  // debug decoding is slow; the fuzzer covers the rest
             for n in stride(from: 0, to: good.count, by: step) {
                 importOrTypedError(Array(good[0..<n]), "\(name) prefix \(n)")
             }
