@@ -168,27 +168,31 @@ def quantize_input(x, detail):
     return np.clip(np.round(x / scale) + zp, info.min, info.max).astype(dt)
 
 
-def reference_outputs(blob, mode, inputs):
-    """int8 (any I/O): TFLite Micro's reference kernels; float: LiteRT."""
+def reference_outputs(blob, mode, inputs, logits_index):
+    """int8 (any I/O): TFLite Micro's reference kernels; float: LiteRT. Also returns the
+    softmax's input tensor (the logits the importer's graph ends with), kept by both
+    runtimes' preserve-all-tensors modes."""
     if mode == "float":
         from ai_edge_litert.interpreter import Interpreter
-        it = Interpreter(model_content=blob)
+        it = Interpreter(model_content=blob, experimental_preserve_all_tensors=True)
         it.allocate_tensors()
         i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
-        outs = []
+        outs, logits = [], []
         for k in range(len(inputs)):
             it.set_tensor(i, inputs[k:k + 1])
             it.invoke()
             outs.append(it.get_tensor(o)[0].copy())
-        return np.stack(outs), "ai-edge-litert"
+            logits.append(it.get_tensor(logits_index)[0].copy())
+        return np.stack(outs), np.stack(logits), "ai-edge-litert"
     from tflite_micro.python.tflite_micro import runtime
-    it = runtime.Interpreter.from_bytes(blob)
-    outs = []
+    it = runtime.Interpreter.from_bytes(blob, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    outs, logits = [], []
     for k in range(len(inputs)):
         it.set_input(inputs[k:k + 1], 0)
         it.invoke()
         outs.append(it.get_output(0)[0].copy())
-    return np.stack(outs), "tflite-micro"
+        logits.append(np.asarray(it.GetTensor(logits_index, 0)["tensor_data"]).reshape(-1).copy())
+    return np.stack(outs), np.stack(logits), "tflite-micro"
 
 
 def make_tflite(out_dir, versions):
@@ -205,7 +209,9 @@ def make_tflite(out_dir, versions):
             it, exp = tflite_expectations(blob)
             x = images(N_EXPECT, channels, size, train=False)
             xin = quantize_input(x, it.get_input_details()[0])
-            y, runtime_name = reference_outputs(blob, mode, xin)
+            logits_index = [o for o in exp["ops"] if o["op"] == "SOFTMAX"][0]["inputs"][0]
+            y, logits, runtime_name = reference_outputs(blob, mode, xin, logits_index)
+            exp["logits_tensor"] = logits_index
             exp.update({"converter": f"tensorflow {tf.__version__} TFLiteConverter", "mode": mode,
                         "reference_runtime": runtime_name, "input_shape_nhwc": [size, size, channels]})
             with open(os.path.join(out_dir, name + ".tflite"), "wb") as f:
@@ -214,6 +220,7 @@ def make_tflite(out_dir, versions):
                 json.dump(exp, f, indent=1, sort_keys=True)
             np.save(os.path.join(out_dir, name + ".inputs.npy"), xin)
             np.save(os.path.join(out_dir, name + ".outputs.npy"), y)
+            np.save(os.path.join(out_dir, name + ".logits.npy"), logits)
             print(f"{name}: {len(blob)} bytes, {len(exp['ops'])} ops, reference {runtime_name}")
     add_label_file(out_dir)
     versions["tflite-micro"] = _pkg_version("tflite-micro")
@@ -301,6 +308,18 @@ def onnx_expectations(path):
             "metadata_props": {p.key: p.value for p in m.metadata_props}}
 
 
+def onnx_logits(path, x):
+    """onnxruntime's value of the Softmax's input (the graph output when there is none)."""
+    import onnx
+    import onnxruntime as ort
+    m = onnx.load(path)
+    sm = [n for n in m.graph.node if n.op_type == "Softmax"]
+    if sm:
+        m.graph.output.append(onnx.helper.make_empty_tensor_value_info(sm[0].input[0]))
+    sess = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    return np.concatenate([sess.run(None, {"input": x[k:k + 1]})[-1] for k in range(len(x))])
+
+
 def make_onnx(out_dir, versions):
     import torch
     import onnx
@@ -336,6 +355,7 @@ def make_onnx(out_dir, versions):
         sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         y = sess.run(None, {"input": x[0:1]})[0]
         ys = np.concatenate([sess.run(None, {"input": x[k:k + 1]})[0] for k in range(N_EXPECT)])
+        np.save(os.path.join(out_dir, name + ".logits.npy"), onnx_logits(path, x))
         with torch.no_grad():
             yt = net(torch.from_numpy(x)).numpy()
         assert np.max(np.abs(yt - ys)) < 1e-4, "onnxruntime disagrees with PyTorch"
@@ -398,6 +418,7 @@ def make_onnx_helper(out_dir):
     x = images(N_EXPECT, 1, 15, train=False).transpose(0, 3, 1, 2).copy()
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     ys = np.concatenate([sess.run(None, {"input": x[k:k + 1]})[0] for k in range(N_EXPECT)])
+    np.save(os.path.join(out_dir, name + ".logits.npy"), ys)
     exp.update({"converter": f"onnx {onnx.__version__} onnx.helper", "reference_runtime": "onnxruntime",
                 "input_shape_nchw": [1, 15, 15], "softmax": False})
     with open(os.path.join(out_dir, name + ".expect.json"), "w") as f:

@@ -12,6 +12,7 @@ final class FloatSemanticsTests: XCTestCase {
         edit(&g)
         let (ishape, x) = try NpyFloat32.read(Fixtures.dir.appendingPathComponent(name + ".inputs.npy"))
         let (oshape, y) = try NpyFloat32.read(Fixtures.dir.appendingPathComponent(name + ".outputs.npy"))
+        let (_, logits) = try NpyFloat32.read(Fixtures.dir.appendingPathComponent(name + ".logits.npy"))
         let per = ishape.dropFirst().reduce(1, *), classes = oshape[1]
         var worst: Float = 0
         for k in 0..<ishape[0] {
@@ -20,11 +21,13 @@ final class FloatSemanticsTests: XCTestCase {
                 let (c, h, w) = (ishape[1], ishape[2], ishape[3])
                 image = (0..<(h * w * c)).map { i in image[(i % c) * h * w + i / c] }
             }
-            var out = ReferenceExecutor.run(g, input: image)
-            if g.softmaxDropped { out = ReferenceExecutor.softmax(out) }
+            let z = ReferenceExecutor.run(g, input: image)
+            let out = g.softmaxDropped ? ReferenceExecutor.softmax(z) : z
             let expected = Array(y[(k * classes)..<((k + 1) * classes)])
+            let expectedLogits = Array(logits[(k * classes)..<((k + 1) * classes)])
             XCTAssertEqual(out.count, classes, name)
             for (a, b) in zip(out, expected) { worst = max(worst, abs(a - b)) }
+            for (a, b) in zip(z, expectedLogits) { worst = max(worst, abs(a - b)) }
         }
         if expectMatch { XCTAssertLessThanOrEqual(worst, 1e-4, "\(name): largest difference from the reference runtime") }
         return worst
