@@ -64,6 +64,12 @@ struct TFLiteBuilder {
             graphOutput = out
             softmaxDropped = true
             notes.append("trailing SOFTMAX dropped: the output is logits")
+            // beta scales the logits inside the softmax: argmax is unchanged, probabilities are not.
+            if let sm = ops.map({ file.operators[$0] }).first(where: { $0.code == Builtin.softmax.rawValue }),
+               sm.optionsType == TFLiteSchema.OptionsType.softmax, let t = sm.options {
+                let beta = try t.f32(TFLiteSchema.SoftmaxOptions.beta, "beta")
+                if beta != 1 { notes.append("the dropped SOFTMAX had beta = \(beta): probabilities are softmax(beta · logits)") }
+            }
         }
         if !skip.isEmpty { notes.append("\(skip.count) shape-computation operators before RESHAPE pruned") }
 
