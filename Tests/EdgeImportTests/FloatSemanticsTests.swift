@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import EdgeImport
 
@@ -6,13 +7,14 @@ import XCTest
 /// .onnx) within 1e-4, softmax re-applied where the importer dropped it.
 final class FloatSemanticsTests: XCTestCase {
     @discardableResult
-    func check(_ name: String, ext: String, nchw: Bool, edit: (inout ImportedGraph) -> Void = { _ in },
-               expectMatch: Bool = true) throws -> Float {
-        var g = try ModelImporter.importGraph(try Fixtures.bytes("\(name).\(ext)"), path: name)
+    func check(_ name: String, ext: String, nchw: Bool, dir: URL = Fixtures.dir,
+               edit: (inout ImportedGraph) -> Void = { _ in }, expectMatch: Bool = true) throws -> Float {
+        var g = try ModelImporter.importGraph(Array(try Data(contentsOf: dir.appendingPathComponent("\(name).\(ext)"))),
+                                              path: name)
         edit(&g)
-        let (ishape, x) = try NpyFloat32.read(Fixtures.dir.appendingPathComponent(name + ".inputs.npy"))
-        let (oshape, y) = try NpyFloat32.read(Fixtures.dir.appendingPathComponent(name + ".outputs.npy"))
-        let (_, logits) = try NpyFloat32.read(Fixtures.dir.appendingPathComponent(name + ".logits.npy"))
+        let (ishape, x) = try NpyFloat32.read(dir.appendingPathComponent(name + ".inputs.npy"))
+        let (oshape, y) = try NpyFloat32.read(dir.appendingPathComponent(name + ".outputs.npy"))
+        let (_, logits) = try NpyFloat32.read(dir.appendingPathComponent(name + ".logits.npy"))
         let per = ishape.dropFirst().reduce(1, *), classes = oshape[1]
         var worst: Float = 0
         for k in 0..<ishape[0] {
@@ -47,6 +49,30 @@ final class FloatSemanticsTests: XCTestCase {
 
     func testFloatTFLiteMatchesLiteRT() throws {
         for name in Fixtures.tflite where name.hasSuffix("_float") { try check(name, ext: "tflite", nchw: false) }
+    }
+
+    /// Models from elsewhere: with EDGE_IMPORT_EXTRA=DIR, every DIR/NAME.tflite|.onnx is
+    /// imported, and float ones with NAME.inputs/outputs/logits.npy beside them (the layout
+    /// of Tests/Fixtures/import) are compared with their runtime's outputs. A tool for
+    /// trying converters' output on new architectures; skipped without the variable.
+    func testExtraModelsFromEnvironment() throws {
+        guard let path = ProcessInfo.processInfo.environment["EDGE_IMPORT_EXTRA"] else { throw XCTSkip("EDGE_IMPORT_EXTRA not set") }
+        let dir = URL(fileURLWithPath: path)
+        for file in try FileManager.default.contentsOfDirectory(atPath: path).sorted() {
+            let url = dir.appendingPathComponent(file), ext = url.pathExtension, name = url.deletingPathExtension().lastPathComponent
+            guard ext == "tflite" || ext == "onnx" else { continue }
+            do {
+                let g = try ModelImporter.importGraph(Array(try Data(contentsOf: url)), path: file)
+                print("\(file): \(g.precision) \(g.nodes.map(\.sourceOp))")
+                let hasReference = FileManager.default.fileExists(atPath: dir.appendingPathComponent(name + ".logits.npy").path)
+                if g.precision == .float32, hasReference {
+                    let worst = try check(name, ext: ext, nchw: ext == "onnx", dir: dir)
+                    print("\(file): largest difference \(worst)")
+                }
+            } catch let e as ImportError {
+                XCTFail("\(file): \(e)")
+            }
+        }
     }
 
     func testONNXMatchesONNXRuntime() throws {
