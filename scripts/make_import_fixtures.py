@@ -223,6 +223,7 @@ def make_tflite(out_dir, versions):
             np.save(os.path.join(out_dir, name + ".logits.npy"), logits)
             print(f"{name}: {len(blob)} bytes, {len(exp['ops'])} ops, reference {runtime_name}")
     add_label_file(out_dir)
+    add_support_metadata(out_dir)
     versions["tflite-micro"] = _pkg_version("tflite-micro")
     versions["ai-edge-litert"] = _pkg_version("ai-edge-litert")
 
@@ -244,6 +245,35 @@ def add_label_file(out_dir):
     with open(os.path.join(out_dir, "keras_a_1ch_int8_labels.expect.json"), "w") as f:
         json.dump({"labels": labels}, f, indent=1)
     print(f"keras_a_1ch_int8_labels: {os.path.getsize(dst)} bytes")
+
+
+def add_support_metadata(out_dir):
+    """keras_a_1ch_int8 with real TFLite Support metadata (TFLITE_METADATA: normalisation
+    mean 0 / std 255, a TENSOR_AXIS_LABELS file), written by its ImageClassifier metadata
+    writer. Needs `pip install --no-deps --target DIR tflite-support` and libusb-1.0-0;
+    set TFLITE_SUPPORT_PATH=DIR. Skipped when unavailable."""
+    path = os.environ.get("TFLITE_SUPPORT_PATH")
+    if path:
+        sys.path.insert(0, path)
+    try:
+        from tensorflow_lite_support.metadata.python.metadata_writers import image_classifier, writer_utils
+    except Exception as e:  # noqa: BLE001 - an optional tool
+        print(f"TFLite Support metadata fixture skipped: {e}")
+        return
+    import tempfile
+    labels = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    with tempfile.TemporaryDirectory() as tmp:
+        lp = os.path.join(tmp, "fashion_labels.txt")
+        with open(lp, "w") as f:
+            f.write("\n".join(labels) + "\n")
+        src = os.path.join(out_dir, "keras_a_1ch_int8.tflite")
+        w = image_classifier.MetadataWriter.create_for_inference(writer_utils.load_file(src), [0.0], [255.0], [lp])
+        dst = os.path.join(out_dir, "keras_a_1ch_int8_metadata.tflite")
+        writer_utils.save_file(w.populate(), dst)
+    with open(os.path.join(out_dir, "keras_a_1ch_int8_metadata.expect.json"), "w") as f:
+        json.dump({"labels": labels, "mean": [0.0], "std": [255.0], "label_file": "fashion_labels.txt",
+                   "metadata": json.loads(w.get_metadata_json())}, f, indent=1, sort_keys=True)
+    print(f"keras_a_1ch_int8_metadata: {os.path.getsize(dst)} bytes")
 
 
 # ---------------------------------------------------------------------------- ONNX

@@ -121,13 +121,13 @@ final class TFLiteHostileTests: XCTestCase {
     }
 
     func testEveryPrefixIsATypedError() throws {
-        for file in Fixtures.tflite.map({ $0 + ".tflite" }) + ["keras_a_1ch_int8_labels.tflite"] {
+        for file in Fixtures.tflite.map({ $0 + ".tflite" }) + ["keras_a_1ch_int8_labels.tflite", "keras_a_1ch_int8_metadata.tflite"] {
             let good = try Fixtures.bytes(file)
             // All prefixes of one file; every 5th of the others keeps the debug run short.
             let step = file == fixture + ".tflite" ? 1 : 5
             for n in stride(from: 0, to: good.count, by: step) {
                 let b = Array(good[0..<n])
-                if file.contains("labels"), n >= good.count - 200 { continue }  // archive cut: the flatbuffer is whole
+                if file.contains("labels") || file.contains("metadata"), n >= good.count - 400 { continue }  // archive cut only
                 XCTAssertThrowsError(try imported(b), "\(file) prefix \(n)") { e in
                     XCTAssertTrue(e is ImportError, "\(file) prefix \(n): \(e)")
                 }
@@ -159,6 +159,29 @@ final class TFLiteHostileTests: XCTestCase {
         XCTAssertEqual(g.metadata.labels, e["labels"] as? [String])
         XCTAssertEqual(g.metadata.labelSource, "TFLite metadata associated file labels.txt")
         XCTAssertNil(try imported(try original()).metadata.labels)
+    }
+
+    /// Metadata written by TFLite Support's ImageClassifier writer: normalisation, colour
+    /// space, and the TENSOR_AXIS_LABELS file it names inside the appended archive.
+    func testSupportMetadata() throws {
+        let bytes = try Fixtures.bytes("keras_a_1ch_int8_metadata.tflite")
+        let g = try imported(bytes)
+        let e = try Fixtures.expect("keras_a_1ch_int8_metadata")
+        XCTAssertEqual(g.metadata.labels, e["labels"] as? [String])
+        XCTAssertEqual(g.metadata.labelSource, "TFLite metadata associated file \(e.string("label_file"))")
+        XCTAssertEqual(g.metadata.preprocessing?.mean, e.floats("mean"))
+        XCTAssertEqual(g.metadata.preprocessing?.std, e.floats("std"))
+        XCTAssertEqual(g.metadata.preprocessing?.inputScale, 1)
+        XCTAssertEqual(g.metadata.properties["color_space"], "RGB")
+        // A corrupted metadata buffer is reported, not fatal: TFLite itself ignores it.
+        let f = try TFLiteFile(bytes, path: "m")
+        let range = try XCTUnwrap(f.metadata.first { $0.name == "TFLITE_METADATA" }.map { f.buffers[$0.buffer] })
+        var b = bytes
+        b[range.lowerBound + 4] ^= 0xff  // the M001 identifier
+        let broken = try imported(b)
+        XCTAssertTrue(broken.metadata.properties["TFLITE_METADATA"]?.hasPrefix("unreadable") ?? false)
+        XCTAssertNil(broken.metadata.preprocessing)
+        for at in range { var c = bytes; c[at] ^= 0xff; importOrTypedError(c, "metadata flip at \(at)") }
     }
 
     func testFormatDetection() throws {

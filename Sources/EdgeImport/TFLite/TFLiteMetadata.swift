@@ -19,9 +19,20 @@ enum TFLiteMetadata {
                 meta.properties[name] = "\(range.count) bytes"
             }
         }
+        var named: String?
+        if let b = file.metadata.first(where: { $0.name == "TFLITE_METADATA" })?.buffer {
+            do {
+                named = try SupportMetadata.read(Array(bytes[file.buffers[b]]), into: &meta, path: path)
+            } catch let e as ImportError {
+                // The runtime ignores this buffer; a broken one must not block the model.
+                meta.properties["TFLITE_METADATA"] = "unreadable: \(e.location): \(e.reason)"
+            }
+        }
         guard let entries = zipEntries(bytes) else { return }
         let texts = entries.filter { $0.name.hasSuffix(".txt") }
-        guard let label = texts.first(where: { $0.name.lowercased().contains("label") }) ?? (texts.count == 1 ? texts[0] : nil)
+        let chosen = named.flatMap { n in entries.first { $0.name == n } }
+        guard let label = chosen ?? texts.first(where: { $0.name.lowercased().contains("label") })
+            ?? (texts.count == 1 ? texts[0] : nil)
         else { return }
         guard label.method == 0 else {
             meta.properties["label_file"] = "\(label.name) (compressed, not read: give --labels)"
