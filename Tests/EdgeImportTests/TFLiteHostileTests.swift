@@ -105,6 +105,7 @@ final class TFLiteHostileTests: XCTestCase {
         } catch let e as ImportError {
             XCTAssertEqual(e.rule, .unsupportedOperator)
             XCTAssertTrue(e.reason.contains("operator 0"), e.reason)
+            XCTAssertTrue(e.reason.contains("TANH"), "named, not numbered: \(e.reason)")
             XCTAssertTrue(e.location.contains("operators[0]"), e.location)
         }
     }

@@ -26,6 +26,13 @@ extension ONNXBuilder {
         case "Pad": try pad(node, index)
         case "Softmax": try softmax(node, index)
         case "Identity": try alias(node, index, to: try activation(node, index, 0))
+        case "Dropout":
+            // Inference-mode Dropout is the identity; a training_mode input that is not a
+            // constant false would make it random, which is refused.
+            if let t = try constant(node, index, 2, what: "training_mode"), t.ints != [0] {
+                throw fail(.unsupportedAttribute, location(node, index), "operator \(index): Dropout in training mode")
+            }
+            try alias(node, index, to: try activation(node, index, 0))
         case "Constant": try constantNode(node, index)
         default:
             throw fail(.unsupportedOperator, loc, "operator \(index) (\(node.opType)) is not supported")

@@ -41,7 +41,7 @@ struct TFLiteBuilder {
         return ImportError(rule, path: path, location: loc, offset: op.offset, "\(opName(op.code)): \(reason)")
     }
 
-    func opName(_ code: Int32) -> String { Builtin(rawValue: code)?.name ?? "builtin operator \(code)" }
+    func opName(_ code: Int32) -> String { TFLiteSchema.builtinNames[code] ?? "builtin operator \(code)" }
 
     // MARK: - Driver
 

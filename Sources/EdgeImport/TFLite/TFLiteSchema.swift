@@ -41,35 +41,6 @@ enum TFLiteSchema {
         case dequantize = 6, fullyConnected = 9, maxPool2D = 17, relu = 19, reluN1To1 = 20, relu6 = 21
         case reshape = 22, softmax = 25, pad = 34, gather = 36, mean = 40, squeeze = 43, stridedSlice = 45
         case cast = 53, padV2 = 60, shape = 77, pack = 83, quantize = 114
-
-        /// The schema's upper-case name.
-        var name: String {
-            switch self {
-            case .add: return "ADD"
-            case .averagePool2D: return "AVERAGE_POOL_2D"
-            case .concatenation: return "CONCATENATION"
-            case .conv2D: return "CONV_2D"
-            case .depthwiseConv2D: return "DEPTHWISE_CONV_2D"
-            case .dequantize: return "DEQUANTIZE"
-            case .fullyConnected: return "FULLY_CONNECTED"
-            case .maxPool2D: return "MAX_POOL_2D"
-            case .relu: return "RELU"
-            case .reluN1To1: return "RELU_N1_TO_1"
-            case .relu6: return "RELU6"
-            case .reshape: return "RESHAPE"
-            case .softmax: return "SOFTMAX"
-            case .pad: return "PAD"
-            case .gather: return "GATHER"
-            case .mean: return "MEAN"
-            case .squeeze: return "SQUEEZE"
-            case .stridedSlice: return "STRIDED_SLICE"
-            case .cast: return "CAST"
-            case .padV2: return "PADV2"
-            case .shape: return "SHAPE"
-            case .pack: return "PACK"
-            case .quantize: return "QUANTIZE"
-            }
-        }
     }
 
     /// `union BuiltinOptions` type tags used here.
