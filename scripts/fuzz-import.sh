@@ -29,7 +29,7 @@ build() {  # $1 = target name, $2 = fuzz entry file
 }
 run() {  # $1 = target, $2 = fixture extension
   mkdir -p "$OUT/corpus-$1"
-  cp Tests/Fixtures/import/*."$2" "$OUT/corpus-$1/"
+  cp Tests/Fixtures/import/*."$2" Tests/Fixtures/import/hostile/*."$2" "$OUT/corpus-$1/"
   "$OUT/fuzz-$1" -max_total_time="$SECONDS_EACH" -max_len=262144 -rss_limit_mb=4096 \
     -artifact_prefix=Fuzz/findings/"$1"- -print_final_stats=1 "$OUT/corpus-$1" 2>&1 | tail -14
 }

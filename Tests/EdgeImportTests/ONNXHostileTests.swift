@@ -26,6 +26,20 @@ final class ONNXHostileTests: XCTestCase {
     }
     func field(_ n: UInt64, _ payload: [UInt8]) -> [UInt8] { varint(n << 3 | 2) + varint(UInt64(payload.count)) + payload }
 
+    var recorded: [(String, [UInt8], ImportError.Rule)] = []
+
+    /// Asserts that the serialized `m` breaks `rule`, and records it as a hostile fixture.
+    func expect(_ rule: ImportError.Rule, _ m: Onnx_ModelProto, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        guard let b: [UInt8] = try? m.serializedBytes() else { return XCTFail("cannot serialize", file: file, line: line) }
+        expect(rule, b, what, file: file, line: line)
+    }
+
+    /// Asserts that `b` breaks `rule`, and records it as a hostile fixture.
+    func expect(_ rule: ImportError.Rule, _ b: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertImportError(rule, try imported(b), what, file: file, line: line)
+        recorded.append((what, b, rule))
+    }
+
     func testOneFilePerRule() throws {
         let good = try model()
         XCTAssertNoThrow(try imported(good))
@@ -36,11 +50,12 @@ final class ONNXHostileTests: XCTestCase {
         entry.key = "location"; entry.value = "weights.bin"
         m.graph.initializer[0].externalData = [entry]
         m.graph.initializer[0].rawData = Data()
-        XCTAssertImportError(.externalData, try imported(m), "external-data tensor")
+        expect(.externalData, m, "external-data tensor")
 
         m = good
         let conv = try XCTUnwrap(m.graph.node.firstIndex { $0.opType == "MaxPool" })
         m.graph.node[conv].opType = "LSTM"
+        recorded.append(("unsupported operator LSTM", try m.serializedBytes(), .unsupportedOperator))
         do {
             _ = try imported(m)
             XCTFail("LSTM accepted")
@@ -54,6 +69,7 @@ final class ONNXHostileTests: XCTestCase {
         var d = Onnx_AttributeProto()
         d.name = "dilations"; d.type = .ints; d.ints = [2, 2]
         m.graph.node[0].attribute.append(d)
+        recorded.append(("conv dilation 2", try m.serializedBytes(), .unsupportedAttribute))
         do {
             _ = try imported(m)
             XCTFail("dilation 2 accepted")
@@ -63,64 +79,66 @@ final class ONNXHostileTests: XCTestCase {
         }
 
         m = good; m.opsetImport[0].version = 7
-        XCTAssertImportError(.unsupportedAttribute, try imported(m), "opset 7")
+        expect(.unsupportedAttribute, m, "opset 7")
 
         m = good; m.graph.initializer[0].dims = [-1, 1, 3, 3]
-        XCTAssertImportError(.badDimension, try imported(m), "negative dimension")
+        expect(.badDimension, m, "negative dimension")
         m = good; m.graph.initializer[0].dims = [1 << 20, 1 << 20]
-        XCTAssertImportError(.overflow, try imported(m), "2^40 elements")
+        expect(.overflow, m, "2^40 elements")
         m = good; m.graph.initializer[0].rawData = Data(m.graph.initializer[0].rawData.dropLast(4))
-        XCTAssertImportError(.inconsistent, try imported(m), "raw data shorter than the shape")
+        expect(.inconsistent, m, "raw data shorter than the shape")
         m = good; m.graph.initializer[0].dataType = 11  // double
-        XCTAssertImportError(.unsupportedType, try imported(m), "float64 weights")
+        expect(.unsupportedType, m, "float64 weights")
 
         m = good; m.graph.input[0].type.tensorType.shape.dim[2].dimValue = 0
-        XCTAssertImportError(.badDimension, try imported(m), "zero height")
+        expect(.badDimension, m, "zero height")
 
         m = good; m.graph.node.swapAt(0, 4)
-        XCTAssertImportError(.badGraph, try imported(m), "nodes out of topological order")
+        expect(.badGraph, m, "nodes out of topological order")
 
         // A Softmax that is not last, and an unfoldable BatchNormalization.
         m = good
         var sm = Onnx_NodeProto()
         sm.opType = "Softmax"; sm.input = [m.graph.node[0].output[0]]; sm.output = ["sm"]
         m.graph.node.insert(sm, at: 1)
-        XCTAssertImportError(.unsupportedOperator, try imported(m), "Softmax in the middle")
+        expect(.unsupportedOperator, m, "Softmax in the middle")
 
         // A graph-valued attribute (If/Loop bodies): refused before decoding.
         m = good
         var g = Onnx_AttributeProto()
         g.name = "then_branch"; g.type = .graph; g.g = Onnx_GraphProto()
         m.graph.node[0].attribute.append(g)
-        XCTAssertImportError(.unsupportedOperator, try imported(m), "graph attribute")
+        expect(.unsupportedOperator, m, "graph attribute")
 
         // Model-local functions.
         m = good
         m.functions = [Onnx_FunctionProto()]
         m.functions[0].name = "f"
-        XCTAssertImportError(.unsupportedAttribute, try imported(m), "functions")
+        expect(.unsupportedAttribute, m, "functions")
+        try HostileFiles.writeIfAsked(recorded, ext: "onnx")
     }
 
     func testWireFormatCaps() throws {
         let ir = varint(1 << 3) + varint(8)
         // 5000 empty nodes: 10 bytes each on the wire, a large struct each once decoded.
         let graph = [UInt8]((0..<5000).flatMap { _ in [UInt8(0x0a), 0] })
-        XCTAssertImportError(.limitExceeded, try imported(ir + field(7, graph)), "node count cap")
+        expect(.limitExceeded, ir + field(7, graph), "node count cap")
         // 70 attributes on one node.
         let node = [UInt8]((0..<70).flatMap { _ in [UInt8(0x2a), 0] })
-        XCTAssertImportError(.limitExceeded, try imported(ir + field(7, field(1, node))), "attribute cap")
+        expect(.limitExceeded, ir + field(7, field(1, node)), "attribute cap")
         // A length that runs past its message, a truncated varint, a group wire type.
-        XCTAssertImportError(.malformedProtobuf, try imported(ir + [0x3a, 0xff, 0x01]))
-        XCTAssertImportError(.malformedProtobuf, try imported(ir + [0x3a, 0xff]))
-        XCTAssertImportError(.malformedProtobuf, try imported(ir + [0x3b]))
+        expect(.malformedProtobuf, ir + [0x3a, 0xff, 0x01], "graph length past the end")
+        expect(.malformedProtobuf, ir + [0x3a, 0xff], "truncated varint")
+        expect(.malformedProtobuf, ir + [0x3b], "group wire type")
         // Two graphs, or none.
-        XCTAssertImportError(.badGraph, try imported(ir))
-        XCTAssertImportError(.badGraph, try imported(ir + field(7, []) + field(7, [])))
+        expect(.badGraph, ir, "no graph")
+        expect(.badGraph, ir + field(7, []) + field(7, []), "two graphs")
         // Deep nesting through what the prescan does not look into (a tensor attribute's
         // nested fields): swift-protobuf's depth limit answers, as a typed error.
         var deep: [UInt8] = []
         for _ in 0..<200 { deep = field(5, deep) }
         importOrTypedError(ir + field(7, field(1, field(5, deep))), "deep nesting")
+        try HostileFiles.writeIfAsked(recorded, ext: "onnx")
     }
 
     func testEveryPrefixAndFlipsAreTypedErrors() throws {

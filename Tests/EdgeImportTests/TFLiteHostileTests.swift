@@ -35,62 +35,71 @@ final class TFLiteHostileTests: XCTestCase {
 
     func imported(_ b: [UInt8]) throws -> ImportedGraph { try ModelImporter.importGraph(b, path: "hostile.tflite") }
 
+    /// (what, bytes, rule) of every hand-made file, kept by `expect` for writing out.
+    var recorded: [(String, [UInt8], ImportError.Rule)] = []
+
+    /// Asserts that `b` breaks `rule`, and records it as a hostile fixture.
+    func expect(_ rule: ImportError.Rule, _ b: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertImportError(rule, try imported(b), what, file: file, line: line)
+        recorded.append((what, b, rule))
+    }
+
     func testOneFilePerRule() throws {
         let good = try original()
         XCTAssertNoThrow(try imported(good))
 
         var b = good; b[5] ^= 0xff  // identifier no longer TFL3 → not detected at all
-        XCTAssertImportError(.badIdentifier, try imported(b))
+        expect(.badIdentifier, b, "badIdentifier")
         XCTAssertImportError(.badIdentifier, try TFLiteImporter.importGraph(b, path: "x"), "direct call checks the identifier")
 
         b = good; put32(&b, 0, UInt32(good.count + 100))
-        XCTAssertImportError(.offsetOutOfBounds, try imported(b), "root offset past the end")
+        expect(.offsetOutOfBounds, b, "root offset past the end")
 
         b = good; put32(&b, 0, 0)
-        XCTAssertImportError(.selfReference, try imported(b), "root offset 0 points at itself")
+        expect(.selfReference, b, "root offset 0 points at itself")
 
         let root = Int(good[0]) | Int(good[1]) << 8 | Int(good[2]) << 16 | Int(good[3]) << 24
         b = good; put32(&b, root, UInt32(bitPattern: Int32.min))
-        XCTAssertImportError(.badVTable, try imported(b), "vtable 2^31 bytes after the table")
+        expect(.badVTable, b, "vtable 2^31 bytes after the table")
         b = good
         let vt = root - Int(Int32(bitPattern: UInt32(good[root]) | UInt32(good[root + 1]) << 8 | UInt32(good[root + 2]) << 16 | UInt32(good[root + 3]) << 24))
         b[vt] = 3  // odd vtable size
-        XCTAssertImportError(.badVTable, try imported(b), "odd vtable size")
+        expect(.badVTable, b, "odd vtable size")
         b = good; b[vt + 4] = 0xff; b[vt + 5] = 0xff  // version field offset 65535: outside the table
-        XCTAssertImportError(.badVTable, try imported(b), "field offset outside the table")
+        expect(.badVTable, b, "field offset outside the table")
 
         let sg = try subgraph(good)
         b = good; put32(&b, try vectorLength(sg, 0), 0xffff_ffff)
-        XCTAssertImportError(.limitExceeded, try imported(b), "4 294 967 295 tensors")
+        expect(.limitExceeded, b, "4 294 967 295 tensors")
         b = good; put32(&b, try vectorLength(sg, 3), UInt32(ImportLimits.maxOperators))
-        XCTAssertImportError(.vectorOutOfBounds, try imported(b), "operator vector longer than the file")
+        expect(.vectorOutOfBounds, b, "operator vector longer than the file")
 
         let t12 = try tensor(good, 12)  // the first conv's output, [1, 14, 14, 8]
         let shape = try vectorLength(t12, 0)
         b = good; put32(&b, shape + 8, UInt32(bitPattern: -5))
-        XCTAssertImportError(.badDimension, try imported(b), "negative dimension")
+        expect(.badDimension, b, "negative dimension")
         b = good; put32(&b, shape + 8, 1 << 20); put32(&b, shape + 12, 1 << 20)
-        XCTAssertImportError(.overflow, try imported(b), "2^40 elements")
+        expect(.overflow, b, "2^40 elements")
         b = good; put32(&b, shape + 8, 13)
-        XCTAssertImportError(.inconsistent, try imported(b), "conv output 13 rows where SAME stride 2 gives 14")
+        expect(.inconsistent, b, "conv output 13 rows where SAME stride 2 gives 14")
 
         let nameAt = try vectorLength(t12, 3)
         let nameLen = Int(good[nameAt]) | Int(good[nameAt + 1]) << 8
         b = good; b[nameAt + 4 + nameLen] = 0x41
-        XCTAssertImportError(.badString, try imported(b), "name without its zero terminator")
+        expect(.badString, b, "name without its zero terminator")
 
         let op0 = try XCTUnwrap(sg.vector(3, "operators", elementSize: 4, maxCount: 99)).table(0)
         // Operator 1 (its opcode index is 1, so the field is stored; 0 would be the default).
         let op1 = try XCTUnwrap(sg.vector(3, "operators", elementSize: 4, maxCount: 99)).table(1)
         b = good; put32(&b, try fieldPosition(op1, 0), 999)
-        XCTAssertImportError(.badIndex, try imported(b), "opcode index 999")
+        expect(.badIndex, b, "opcode index 999")
         b = good; put32(&b, try vectorLength(op0, 1) + 4, 4000)
-        XCTAssertImportError(.badIndex, try imported(b), "input tensor 4000")
+        expect(.badIndex, b, "input tensor 4000")
 
         // The CONV_2D options: stride_w (slot 1) set to 100.
         let opts = try XCTUnwrap(op0.table(4, "builtin_options"))
         b = good; put32(&b, try fieldPosition(opts, 1), 100)
-        XCTAssertImportError(.unsupportedAttribute, try imported(b), "stride 100")
+        expect(.unsupportedAttribute, b, "stride 100")
 
         // Operator code 0 (CONV_2D) becomes TANH (28): an unsupported operator, named.
         let codes = try XCTUnwrap(FlatBufferReader(good, path: "t").root(identifier: nil, location: "M")
@@ -99,6 +108,7 @@ final class TFLiteHostileTests: XCTestCase {
         b = good
         if let p = try code0.field(3, width: 4, "builtin_code") { put32(&b, p, 28) }
         if let p = try code0.field(0, width: 1, "deprecated_builtin_code") { b[p] = 28 }
+        recorded.append(("unsupported operator TANH", b, .unsupportedOperator))
         do {
             _ = try imported(b)
             XCTFail("TANH accepted")
@@ -108,6 +118,7 @@ final class TFLiteHostileTests: XCTestCase {
             XCTAssertTrue(e.reason.contains("TANH"), "named, not numbered: \(e.reason)")
             XCTAssertTrue(e.location.contains("operators[0]"), e.location)
         }
+        try HostileFiles.writeIfAsked(recorded, ext: "tflite")
     }
 
     /// Every fourth-byte self-reference: rewriting any aligned word to 0 (a uoffset to itself,
