@@ -126,3 +126,15 @@ final class TFLiteFixtureTests: XCTestCase {
         XCTAssertTrue(g.notes.contains { $0.contains("shape-computation") })
     }
 }
+
+/// The text listing for `inspect` names every node with its parameters.
+final class SummaryTests: XCTestCase {
+    func testSummaryListsEveryNode() throws {
+        let g = try ModelImporter.importGraph(try Fixtures.bytes("keras_a_1ch_int8.tflite"), path: "s")
+        let s = g.summary
+        XCTAssertEqual(s.count, 1 + g.nodes.count + g.notes.count)
+        XCTAssertTrue(s[0].hasPrefix("tflite model, int8, input "), s[0])
+        XCTAssertTrue(s[1].hasPrefix("0. CONV_2D #0 → [14, 14, 8] 3×3 stride 2×2 pad t0 l0 b1 r1 relu6"), s[1])
+        XCTAssertTrue(s[1].contains("8 per-channel scales (axis 0)"), s[1])
+    }
+}
