@@ -22,6 +22,9 @@ extension ONNXBuilder {
         let (rows, cols) = (bc.dims[0], bc.dims[1])
         let (o, i) = transB ? (rows, cols) : (cols, rows)
         guard i == k else { throw fail(.inconsistent, loc, "weights \(bc.dims) on \(k) inputs") }
+        if let s = x.chw, s.c * s.h * s.w != i {
+            throw fail(.inconsistent, loc, "input flattened from \(s.c)×\(s.h)×\(s.w) but \(i) columns")
+        }
         var w = [Float](repeating: 0, count: o * i)
         for oo in 0..<o {
             for ii in 0..<i {
@@ -71,6 +74,7 @@ extension ONNXBuilder {
             }
         }
         if s.count == 1 { return try alias(node, index, to: x) }
+        guard s.count == 3 else { throw fail(.badDimension, loc, "operator \(index): input of shape \(s)") }
         let chw = (c: s[2], h: s[0], w: s[1])
         try emit(node, index, .reshape(shape: [n]), inputs: [x.tensor], shape: [n], chw: chw)
     }
