@@ -48,7 +48,8 @@ public final class FlatBufferReader {
     /// Takes `n` elements from the copy budget, or throws `limitExceeded`.
     public func charge(_ n: Int, _ location: String, at offset: Int) throws {
         guard n >= 0, n <= budget else {
-            throw fail(.limitExceeded, location, offset, "copying \(n) more elements exceeds the budget for a file of \(size) bytes")
+            throw fail(.limitExceeded, location, offset,
+                "copying \(n) more elements exceeds the budget for a file of \(size) bytes")
         }
         budget -= n
     }

@@ -8,7 +8,8 @@ extension ONNXBuilder {
         let loc = location(node, index)
         let x = try activation(node, index, 0)
         guard tensors[x.tensor].shape.count == 1 else {
-            throw fail(.badDimension, loc, "operator \(index): \(node.opType) on a \(tensors[x.tensor].shape) input (flatten first)")
+            throw fail(.badDimension, loc,
+                "operator \(index): \(node.opType) on a \(tensors[x.tensor].shape) input (flatten first)")
         }
         let k = tensors[x.tensor].shape[0]
         let a = attributes(node, index)
@@ -65,7 +66,8 @@ extension ONNXBuilder {
         case "Squeeze":
             let ax = try axes(node, index, inputFrom: 13)
             guard s.count == 3, s[0] == 1, s[1] == 1, ax == [2, 3] else {
-                throw fail(.unsupportedAttribute, loc, "operator \(index): Squeeze other than the 1×1 spatial axes of N×C×1×1")
+                throw fail(.unsupportedAttribute, loc,
+                    "operator \(index): Squeeze other than the 1×1 spatial axes of N×C×1×1")
             }
         default:
             guard let t = try constant(node, index, 1, what: "shape")?.ints, t.count == 2,
@@ -106,7 +108,8 @@ extension ONNXBuilder {
     mutating func softmax(_ node: Onnx_NodeProto, _ index: Int) throws {
         let x = try activation(node, index, 0)
         guard node.output.first == outputName, tensors[x.tensor].shape.count == 1 else {
-            throw fail(.unsupportedOperator, location(node, index), "operator \(index): Softmax is supported only as the last operator, on logits")
+            throw fail(.unsupportedOperator, location(node, index),
+                "operator \(index): Softmax is supported only as the last operator, on logits")
         }
         softmaxDropped = true
         notes.append("trailing Softmax (node \(index)) dropped: the output is logits")
@@ -120,7 +123,9 @@ extension ONNXBuilder {
             throw fail(.badGraph, loc, "Constant output missing or written twice")
         }
         let attrs = node.attribute
-        guard attrs.count == 1, let a = attrs.first else { throw fail(.inconsistent, loc, "Constant needs exactly one value attribute") }
+        guard attrs.count == 1, let a = attrs.first else {
+            throw fail(.inconsistent, loc, "Constant needs exactly one value attribute")
+        }
         let c: ONNXConstant
         switch a.name {
         case "value": c = try ONNXValues.decode(a.t) { fail($0, loc, $1) }

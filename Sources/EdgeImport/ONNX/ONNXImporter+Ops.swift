@@ -59,7 +59,9 @@ extension ONNXBuilder {
         guard strides.count == 2, strides.allSatisfy({ $0 >= 1 && $0 <= Int64(Self.maxWindow) }) else {
             throw fail(.unsupportedAttribute, "\(location(node, index)).strides", "strides \(strides)")
         }
-        guard dil == [1, 1] else { throw fail(.unsupportedAttribute, "\(location(node, index)).dilations", "dilations \(dil) (only 1)") }
+        guard dil == [1, 1] else {
+            throw fail(.unsupportedAttribute, "\(location(node, index)).dilations", "dilations \(dil) (only 1)")
+        }
         guard kh >= 1, kw >= 1, kh <= Self.maxWindow, kw <= Self.maxWindow else {
             throw fail(.unsupportedAttribute, "\(location(node, index)).kernel_shape", "kernel \(kh)×\(kw)")
         }
@@ -117,7 +119,9 @@ extension ONNXBuilder {
         let (pads, sh, sw, oh, ow) = try window(node, index, a, h: h, w: w, kh: kh, kw: kw)
         var bias: ConstantTensor?
         if let b = try constant(node, index, 2, what: "bias") {
-            guard let bf = b.floats, bf.count == o else { throw fail(.inconsistent, loc, "bias \(b.dims) for \(o) channels") }
+            guard let bf = b.floats, bf.count == o else {
+                throw fail(.inconsistent, loc, "bias \(b.dims) for \(o) channels")
+            }
             bias = ConstantTensor(shape: [o], values: .float32(bf))
         }
         // OIHW → OHWI (depthwise [C, 1, KH, KW] → [1, KH, KW, C]): w[o][i][y][x] moves to
@@ -157,7 +161,8 @@ extension ONNXBuilder {
         let eps = Double(try a.float("epsilon", default: 1e-5))
         _ = try activation(node, index, 0)
         guard let last = fusable(node, node.input[0]) else {
-            throw fail(.unsupportedOperator, loc, "operator \(index): BatchNormalization is supported only right after a Conv or Gemm whose output only it reads")
+            throw fail(.unsupportedOperator, loc,
+                "operator \(index): BatchNormalization is supported only right after a Conv or Gemm whose output only it reads")
         }
         var p = [[Float]]()
         for slot in 1...4 {
@@ -167,10 +172,13 @@ extension ONNXBuilder {
             p.append(f)
         }
         let channels = tensors[nodes[last].output].shape.last ?? 0
-        guard p.allSatisfy({ $0.count == channels }) else { throw fail(.inconsistent, loc, "batch-norm parameters for \(channels) channels") }
+        guard p.allSatisfy({ $0.count == channels }) else {
+            throw fail(.inconsistent, loc, "batch-norm parameters for \(channels) channels")
+        }
         let s = (0..<channels).map { Double(p[0][$0]) / (Double(p[3][$0]) + eps).squareRoot() }
         guard s.allSatisfy({ $0.isFinite }), p[1].allSatisfy({ $0.isFinite }), p[2].allSatisfy({ $0.isFinite }) else {
-            throw fail(.inconsistent, loc, "operator \(index): batch-norm variance + ε must be > 0 and every parameter finite")
+            throw fail(.inconsistent, loc,
+                "operator \(index): batch-norm variance + ε must be > 0 and every parameter finite")
         }
         func fold(_ w: ConstantTensor, _ b: ConstantTensor?, channelAxisLast: Bool) -> (ConstantTensor, ConstantTensor) {
             guard case .float32(var wv) = w.values else { return (w, b ?? w) }
@@ -201,7 +209,8 @@ extension ONNXBuilder {
             f.bias = r.1
             nodes[last].op = .fullyConnected(f)
         default:
-            throw fail(.unsupportedOperator, loc, "operator \(index): BatchNormalization after \(nodes[last].sourceOp) cannot be folded")
+            throw fail(.unsupportedOperator, loc,
+                "operator \(index): BatchNormalization after \(nodes[last].sourceOp) cannot be folded")
         }
         notes.append("BatchNormalization (node \(index)) folded into \(nodes[last].sourceOp) (node \(nodes[last].sourceIndex))")
         try alias(node, index, to: values[node.input[0]]!)
@@ -232,11 +241,14 @@ extension ONNXBuilder {
         for (slot, what) in [(1, "min"), (2, "max")] {
             guard let c = try constant(node, index, slot, what: "Clip \(what)") else { continue }
             guard let f = c.floats, f.count == 1, f[0].isFinite else {
-                throw fail(.unsupportedAttribute, location(node, index), "operator \(index): Clip \(what) must be one finite float")
+                throw fail(.unsupportedAttribute, location(node, index),
+                    "operator \(index): Clip \(what) must be one finite float")
             }
             if slot == 1 { lo = f[0] } else { hi = f[0] }
         }
-        guard lo <= hi, !lo.isNaN, !hi.isNaN else { throw fail(.unsupportedAttribute, location(node, index), "Clip [\(lo), \(hi)]") }
+        guard lo <= hi, !lo.isNaN, !hi.isNaN else {
+            throw fail(.unsupportedAttribute, location(node, index), "Clip [\(lo), \(hi)]")
+        }
         let act: Activation = lo == 0 && hi == 6 ? .relu6 : lo == 0 && hi == .infinity ? .relu
             : lo == -.infinity && hi == .infinity ? .none : .clip(lower: lo, upper: hi)
         if act == .none { return try alias(node, index, to: try activation(node, index, 0)) }
@@ -248,10 +260,18 @@ extension ONNXBuilder {
         let x = try spatial(node, index)
         let s = tensors[x.tensor].shape
         let a = attributes(node, index)
-        guard let k = try a.ints("kernel_shape"), k.count == 2 else { throw fail(.unsupportedAttribute, "\(loc).kernel_shape", "need 2 entries") }
-        guard try a.int("ceil_mode", default: 0) == 0 else { throw fail(.unsupportedAttribute, "\(loc).ceil_mode", "operator \(index): ceil_mode 1") }
-        guard try a.int("storage_order", default: 0) == 0 else { throw fail(.unsupportedAttribute, "\(loc).storage_order", "column-major") }
-        guard k.allSatisfy({ $0 >= 1 && $0 <= Int64(Self.maxWindow) }) else { throw fail(.unsupportedAttribute, "\(loc).kernel_shape", "\(k)") }
+        guard let k = try a.ints("kernel_shape"), k.count == 2 else {
+            throw fail(.unsupportedAttribute, "\(loc).kernel_shape", "need 2 entries")
+        }
+        guard try a.int("ceil_mode", default: 0) == 0 else {
+            throw fail(.unsupportedAttribute, "\(loc).ceil_mode", "operator \(index): ceil_mode 1")
+        }
+        guard try a.int("storage_order", default: 0) == 0 else {
+            throw fail(.unsupportedAttribute, "\(loc).storage_order", "column-major")
+        }
+        guard k.allSatisfy({ $0 >= 1 && $0 <= Int64(Self.maxWindow) }) else {
+            throw fail(.unsupportedAttribute, "\(loc).kernel_shape", "\(k)")
+        }
         let (pads, sh, sw, oh, ow) = try window(node, index, a, h: s[0], w: s[1], kh: Int(k[0]), kw: Int(k[1]))
         let include = try a.int("count_include_pad", default: 0) != 0
         let p = Pooling(kind: max ? .max : .average, kernelH: Int(k[0]), kernelW: Int(k[1]), strideH: sh, strideW: sw,
@@ -290,7 +310,8 @@ extension ONNXBuilder {
             let other = node.input[1 - ci]
             guard let last = fusable(node, other), case .fullyConnected(var f) = nodes[last].op, f.bias == nil,
                   f.activation == .none, let b = constants[node.input[ci]]?.floats, b.count == f.weights.shape[0] else {
-                throw fail(.unsupportedAttribute, loc, "operator \(index): Add of a constant is supported only as the bias after MatMul")
+                throw fail(.unsupportedAttribute, loc,
+                    "operator \(index): Add of a constant is supported only as the bias after MatMul")
             }
             f.bias = ConstantTensor(shape: [b.count], values: .float32(b))
             nodes[last].op = .fullyConnected(f)
@@ -298,7 +319,8 @@ extension ONNXBuilder {
         }
         let a = try activation(node, index, 0), b = try activation(node, index, 1)
         guard tensors[a.tensor].shape == tensors[b.tensor].shape else {
-            throw fail(.unsupportedAttribute, loc, "operator \(index): broadcasting Add \(tensors[a.tensor].shape) + \(tensors[b.tensor].shape)")
+            throw fail(.unsupportedAttribute, loc,
+                "operator \(index): broadcasting Add \(tensors[a.tensor].shape) + \(tensors[b.tensor].shape)")
         }
         try emit(node, index, .add(activation: .none), inputs: [a.tensor, b.tensor], shape: tensors[a.tensor].shape, chw: a.chw)
     }

@@ -83,7 +83,9 @@ struct ONNXBuilder {
         for t in g.initializer {
             let c = try ONNXValues.decode(t) { fail($0, "GraphProto.initializer '\(t.name)'", $1) }
             // Shared names would make "which one" ambiguous; refuse instead of picking.
-            guard constants[t.name] == nil else { throw fail(.inconsistent, "GraphProto.initializer", "duplicate initializer '\(t.name)'") }
+            guard constants[t.name] == nil else {
+                throw fail(.inconsistent, "GraphProto.initializer", "duplicate initializer '\(t.name)'")
+            }
             totalConstants += c.floats?.count ?? c.ints?.count ?? 0
             guard totalConstants <= ImportLimits.maxTensorElements else {
                 throw fail(.overflow, "GraphProto.initializer", "more than \(ImportLimits.maxTensorElements) constant elements in all")
@@ -91,7 +93,9 @@ struct ONNXBuilder {
             constants[t.name] = c
         }
         let inputs = g.input.filter { constants[$0.name] == nil }
-        guard inputs.count == 1 else { throw fail(.badGraph, "GraphProto.input", "\(inputs.count) non-constant inputs (need 1)") }
+        guard inputs.count == 1 else {
+            throw fail(.badGraph, "GraphProto.input", "\(inputs.count) non-constant inputs (need 1)")
+        }
         try addInput(inputs[0])
 
         for (index, node) in g.node.enumerated() {

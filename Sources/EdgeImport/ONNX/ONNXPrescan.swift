@@ -43,7 +43,9 @@ struct ONNXPrescan {
             case 0: _ = try varint(); payload = start..<at
             case 1, 5:
                 let n = wire == 1 ? 8 : 4
-                guard n <= range.upperBound - at else { throw fail(.malformedProtobuf, location, at, "truncated fixed field") }
+                guard n <= range.upperBound - at else {
+                    throw fail(.malformedProtobuf, location, at, "truncated fixed field")
+                }
                 payload = at..<(at + n)
                 at += n
             case 2:
@@ -122,7 +124,8 @@ struct ONNXPrescan {
             case 1, 2:
                 if number == 1 { inputs += 1 } else { outputs += 1 }
                 guard inputs <= ImportLimits.maxOperatorArity, outputs <= ImportLimits.maxOperatorArity else {
-                    throw fail(.limitExceeded, loc, payload.lowerBound, "more than \(ImportLimits.maxOperatorArity) inputs or outputs")
+                    throw fail(.limitExceeded, loc, payload.lowerBound,
+                        "more than \(ImportLimits.maxOperatorArity) inputs or outputs")
                 }
             case 5:
                 attributes += 1

@@ -16,12 +16,17 @@ enum ONNXValues {
     /// Decodes a TensorProto (float32, int32 or int64; raw or typed storage).
     static func decode(_ t: Onnx_TensorProto, _ fail: (ImportError.Rule, String) -> ImportError) throws -> ONNXConstant {
         if t.dataLocation == .external || !t.externalData.isEmpty {
-            throw fail(.externalData, "tensor '\(t.name)' keeps its data in an external file (re-export with the weights inside the .onnx)")
+            throw fail(.externalData,
+                "tensor '\(t.name)' keeps its data in an external file (re-export with the weights inside the .onnx)")
         }
-        guard t.dims.count <= ImportLimits.maxRank else { throw fail(.badDimension, "tensor '\(t.name)' of rank \(t.dims.count)") }
+        guard t.dims.count <= ImportLimits.maxRank else {
+            throw fail(.badDimension, "tensor '\(t.name)' of rank \(t.dims.count)")
+        }
         var dims: [Int] = []
         for d in t.dims {
-            guard d >= 0, d <= Int64(ImportLimits.maxDimension) else { throw fail(.badDimension, "tensor '\(t.name)' dimension \(d)") }
+            guard d >= 0, d <= Int64(ImportLimits.maxDimension) else {
+                throw fail(.badDimension, "tensor '\(t.name)' dimension \(d)")
+            }
             dims.append(Int(d))
         }
         guard let n = ShapeProduct.elements(dims) else { throw fail(.overflow, "tensor '\(t.name)' of shape \(dims)") }
@@ -29,24 +34,36 @@ enum ONNXValues {
         switch Int(t.dataType) {
         case Onnx_TensorProto.DataType.float.rawValue:
             if !raw.isEmpty {
-                guard raw.count == 4 * n else { throw fail(.inconsistent, "tensor '\(t.name)': \(raw.count) raw bytes for \(n) floats") }
+                guard raw.count == 4 * n else {
+                    throw fail(.inconsistent, "tensor '\(t.name)': \(raw.count) raw bytes for \(n) floats")
+                }
                 return ONNXConstant(dims: dims, floats: littleEndian(raw, n, 4).map { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) })
             }
-            guard t.floatData.count == n else { throw fail(.inconsistent, "tensor '\(t.name)': \(t.floatData.count) floats for \(n)") }
+            guard t.floatData.count == n else {
+                throw fail(.inconsistent, "tensor '\(t.name)': \(t.floatData.count) floats for \(n)")
+            }
             return ONNXConstant(dims: dims, floats: t.floatData)
         case Onnx_TensorProto.DataType.int64.rawValue:
             if !raw.isEmpty {
-                guard raw.count == 8 * n else { throw fail(.inconsistent, "tensor '\(t.name)': \(raw.count) raw bytes for \(n) int64") }
+                guard raw.count == 8 * n else {
+                    throw fail(.inconsistent, "tensor '\(t.name)': \(raw.count) raw bytes for \(n) int64")
+                }
                 return ONNXConstant(dims: dims, ints: littleEndian(raw, n, 8).map { Int64(bitPattern: $0) })
             }
-            guard t.int64Data.count == n else { throw fail(.inconsistent, "tensor '\(t.name)': \(t.int64Data.count) int64 for \(n)") }
+            guard t.int64Data.count == n else {
+                throw fail(.inconsistent, "tensor '\(t.name)': \(t.int64Data.count) int64 for \(n)")
+            }
             return ONNXConstant(dims: dims, ints: t.int64Data)
         case Onnx_TensorProto.DataType.int32.rawValue:
             if !raw.isEmpty {
-                guard raw.count == 4 * n else { throw fail(.inconsistent, "tensor '\(t.name)': \(raw.count) raw bytes for \(n) int32") }
+                guard raw.count == 4 * n else {
+                    throw fail(.inconsistent, "tensor '\(t.name)': \(raw.count) raw bytes for \(n) int32")
+                }
                 return ONNXConstant(dims: dims, ints: littleEndian(raw, n, 4).map { Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: $0))) })
             }
-            guard t.int32Data.count == n else { throw fail(.inconsistent, "tensor '\(t.name)': \(t.int32Data.count) int32 for \(n)") }
+            guard t.int32Data.count == n else {
+                throw fail(.inconsistent, "tensor '\(t.name)': \(t.int32Data.count) int32 for \(n)")
+            }
             return ONNXConstant(dims: dims, ints: t.int32Data.map(Int64.init))
         default:
             throw fail(.unsupportedType, "tensor '\(t.name)' of ONNX data type \(t.dataType) (float32, int32, int64 only)")

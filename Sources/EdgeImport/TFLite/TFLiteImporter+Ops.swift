@@ -31,7 +31,9 @@ extension TFLiteBuilder {
                 throw fail(.unsupportedOperator, op, "", "operator \(index): DEQUANTIZE is supported only int8 → float at the output")
             }
             try emit(op, index: index, .dequantize, inputs: [x], check: tensors[x].shape)
-            guard tensors[tensors.count - 1].type == .float32 else { throw fail(.unsupportedType, op, "outputs[0]", "output is not float32") }
+            guard tensors[tensors.count - 1].type == .float32 else {
+                throw fail(.unsupportedType, op, "outputs[0]", "output is not float32")
+            }
         case .softmax:
             throw fail(.unsupportedOperator, op, "", "operator \(index): SOFTMAX is supported only as the last operator")
         default:
@@ -138,7 +140,9 @@ extension TFLiteBuilder {
     func optionalBias(_ op: TFLiteOperator, channels: Int) throws -> ConstantTensor? {
         guard op.inputs.count > 2, op.inputs[2] >= 0 else { return nil }
         let (_, b) = try constant(op, 2, what: "bias")
-        guard b.shape == [channels] else { throw fail(.inconsistent, op, "inputs[2]", "bias \(b.shape) for \(channels) channels") }
+        guard b.shape == [channels] else {
+            throw fail(.inconsistent, op, "inputs[2]", "bias \(b.shape) for \(channels) channels")
+        }
         return b
     }
 
@@ -269,7 +273,9 @@ extension TFLiteBuilder {
             case .int8(let q): ok = q.count == 1 && Int32(q[0]) == zp
             case .int32: ok = false
             }
-            guard ok else { throw fail(.unsupportedAttribute, op, "inputs[2]", "operator \(index): PADV2 with a non-zero value") }
+            guard ok else {
+                throw fail(.unsupportedAttribute, op, "inputs[2]", "operator \(index): PADV2 with a non-zero value")
+            }
         }
         let pads = Padding4(top: Int(v[2]), left: Int(v[4]), bottom: Int(v[3]), right: Int(v[5]))
         try emit(op, index: index, .pad(pads), inputs: [x],

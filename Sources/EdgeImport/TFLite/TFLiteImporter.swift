@@ -164,10 +164,16 @@ struct TFLiteBuilder {
         }
         var q: Quantization?
         if type != .float32 {
-            guard t.scales.count == 1 else { throw bad(.unsupportedAttribute, "\(t.scales.count) scales on an activation (need 1)") }
+            guard t.scales.count == 1 else {
+                throw bad(.unsupportedAttribute, "\(t.scales.count) scales on an activation (need 1)")
+            }
             let (lo, hi): (Int64, Int64) = type == .int8 ? (-128, 127) : (0, 255)
-            guard t.scales[0].isFinite, t.scales[0] > 0 else { throw bad(.inconsistent, "scale \(t.scales[0]) is not finite and > 0") }
-            guard t.zeroPoints[0] >= lo, t.zeroPoints[0] <= hi else { throw bad(.inconsistent, "zero point \(t.zeroPoints[0]) out of range") }
+            guard t.scales[0].isFinite, t.scales[0] > 0 else {
+                throw bad(.inconsistent, "scale \(t.scales[0]) is not finite and > 0")
+            }
+            guard t.zeroPoints[0] >= lo, t.zeroPoints[0] <= hi else {
+                throw bad(.inconsistent, "zero point \(t.zeroPoints[0]) out of range")
+            }
             q = Quantization(scales: t.scales, zeroPoints: [Int32(t.zeroPoints[0])])
         }
         return ImportedTensor(name: t.name, shape: shape, type: type, quantization: q)
@@ -188,7 +194,9 @@ struct TFLiteBuilder {
     mutating func emit(_ op: TFLiteOperator, index: Int, _ kind: ImportedOp, inputs: [Int], check expected: [Int]? = nil) throws {
         guard op.outputs.count == 1 else { throw fail(.badGraph, op, "outputs", "\(op.outputs.count) outputs (need 1)") }
         let o = op.outputs[0]
-        guard produced[o] == nil, o != file.inputs[0] else { throw fail(.badGraph, op, "outputs[0]", "tensor \(o) written twice") }
+        guard produced[o] == nil, o != file.inputs[0] else {
+            throw fail(.badGraph, op, "outputs[0]", "tensor \(o) written twice")
+        }
         let t = try activation(o, location: "\(op.location).outputs[0]")
         if let e = expected, e != t.shape {
             throw fail(.inconsistent, op, "outputs[0]", "output shape \(t.shape) but the operator computes \(e)")
@@ -203,7 +211,9 @@ struct TFLiteBuilder {
     /// A constant operand: its bytes must be exactly shape-product × element size, and its
     /// quantisation (if any) one entry per tensor or one per channel of `quantized_dimension`.
     func constant(_ op: TFLiteOperator, _ slot: Int, what: String) throws -> (TFLiteTensor, ConstantTensor) {
-        guard slot < op.inputs.count, op.inputs[slot] >= 0 else { throw fail(.badGraph, op, "inputs[\(slot)]", "missing \(what)") }
+        guard slot < op.inputs.count, op.inputs[slot] >= 0 else {
+            throw fail(.badGraph, op, "inputs[\(slot)]", "missing \(what)")
+        }
         let t = file.tensors[op.inputs[slot]]
         let field = "inputs[\(slot)]"
         guard t.buffer > 0, t.buffer < file.buffers.count, !file.buffers[t.buffer].isEmpty else {
@@ -220,7 +230,8 @@ struct TFLiteBuilder {
         default: throw fail(.unsupportedType, op, field, "\(what) of element type \(t.type)")
         }
         guard range.count == n * size else {
-            throw fail(.inconsistent, op, field, "\(what) '\(t.name)' has \(range.count) bytes, shape \(t.shape) needs \(n * size)")
+            throw fail(.inconsistent, op, field,
+                "\(what) '\(t.name)' has \(range.count) bytes, shape \(t.shape) needs \(n * size)")
         }
         try file.reader.charge(n, "\(op.location).\(field)", at: range.lowerBound)
         let bytes = file.reader.bytes
@@ -237,7 +248,9 @@ struct TFLiteBuilder {
             // Only shape-like operands (pads, axes) are int64; they are small and read as int32.
             values = .int32(try (0..<n).map { k in
                 let v = Int64(bitPattern: UInt64(word(2 * k)) | UInt64(word(2 * k + 1)) << 32)
-                guard let x = Int32(exactly: v) else { throw fail(.inconsistent, op, field, "int64 value \(v) out of int32 range") }
+                guard let x = Int32(exactly: v) else {
+                    throw fail(.inconsistent, op, field, "int64 value \(v) out of int32 range")
+                }
                 return x
             })
         default: throw fail(.unsupportedType, op, field, "uint8 \(what) (legacy uint8 quantisation) is not supported")
@@ -247,13 +260,16 @@ struct TFLiteBuilder {
             let perChannel = t.scales.count > 1
             guard t.quantizedDimension >= 0, t.quantizedDimension < max(t.shape.count, 1),
                   !perChannel || t.quantizedDimension < t.shape.count else {
-                throw fail(.badIndex, op, field, "quantized_dimension \(t.quantizedDimension) of a rank-\(t.shape.count) \(what)")
+                throw fail(.badIndex, op, field,
+                    "quantized_dimension \(t.quantizedDimension) of a rank-\(t.shape.count) \(what)")
             }
             if perChannel, t.scales.count != t.shape[t.quantizedDimension] {
                 throw fail(.inconsistent, op, field,
                            "\(t.scales.count) scales for dimension \(t.quantizedDimension) of size \(t.shape[t.quantizedDimension])")
             }
-            guard t.scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail(.inconsistent, op, field, "\(what) scale not finite and > 0") }
+            guard t.scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw fail(.inconsistent, op, field, "\(what) scale not finite and > 0")
+            }
             guard t.zeroPoints.allSatisfy({ $0 == 0 }) else {
                 throw fail(.unsupportedAttribute, op, field, "\(what) zero points must be 0 (TFLite's int8 weight scheme)")
             }
