@@ -138,6 +138,11 @@ final class ONNXHostileTests: XCTestCase {
         var deep: [UInt8] = []
         for _ in 0..<200 { deep = field(5, deep) }
         importOrTypedError(ir + field(7, field(1, field(5, deep))), "deep nesting")
+        // Recursion the schema allows: TypeProto → sequence_type → elem_type → TypeProto …
+        // 200 deep inside a value_info. swift-protobuf's depth limit (16) refuses it.
+        var type: [UInt8] = []
+        for _ in 0..<200 { type = field(4, field(1, type)) }
+        expect(.malformedProtobuf, ir + field(7, field(13, field(2, type))), "type nested 200 deep")
         try HostileFiles.writeIfAsked(recorded, ext: "onnx")
     }
 
