@@ -5,7 +5,9 @@
 public func fuzzONNXImport(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     do {
-        _ = try ONNXImporter.importGraph(bytes, path: "fuzz")
+        let g = try ONNXImporter.importGraph(bytes, path: "fuzz")
+        // A file that parses must give a graph an executor can trust.
+        if let why = g.invariantViolation() { fatalError("inconsistent graph: \(why)") }
     } catch is ImportError {
         // Expected: a typed error.
     } catch {

@@ -46,7 +46,8 @@ func XCTAssertImportError<T>(_ rule: ImportError.Rule, _ body: @autoclosure () t
 /// Runs `body`, requiring success or a typed `ImportError` (never any other error).
 func importOrTypedError(_ bytes: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
     do {
-        _ = try ModelImporter.importGraph(bytes, path: what)
+        let g = try ModelImporter.importGraph(bytes, path: what)
+        XCTAssertNil(g.invariantViolation(), "\(what): a file that parses gave an inconsistent graph", file: file, line: line)
     } catch is ImportError {
     } catch {
         XCTFail("\(what): untyped error \(error)", file: file, line: line)

@@ -64,6 +64,7 @@ final class FloatSemanticsTests: XCTestCase {
             do {
                 let g = try ModelImporter.importGraph(Array(try Data(contentsOf: url)), path: file)
                 print("\(file): \(g.precision) \(g.nodes.map(\.sourceOp))")
+                XCTAssertNil(g.invariantViolation(), file)
                 let hasReference = FileManager.default.fileExists(atPath: dir.appendingPathComponent(name + ".logits.npy").path)
                 if g.precision == .float32, hasReference {
                     let worst = try check(name, ext: ext, nchw: ext == "onnx", dir: dir)

@@ -24,6 +24,7 @@ final class ONNXFixtureTests: XCTestCase {
         for name in Fixtures.onnx {
             let (g, e) = try load(name)
             XCTAssertEqual(g.format, .onnx)
+            XCTAssertNil(g.invariantViolation(), name)
             XCTAssertEqual(g.precision, .float32)
             XCTAssertEqual(g.nodes.map(\.sourceOp), Self.expectedOps[name], name)
             XCTAssertEqual(g.metadata.formatVersion, e["opset"] as? Int, name)

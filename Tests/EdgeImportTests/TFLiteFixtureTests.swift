@@ -16,6 +16,7 @@ final class TFLiteFixtureTests: XCTestCase {
         for name in Fixtures.tflite {
             let (g, e) = try load(name)
             XCTAssertEqual(g.format, .tflite)
+            XCTAssertNil(g.invariantViolation(), name)
             XCTAssertEqual(g.precision, e.string("mode") == "float" ? .float32 : .int8, name)
             XCTAssertTrue(g.softmaxDropped, name)
             // The op list: the interpreter's, less the pruned shape ops and the trailing
@@ -136,5 +137,25 @@ final class SummaryTests: XCTestCase {
         XCTAssertTrue(s[0].hasPrefix("tflite model, int8, input "), s[0])
         XCTAssertTrue(s[1].hasPrefix("0. CONV_2D #0 → [14, 14, 8] 3×3 stride 2×2 pad t0 l0 b1 r1 relu6"), s[1])
         XCTAssertTrue(s[1].contains("8 per-channel scales (axis 0)"), s[1])
+    }
+}
+
+/// The invariant check notices a graph whose parameters and shapes disagree.
+final class InvariantTests: XCTestCase {
+    func testBrokenGraphsAreNoticed() throws {
+        let good = try ModelImporter.importGraph(try Fixtures.bytes("keras_a_1ch_int8.tflite"), path: "i")
+        XCTAssertNil(good.invariantViolation())
+        var g = good
+        if case .conv(var c) = g.nodes[0].op { c.padding.bottom = 0; c.padding.right = 0; c.strideH = 1; g.nodes[0].op = .conv(c) }
+        XCTAssertNotNil(g.invariantViolation(), "output shape no longer follows from the stride")
+        g = good
+        g.nodes.swapAt(0, 1)
+        XCTAssertNotNil(g.invariantViolation(), "a node reading a tensor before it is written")
+        g = good
+        g.tensors[g.nodes[3].output].shape = [14, 14, 9]
+        XCTAssertNotNil(g.invariantViolation(), "add output of another shape")
+        g = good
+        g.tensors[g.nodes[0].output].quantization = nil
+        XCTAssertNotNil(g.invariantViolation(), "int8 tensor without quantisation")
     }
 }
