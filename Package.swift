@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - Command-line tool (thin: parse, call, print, exit code)
@@ -39,6 +40,8 @@ let package = Package(
         .target(name: "CEdgeKernels", exclude: [], cSettings: [.unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
+        .target(name: "EdgeImport", dependencies: ["EdgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                swiftSettings: release),
         .target(name: "EdgeFloat", dependencies: ["EdgeCore", "EdgeModel", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
         .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
         .testTarget(name: "EdgeDataTests", dependencies: ["EdgeData", "CImageIO"]),
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
+        .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),
         .testTarget(name: "EdgeQuantTests", dependencies: ["EdgeQuant", "EdgeTrain", "CEdgeKernels"]),
