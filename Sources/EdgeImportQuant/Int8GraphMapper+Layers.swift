@@ -60,6 +60,7 @@ extension Builder {
         try checkWindow(n, kernel: (c.kernelH, c.kernelW), stride: (c.strideH, c.strideW), pads: c.padding)
         let qo = try quant(n.output, n, "output")
         var (w, scales, bias) = try weightsAndBias(c.weights, c.bias, outChannels: o, n)
+        guard w.count == ws.reduce(1, *) else { throw fail(n, "weights", "hold \(w.count) values for shape \(ws)") }
         if depthwise {
             let k = c.kernelH * c.kernelW
             w = (0..<(o * k)).map { i in w[(i % k) * o + i / k] }

@@ -79,6 +79,11 @@ struct Builder {
     }
 
     mutating func build(preprocessing: Preprocessing?) throws -> ImportedInt8Model {
+        let count = graph.tensors.count
+        guard (0..<count).contains(graph.input), (0..<count).contains(graph.output),
+              graph.nodes.allSatisfy({ n in (0..<count).contains(n.output) && n.inputs.allSatisfy { (0..<count).contains($0) } }) else {
+            throw fail(nil, "tensor index", "out of range (an inconsistent imported graph)")
+        }
         let input = graph.tensors[graph.input]
         guard input.shape.count == 3, input.shape.allSatisfy({ $0 >= 1 }) else {
             throw fail(nil, "input shape", "\(input.shape) is not an image [H, W, C]")
@@ -131,6 +136,11 @@ struct Builder {
     }
 
     mutating func map(_ n: ImportedNode) throws {
+        var arity = 1
+        if case .add = n.op { arity = 2 }
+        guard n.inputs.count == arity else {
+            throw fail(n, "inputs", "has \(n.inputs.count) activation inputs, expected \(arity)")
+        }
         let out = graph.tensors[n.output]
         let origin = "\(n.sourceOp) #\(n.sourceIndex)"
         let name = "\(n.sourceOp.lowercased())#\(n.sourceIndex)"
