@@ -192,3 +192,41 @@ final class ImportedModelCLITests: XCTestCase {
         XCTAssert(inspectFloat.out.contains("float engine does not run imported models yet"), inspectFloat.out)
     }
 }
+
+extension ImportedModelCLITests {
+    /// --mean/--std change the pixel rule (and so the logits); wrong counts, bad label files
+    /// and a truncated model are reported with their exit codes.
+    func testPreprocessingFlagsLabelFilesAndBrokenFiles() throws {
+        let inputs = try npy("keras_a_1ch_int8.inputs.npy")
+        let dir = tmp + "/imgs"
+        try writeImages(inputs.bytes.map { UInt8(Int(Int8(bitPattern: $0)) + 128) }, shape: inputs.shape, to: dir)
+        let labels = tmp + "/labels.txt"
+        try Data(((0..<10).map { "c\($0)" }.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: labels))
+        let base = ["predict", model("keras_a_1ch_int8"), "--images", dir, "--labels", labels, "--logits", "--quiet"]
+        let plain = try run(base), centred = try run(base + ["--mean", "127.5", "--std", "127.5"])
+        XCTAssertEqual(plain.code, 0, plain.err)
+        XCTAssertEqual(centred.code, 0, centred.err)
+        XCTAssertNotEqual(try logits(plain.out), try logits(centred.out))
+        // mean 0, std 255 is the default rule spelled out: the same numbers.
+        XCTAssertEqual(try logits(plain.out), try logits(try run(base + ["--mean", "0", "--std", "255"]).out))
+        XCTAssertEqual(try run(base + ["--mean", "1,2"]).code, 2)
+        XCTAssertEqual(try run(base + ["--std", "0"]).code, 2)
+        XCTAssertEqual(try run(base + ["--mean", "x"]).code, 2)
+
+        let short = tmp + "/short.txt"
+        try Data("a\nb\n".utf8).write(to: URL(fileURLWithPath: short))
+        let s = try run(["predict", model("keras_a_1ch_int8"), "--images", dir, "--labels", short])
+        XCTAssertEqual(s.code, 2)
+        XCTAssert(s.err.contains("2 class names") && s.err.contains("10 classes"), s.err)
+        XCTAssertEqual(try run(["predict", model("keras_a_1ch_int8"), "--images", dir, "--labels", tmp + "/none.txt"]).code, 66)
+
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model("keras_a_1ch_int8")))
+        let cut = tmp + "/cut.tflite"
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cut))
+        for cmd in [["inspect", cut], ["predict", cut, "--images", dir, "--labels", labels], ["bench", cut]] {
+            let r = try run(cmd)
+            XCTAssertEqual(r.code, 65, "\(cmd): \(r.err)")
+            XCTAssert(r.err.contains("cut.tflite") && !r.err.contains("magic"), r.err)
+        }
+    }
+}
