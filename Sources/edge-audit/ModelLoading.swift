@@ -23,7 +23,7 @@ enum ModelLoading {
     static func modelBin(_ path: String, for command: String) throws -> [UInt8] {
         let (bytes, format) = try read(path)
         if let format, format != .edgeModel {
-            throw EdgeError.usage("\(path) is a \(format == .tflite ? "TFLite" : "ONNX") model: '\(command)' needs an edge-audit model.bin; "
+            throw EdgeError.usage("\(path) is \(format == .tflite ? "a TFLite" : "an ONNX") model: '\(command)' needs an edge-audit model.bin; "
                 + "\(command == "audit" ? "auditing" : "running '\(command)' on") an imported model is not supported yet (\(importedSupport))")
         }
         return bytes

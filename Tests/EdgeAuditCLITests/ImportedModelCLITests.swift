@@ -180,6 +180,9 @@ final class ImportedModelCLITests: XCTestCase {
             (["audit", model("keras_a_1ch_int8"), "--images", dir], "auditing an imported model is not supported yet"),
             (["quantize", model("keras_a_1ch_int8"), "--calibration", dir, "--out", tmp + "/q.bin"], "needs an edge-audit model.bin"),
             (["attack", model("keras_a_1ch_int8"), "--images", dir], "needs an edge-audit model.bin"),
+            (["evaluate", model("keras_a_1ch_int8"), "--images", dir], "'evaluate' needs an edge-audit model.bin"),
+            (["mi", fixtures + "/torch_a_opset13.onnx", "--images", dir], "is an ONNX model"),
+            (["device", "bundle", model("keras_a_1ch_int8"), "--images", dir, "--out", tmp + "/b"], "needs an edge-audit model.bin"),
             (["export", model("keras_a_1ch_int8"), "--safetensors", tmp + "/x"], "needs an edge-audit model.bin"),
         ]
         for (args, hint) in cases {
