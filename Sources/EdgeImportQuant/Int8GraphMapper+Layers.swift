@@ -49,7 +49,8 @@ extension Builder {
     /// CONV_2D (weights OHWI, already the engine's [O][ky][kx][C]) or DEPTHWISE_CONV_2D
     /// (weights [1][kh][kw][C], transposed to [C][kh·kw]).
     func convLayer(_ c: Convolution, _ n: ImportedNode, input x: Int, depthwise: Bool) throws -> QConvLayer {
-        let s = nodes[x].shape
+        // A vector [C] (the engine's MEAN output, also for keepDims) is a 1×1×C image.
+        let s = nodes[x].shape.count == 1 ? [1, 1] + nodes[x].shape : nodes[x].shape
         guard s.count == 3 else { throw fail(n, "input", "\(s) is not [H, W, C]") }
         let ws = c.weights.shape
         guard ws.count == 4 else { throw fail(n, "weights.shape", "\(ws) is not 4-D") }

@@ -93,3 +93,33 @@ final class TFLiteMicroBitExactTests: XCTestCase {
         return ok ? 1 : 0
     }
 }
+
+/// MEAN with keepDims followed by a 1×1 CONV_2D head (what Keras writes for
+/// GlobalAveragePooling2D(keepdims=True) + Conv2D(K, 1); scripts/make_import_stress.py's
+/// `k2`): the same arithmetic as MEAN + FULLY_CONNECTED, so the rewritten keras_a_1ch_int8
+/// graph must still give TensorFlow Lite Micro's logits exactly.
+final class KeepDimsHeadTests: XCTestCase {
+    func testMeanKeepDimsThenPointwiseConvHeadIsBitExact() throws {
+        var g = try ModelImporter.importGraph(try ImportFixtures.bytes("keras_a_1ch_int8.tflite"), path: "k")
+        let mi = try XCTUnwrap(g.nodes.firstIndex { if case .mean = $0.op { return true }; return false })
+        let fi = try XCTUnwrap(g.nodes.firstIndex { if case .fullyConnected = $0.op { return true }; return false })
+        guard case .fullyConnected(let fc) = g.nodes[fi].op else { return }
+        let (o, i) = (fc.weights.shape[0], fc.weights.shape[1])
+        g.nodes[mi].op = .mean(keepDims: true)
+        g.tensors[g.nodes[mi].output].shape = [1, 1, i]
+        var w = fc.weights
+        w.shape = [o, 1, 1, i]
+        g.nodes[fi].op = .conv(Convolution(weights: w, bias: fc.bias, strideH: 1, strideW: 1, padding: .zero, activation: fc.activation))
+        g.nodes[fi].sourceOp = "CONV_2D"
+        g.tensors[g.nodes[fi].output].shape = [1, 1, o]
+        XCTAssertNil(g.invariantViolation())
+        let m = try Int8GraphMapper.map(g, path: "k")
+        XCTAssertEqual(m.graph.nodes.last?.op, .flatten)
+        let inputs = try Npy.read(ImportFixtures.dir.appendingPathComponent("keras_a_1ch_int8.inputs.npy"))
+        let want = try XCTUnwrap(try Npy.read(ImportFixtures.dir.appendingPathComponent("keras_a_1ch_int8.logits.npy")).int8)
+        let set = planarSet(ImportedInt8Model.pixels(forInt8: inputs.int8!), count: 16, h: 28, w: 28, c: 1, classes: o)
+        for k in KernelChoice.allCases {
+            XCTAssertEqual(try IntegerNetwork(m.int8InputGraph, kernels: k).run(set, Array(0..<16)).logits, want, k.rawValue)
+        }
+    }
+}
