@@ -59,6 +59,10 @@ struct DeviceBundle: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        try CLISupport.checkDisjoint(output: out, input: images)
+        if let k = FileKind.of(out, followSymlinks: false), k != .directory {
+            throw EdgeError.cannotWrite(path: out, reason: "it is \(k.phrase); --out must name a folder")
+        }
         guard var s = AuditSettings.profile(profile) else { throw EdgeError.usage("--profile must be quick, default or full, got '\(profile)'") }
         if let limit { guard limit > 0 else { throw EdgeError.usage("--limit must be positive") }; s.limit = limit }
         if let eps {
