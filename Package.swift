@@ -18,13 +18,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - Command-line tool (thin: parse, call, print, exit code)
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -39,9 +40,12 @@ let package = Package(
         .target(name: "CEdgeKernels", exclude: [], cSettings: [.unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
+        .target(name: "EdgeImport", dependencies: ["EdgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                swiftSettings: release),
         .target(name: "EdgeFloat", dependencies: ["EdgeCore", "EdgeModel", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
         .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
+        .target(name: "EdgeImportQuant", dependencies: ["EdgeCore", "EdgeImport", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeMetrics", dependencies: ["EdgeCore", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeCorruptions", dependencies: ["EdgeCore", "EdgeData"], swiftSettings: release),
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant"], swiftSettings: release),
@@ -52,6 +56,8 @@ let package = Package(
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
         .testTarget(name: "EdgeDataTests", dependencies: ["EdgeData", "CImageIO"]),
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
+        .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),
         .testTarget(name: "EdgeQuantTests", dependencies: ["EdgeQuant", "EdgeTrain", "CEdgeKernels"]),

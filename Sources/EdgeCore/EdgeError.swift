@@ -8,7 +8,8 @@ public enum EdgeError: Error, Equatable, CustomStringConvertible {
     case usage(String)
     /// A file or folder the user named does not exist or cannot be opened (exit 66).
     case missingInput(path: String, reason: String)
-    /// A model file that is malformed: names the section and the byte offset (exit 65).
+    /// A model file that is malformed: names the section and the byte offset (exit 65; an
+    /// offset below 0 means the format gives none, e.g. a mapping failure after import).
     case badModel(path: String, section: String, offset: Int, reason: String)
     /// Image or dataset bytes that cannot be decoded or do not fit the model (exit 65).
     case badData(path: String, reason: String)
@@ -36,7 +37,7 @@ public enum EdgeError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .usage(let m): return "usage error: \(m)"
         case .missingInput(let p, let r): return "\(p): \(r)"
-        case .badModel(let p, let s, let o, let r): return "\(p): bad model, section '\(s)' at byte \(o): \(r)"
+        case .badModel(let p, let s, let o, let r): return "\(p): bad model, section '\(s)'\(o >= 0 ? " at byte \(o)" : ""): \(r)"
         case .badData(let p, let r): return "\(p): \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
         case .internalError(let m): return "internal error: \(m)"

@@ -20,6 +20,9 @@ public enum ImageFolder {
         public var images: LabeledImages
         /// Bad files, in path order.
         public var skipped: [Skipped]
+        /// Images whose channel count was converted to the required one: source channel
+        /// count → number of images (empty when every file already had it).
+        public var converted: [Int: Int] = [:]
     }
 
     /// The extensions treated as images (case-insensitive).
@@ -133,7 +136,7 @@ public enum ImageFolder {
             throw EdgeError.badData(path: directory, reason: "no images found in the class folders")
         }
         // Decode in parallel; each slot is written by exactly one worker.
-        var decoded = [Swift.Result<[UInt8], EdgeError>?](repeating: nil, count: files.count)
+        var decoded = [Swift.Result<(pixels: [UInt8], channels: Int), EdgeError>?](repeating: nil, count: files.count)
         decoded.withUnsafeMutableBufferPointer { out in
             let o = out
             Parallel.forEach(files.count) { i in
@@ -144,10 +147,12 @@ public enum ImageFolder {
         var pixels: [UInt8] = []
         pixels.reserveCapacity(files.count * size)
         var labels: [Int] = [], sources: [String] = []
+        var converted: [Int: Int] = [:]
         for (i, r) in decoded.enumerated() {
             switch r {
-            case .success(let px)?:
-                pixels.append(contentsOf: px)
+            case .success(let d)?:
+                pixels.append(contentsOf: d.pixels)
+                if d.channels != shape.c { converted[d.channels, default: 0] += 1 }
                 labels.append(files[i].label)
                 sources.append(files[i].path)
             case .failure(let e)?:
@@ -165,7 +170,7 @@ public enum ImageFolder {
         skipped.sort { $0.path < $1.path }
         let set = LabeledImages(channels: shape.c, height: shape.h, width: shape.w, pixels: pixels, labels: labels,
                                 classNames: classes, sources: sources)
-        return Result(images: set, skipped: skipped)
+        return Result(images: set, skipped: skipped, converted: converted)
     }
 
     /// (channels, height, width) of the first decodable image under `dir` (sorted order):
@@ -185,8 +190,8 @@ public enum ImageFolder {
         throw EdgeError.badData(path: dir, reason: "no decodable image found")
     }
 
-    /// Decodes one file into planar pixels of the required shape.
-    static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int)) -> Swift.Result<[UInt8], EdgeError> {
+    /// Decodes one file into planar pixels of the required shape, with the file's own channel count.
+    static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int)) -> Swift.Result<(pixels: [UInt8], channels: Int), EdgeError> {
         do {
             let bytes = try AtomicFile.read(path, limit: maxFileBytes)
             let img = try ImageCodec.decode(bytes, path: path)
@@ -197,7 +202,7 @@ public enum ImageFolder {
             let n = shape.h * shape.w
             var planar = [UInt8](repeating: 0, count: n * shape.c)
             for c in 0..<shape.c { for i in 0..<n { planar[c * n + i] = conv.pixels[i * shape.c + c] } }
-            return .success(planar)
+            return .success((planar, img.channels))
         } catch let e as EdgeError {
             return .failure(e)
         } catch {

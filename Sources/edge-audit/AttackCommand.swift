@@ -78,7 +78,7 @@ struct Attack: ParsableCommand {
                 throw EdgeError.cannotWrite(path: dir, reason: "it is \(k.phrase); --save-adversarial must name a folder")
             }
         }
-        let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
+        let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "attack")
         let ste: FloatNetwork? = (net == "int8" && mode == "ste") || attack != "square" ? try StraightThrough.network(loaded.model, int8.graph) : nil
         let k = float.classes, d = set.imageSize, n = set.count
         if attack == "apgd-dlr" && k < 3 { throw EdgeError.usage("the DLR loss needs at least 3 classes (the model has \(k)); use apgd-ce") }

@@ -87,7 +87,7 @@ struct Audit: ParsableCommand {
         guard FileKind.of(images, followSymlinks: true) == .directory else {
             throw EdgeError.missingInput(path: images, reason: FileKind.of(images, followSymlinks: true) == nil ? "no such folder" : "is not a folder of class folders")
         }
-        let bytes = try AtomicFile.read(model, limit: 512 << 20)
+        let bytes = try ModelLoading.modelBin(model, for: "audit")
         let sha = SHA256.hex(bytes)
         let decoded = try QuantizedModelFile.decode(bytes, path: model)
         let side = min(decoded.model.graph.inputShape[1], decoded.model.graph.inputShape[2])

@@ -11,7 +11,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Benchmark inference: images/s, latency, G MAC/s.")
 
-    @Argument(help: "model.bin") var model: String
+    @Argument(help: "model.bin, or an int8 .tflite (the format is told by the file's content).") var model: String
     @Option(help: "float or int8.") var net = "int8"
     @Option(help: "Images per call for the throughput run.") var batch = 256
     @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
@@ -24,7 +24,9 @@ struct Bench: ParsableCommand {
         guard batch >= 1, batch <= 65536 else { throw EdgeError.usage("--batch must be in 1...65536") }
         guard seconds > 0, seconds <= 600 else { throw EdgeError.usage("--seconds must be in (0, 600]") }
         guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference") }
-        let loaded = try QuantizedModelFile.read(model)
+        let (bytes, detected) = try ModelLoading.read(model)
+        if detected == .tflite || detected == .onnx { return try benchImported(bytes, kc) }
+        let loaded = try QuantizedModelFile.decode(bytes, path: model)
         let m = loaded.model
         let shapes = try m.validate(path: model)
         let s = m.graph.inputShape
@@ -52,6 +54,12 @@ struct Bench: ParsableCommand {
             macs = m.graph.macs(shapes: shapes).reduce(0, +)
             runBatch = { idx in _ = fn.forward(set.floatBatch(idx).data, batch: idx.count) }
         }
+        let (tput, lat) = measure(n, runBatch)
+        report(engine: engine, macs: macs, n: n, tput: tput, lat: lat)
+    }
+
+    /// Throughput over `seconds` on batches of `n`, then batch-1 latencies (µs, sorted).
+    func measure(_ n: Int, _ runBatch: ([Int]) -> Void) -> (Double, [Double]) {
         let all = Array(0..<n)
         runBatch(all)  // warm-up: plans, caches, page faults
         var images = 0
@@ -69,9 +77,33 @@ struct Bench: ParsableCommand {
             if lat.count >= 200_000 { break }
         }
         lat.sort()
+        return (tput, lat)
+    }
+
+    /// Prints the engine, throughput and latency percentiles.
+    func report(engine: String, macs: Int, n: Int, tput: Double, lat: [Double]) {
         func pct(_ p: Double) -> Double { lat[min(lat.count - 1, Int(Double(lat.count - 1) * p))] }
         print("model \(model), \(engine), \(Parallel.threads) thread(s), \(macs) MACs per image")
         print(String(format: "batch %d: %.0f images/s, %.3f G MAC/s", n, tput, tput * Double(macs) / 1e9))
         print(String(format: "batch 1 latency: p50 %.1f µs, p90 %.1f µs, p99 %.1f µs (%d runs)", pct(0.5), pct(0.9), pct(0.99), lat.count))
+    }
+
+    /// An imported int8 TFLite model on the integer engine (random pixels: content does not
+    /// change the work).
+    func benchImported(_ bytes: [UInt8], _ kc: KernelChoice) throws {
+        let graph = try ModelLoading.importGraph(bytes, path: model)
+        guard net == "int8" else {
+            throw EdgeError.usage("\(model): float inference of imported models is not supported yet; use --net int8 (\(ModelLoading.importedSupport))")
+        }
+        let m = try ModelLoading.int8Model(graph, path: model, preprocessing: nil)
+        let s = m.inputShape, n = batch
+        try MemoryBudget.check(estimate: n * s.reduce(1, *) * 2 + (64 << 20), what: "benchmarking batches of \(n)", override: nil)
+        var g = SeededGenerator(seed: 1)
+        let px = (0..<(n * s[0] * s[1] * s[2])).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+        let set = LabeledImages(channels: s[0], height: s[1], width: s[2], pixels: px, labels: [Int](repeating: 0, count: n),
+                                classNames: (0..<m.classes).map { "\($0)" }, sources: [String](repeating: "", count: n))
+        let qn = try IntegerNetwork(m.graph, kernels: kc)
+        let (tput, lat) = measure(n, { _ = qn.run(set, $0) })
+        report(engine: "int8 from \(graph.format == .tflite ? "TFLite" : "ONNX") (\(qn.isaName), TFLite Micro semantics)", macs: m.graph.macs, n: n, tput: tput, lat: lat)
     }
 }

@@ -38,12 +38,32 @@ enum CLISupport {
         let r = try ImageFolder.load(dir, classNames: model.metadata.classNames, shape: (s[0], s[1], s[2]), strict: strict, limit: limit)
         try MemoryBudget.check(estimate: AuditMemory.estimate(model.graph, settings: light, images: r.images.count),
                                what: "running this model on \(r.images.count) images", override: nil)
+        report(r, channels: s[0])
+        return r.images
+    }
+
+    /// Loads the images under `dir` for an imported model of `shape` (C, H, W) and `classNames`.
+    static func loadImages(_ dir: String, classNames: [String], shape: [Int], strict: Bool, limit: Int?) throws -> LabeledImages {
+        if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
+        let r = try ImageFolder.load(dir, classNames: classNames, shape: (shape[0], shape[1], shape[2]), strict: strict, limit: limit)
+        // Pixels, planar copies while building, and one int8 buffer per node per worker.
+        try MemoryBudget.check(estimate: 4 * r.images.pixels.count + (64 << 20), what: "running this model on \(r.images.count) images", override: nil)
+        report(r, channels: shape[0])
+        return r.images
+    }
+
+    /// Prints one warning per skipped file (at most 20), the skip count, and once which
+    /// images were converted to the model's channel count.
+    static func report(_ r: ImageFolder.Result, channels: Int) {
         for sk in r.skipped.prefix(20) { printError("warning: skipped \(sk.path): \(sk.reason)") }
         if r.skipped.count > 20 { printError("warning: … and \(r.skipped.count - 20) more skipped files") }
         if !r.skipped.isEmpty {
             printError("warning: \(r.skipped.count) file(s) skipped, \(r.images.count) image(s) used (--strict makes bad files fatal)")
         }
-        return r.images
+        func kind(_ c: Int) -> String { c == 1 ? "grey" : c == 3 ? "RGB" : "\(c)-channel" }
+        for (from, count) in r.converted.sorted(by: { $0.key < $1.key }) {
+            printError("note: \(count) \(kind(from)) image(s) converted to \(kind(channels)) (the model takes \(channels) channel\(channels == 1 ? "" : "s"))")
+        }
     }
 
     /// Decodes `bytes` of `model` with its int8 net, quantising on the fly with minmax
@@ -77,8 +97,8 @@ enum CLISupport {
     /// Loads a model's float net and its int8 net (quantising on the fly when needed), the
     /// decoded model and the images.
     static func loadNets(_ model: String, images: String, calibration: String, limit: Int?, strict: Bool = false,
-                         kernels: KernelChoice = .auto) throws -> (FloatNetwork, IntegerNetwork, LabeledImages, LoadedModel) {
-        let (loaded, _) = try withInt8(model, bytes: try AtomicFile.read(model, limit: 512 << 20), calibration: calibration)
+                         kernels: KernelChoice = .auto, command: String) throws -> (FloatNetwork, IntegerNetwork, LabeledImages, LoadedModel) {
+        let (loaded, _) = try withInt8(model, bytes: try ModelLoading.modelBin(model, for: command), calibration: calibration)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
         let set = try loadImages(images, for: loaded.model, strict: strict, limit: limit)
         return (try FloatNetwork(loaded.model), try IntegerNetwork(q, kernels: kernels), set, loaded)

@@ -61,7 +61,7 @@ struct Evaluate: ParsableCommand {
                 return c
             }
         }
-        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit)
+        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "corrupt")
         let r = try AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet).run(stages: [.clean, .corruptions])
         let nets = net == "both" ? ["float", "int8"] : [net]
         let m = r.metrics

@@ -67,7 +67,7 @@ struct DeviceBundle: ParsableCommand {
             s.eps = v.compactMap { $0 }
         }
         if let seed { s.seed = seed }
-        let bytes = try AtomicFile.read(model, limit: 512 << 20)
+        let bytes = try ModelLoading.modelBin(model, for: "device bundle")
         let loaded = try QuantizedModelFile.decode(bytes, path: model)
         // The board runs this file, so it must carry its int8 net (no on-the-fly quantisation).
         guard let q = loaded.int8 else { throw EdgeError.usage("\(model) has no int8 network; run 'edge-audit quantize' first") }

@@ -12,7 +12,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try AtomicFile.checkWritableTarget(safetensors)
-        let loaded = try QuantizedModelFile.read(model)
+        let loaded = try QuantizedModelFile.decode(try ModelLoading.modelBin(model, for: "export"), path: model)
         let m = loaded.model
         var meta = ["format": "pt", "edge-audit.classes": m.metadata.classNames.joined(separator: ","),
                     "edge-audit.input": m.graph.inputShape.map(String.init).joined(separator: ","),

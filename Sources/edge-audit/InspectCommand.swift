@@ -10,14 +10,16 @@ import Foundation
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show layers, shapes, MACs, int8 parameters, recipe.")
 
-    @Argument(help: "model.bin") var model: String
+    @Argument(help: "model.bin, .tflite or .onnx (the format is told by the file's content).") var model: String
     @Option(help: "Images (class folders) to measure per-layer int8 SQNR on (default: calibration/fashion-mnist when it exists; 'none' skips).") var sqnr: String?
 
+    @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         try compute.apply()
-        let bytes = try AtomicFile.read(model, limit: 512 << 20)
+        let (bytes, detected) = try ModelLoading.read(model)
+        if detected == .tflite || detected == .onnx { return try inspectImported(bytes) }
         let entries = try ModelFile.sections(bytes, path: model)
         let loaded = try QuantizedModelFile.decode(bytes, path: model)
         let m = loaded.model

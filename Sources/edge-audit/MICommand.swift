@@ -39,7 +39,7 @@ struct MICommand: ParsableCommand {
         if let dir = exportActivations, let k = FileKind.of(dir, followSymlinks: false), k != .directory {
             throw EdgeError.cannotWrite(path: dir, reason: "it is \(k.phrase); --export-activations must name a folder")
         }
-        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil)
+        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil, command: "mi")
         var runner = AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet)
         if let layers {
             let wanted = layers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }

@@ -22,7 +22,7 @@ struct Quantize: ParsableCommand {
         try compute.apply()
         guard let m = CalibrationMethod(rawValue: method) else { throw EdgeError.usage("--method must be minmax, percentile or mse, got '\(method)'") }
         try AtomicFile.checkWritableTarget(out)
-        let loaded = try QuantizedModelFile.read(model)
+        let loaded = try QuantizedModelFile.decode(try ModelLoading.modelBin(model, for: "quantize"), path: model)
         let cal = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil)
         let q = try CLISupport.quantize(model, loaded.model, calibration: cal, options: .init(method: m, perTensor: perTensor))
         AtomicFile.removeStaleTemps(besides: out)

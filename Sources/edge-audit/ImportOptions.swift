@@ -1,0 +1,26 @@
+import ArgumentParser
+import EdgeImport
+
+/// Options for models imported from TFLite/ONNX files (ignored for model.bin, which carries
+/// its own class names and preprocessing).
+struct ImportOptions: ParsableArguments {
+    @Option(help: "Imported models: class names, one per line in output order (default: the model's metadata labels).")
+    var labels: String?
+
+    @Option(help: "Imported models: multiplier on the 0…255 pixel before --mean/--std (default 1).")
+    var inputScale: Float?
+
+    @Option(help: "Imported models: per-channel mean, comma-separated (default 0; with --std 255 the input is pixel/255).")
+    var mean: String?
+
+    @Option(help: "Imported models: per-channel std, comma-separated (default 255). Default preprocessing: the file's metadata normalisation, else pixel/255.")
+    var std: String?
+
+    /// The preprocessing the flags give, nil when none was given.
+    func preprocessing() throws -> Preprocessing? {
+        try ModelLoading.preprocessing(inputScale: inputScale, mean: mean, std: std)
+    }
+
+    /// Whether any flag was given (they mean nothing for a model.bin).
+    var any: Bool { labels != nil || inputScale != nil || mean != nil || std != nil }
+}
