@@ -10,6 +10,11 @@ turned back into q and checked bit for bit by device_parity.host_logits).
 
   python3 scripts/check_export_tflm.py [--images 1000] [--edge-audit .build/debug/edge-audit]
                                        [--models models/fashion-lenet5-q.bin models/fashion-resnet8-q.bin]
+  python3 scripts/check_export_tflm.py --synthetic DIR
+      DIR written by `EDGE_EXPORT_DUMP=DIR swift test --filter SyntheticExportTests`: the
+      exported graph with every op the shipped models lack (depthwise + ReLU6, RELU, SAME
+      MAX_POOL, PAD, a convolution padding only PAD expresses, ADD, MEAN, dense), its HWC
+      input pixels and the engine's int8 logits.
 Exit 1 when any image's logits differ.
 """
 import argparse, os, subprocess, sys, tempfile
@@ -28,8 +33,28 @@ def main():
     ap.add_argument("--edge-audit", default=".build/debug/edge-audit")
     ap.add_argument("--idx", default=IDX)
     ap.add_argument("--models", nargs="+", default=["models/fashion-lenet5-q.bin", "models/fashion-resnet8-q.bin"])
+    ap.add_argument("--synthetic", metavar="DIR")
     a = ap.parse_args()
     from tflite_micro import runtime
+
+    if a.synthetic:
+        d = a.synthetic
+        blob = open(os.path.join(d, "synthetic.tflite"), "rb").read()
+        want = np.frombuffer(open(os.path.join(d, "synthetic.logits.i8"), "rb").read(), dtype=np.int8)
+        px = np.frombuffer(open(os.path.join(d, "synthetic.images.u8"), "rb").read(), dtype=np.uint8)
+        n = px.size // 288
+        px, want = px.reshape(n, 12, 12, 2), want.reshape(n, -1)
+        micro = runtime.Interpreter.from_bytes(blob)
+        same = 0
+        for i in range(n):
+            micro.set_input((px[i].astype(np.int16) - 128).astype(np.int8)[None], 0)
+            micro.invoke()
+            got = micro.get_output(0).reshape(-1)
+            same += bool(np.array_equal(got, want[i]))
+            if not np.array_equal(got, want[i]) and same + 5 > i:
+                print(f"  image {i}: TFLM {got.tolist()} engine {want[i].tolist()}")
+        print(f"synthetic: {same}/{n} images bit-exact (int8 logits)")
+        sys.exit(0 if same == n else 1)
 
     n = a.images
     work = tempfile.mkdtemp(prefix="export-tflm-")
