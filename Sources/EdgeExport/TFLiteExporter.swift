@@ -14,10 +14,19 @@ public enum TFLiteExporter {
     /// - Parameters:
     ///   - path: the model's file name, used in errors.
     ///   - description: Model.description.
+    ///   - labels: class names in logit order, appended as `labels.txt` (`LabelArchive`);
+    ///     none when empty.
     /// - Throws: `EdgeError.badModel` naming the int8 node and field TFLite cannot express
     ///   with the engine's exact arithmetic.
-    public static func export(_ graph: QuantizedGraph, path: String, description: String = "edge-audit int8 export") throws -> [UInt8] {
-        TFLiteSerializer.serialize(try model(graph, path: path, description: description))
+    public static func export(_ graph: QuantizedGraph, path: String, description: String = "edge-audit int8 export",
+                              labels: [String] = []) throws -> [UInt8] {
+        let bytes = TFLiteSerializer.serialize(try model(graph, path: path, description: description))
+        if labels.isEmpty { return bytes }
+        guard labels.count == graph.nodes.last?.shape.reduce(1, *), labels.allSatisfy({ !$0.contains("\n") && !$0.contains("\r") }) else {
+            throw EdgeError.badModel(path: path, section: "export: labels", offset: -1,
+                                     reason: "\(labels.count) class names for \(graph.nodes.last?.shape.reduce(1, *) ?? 0) logits (or a name with a line break)")
+        }
+        return LabelArchive.append(labels, to: bytes)
     }
 
     /// The TFLite model of `graph` as plain values (what `export` serialises).

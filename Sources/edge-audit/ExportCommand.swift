@@ -7,7 +7,8 @@ import EdgeQuant
 /// `edge-audit export`: weights for other tools.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export float and int8 tensors as safetensors, and/or the int8 net as a full-integer .tflite.")
+        abstract: "Export safetensors and/or an int8 .tflite.",
+        discussion: "--safetensors writes the float and int8 tensors; --tflite the int8 net as a full-integer TFLite file that TensorFlow Lite Micro runs bit-exactly (docs/import-formats.md, \"Export to TFLite\").")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Output .safetensors file.") var safetensors: String?
@@ -32,10 +33,11 @@ struct Export: ParsableCommand {
     func writeTFLite(_ decoded: LoadedModel, to out: String) throws {
         let (loaded, _) = try CLISupport.withInt8(model, decoded: decoded, calibration: calibration)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
-        let bytes = try TFLiteExporter.export(q, path: model, description: "edge-audit int8 export of \(model.split(separator: "/").last.map(String.init) ?? model)")
+        let bytes = try TFLiteExporter.export(q, path: model, description: "edge-audit int8 export of \(model.split(separator: "/").last.map(String.init) ?? model)",
+                                              labels: loaded.model.metadata.classNames)
         AtomicFile.removeStaleTemps(besides: out)
         try AtomicFile.write(bytes, to: out)
-        print("wrote \(out): full-integer TFLite, \(q.nodes.count - 1) int8 layers, \(bytes.count) bytes (int8 input: q = pixel − 128)")
+        print("wrote \(out): full-integer TFLite, \(q.nodes.count - 1) int8 layers, \(bytes.count) bytes (int8 input: q = pixel − 128; labels.txt appended)")
     }
 
     /// Float tensors, and the int8 ones when present, as safetensors.

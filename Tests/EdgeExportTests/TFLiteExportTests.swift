@@ -28,9 +28,10 @@ final class TFLiteExportTests: XCTestCase {
         for name in Self.models {
             let m = try load(name)
             let q = try XCTUnwrap(m.int8)
-            let bytes = try TFLiteExporter.export(q, path: name)
+            let bytes = try TFLiteExporter.export(q, path: name, labels: m.model.metadata.classNames)
             let imported = try ModelImporter.importGraph(bytes, path: name + ".tflite")
             XCTAssertEqual(imported.format, .tflite)
+            XCTAssertEqual(imported.metadata.labels, m.model.metadata.classNames, "labels.txt is read back")
             let mapped = try Int8GraphMapper.map(imported, path: name + ".tflite")
             let set = try images(m, limit: 250)
             XCTAssertGreaterThanOrEqual(set.count, 200)
@@ -44,8 +45,13 @@ final class TFLiteExportTests: XCTestCase {
 
     func testBytesAreAValidTFL3FlatbufferAndDeterministic() throws {
         for name in Self.models {
-            let q = try XCTUnwrap(try load(name).int8)
+            let m = try load(name)
+            let q = try XCTUnwrap(m.int8)
             let a = try TFLiteExporter.export(q, path: name), b = try TFLiteExporter.export(q, path: name)
+            let la = try TFLiteExporter.export(q, path: name, labels: m.model.metadata.classNames)
+            XCTAssertEqual(la, try TFLiteExporter.export(q, path: name, labels: m.model.metadata.classNames))
+            XCTAssertEqual(Array(la[0..<a.count]), a, "labels are appended after the flatbuffer")
+            XCTAssertThrowsError(try TFLiteExporter.export(q, path: name, labels: ["only-one"]))
             XCTAssertEqual(a, b, "\(name): export is not deterministic")
             XCTAssertEqual(Array(a[4..<8]), Array("TFL3".utf8))
             XCTAssertEqual(ModelFormat.detect(a), .tflite)
