@@ -38,24 +38,33 @@ def main():
     from tflite_micro import runtime
 
     if a.synthetic:
-        d = a.synthetic
-        blob = open(os.path.join(d, "synthetic.tflite"), "rb").read()
-        want = np.frombuffer(open(os.path.join(d, "synthetic.logits.i8"), "rb").read(), dtype=np.int8)
-        px = np.frombuffer(open(os.path.join(d, "synthetic.images.u8"), "rb").read(), dtype=np.uint8)
-        n = px.size // 288
-        px, want = px.reshape(n, 12, 12, 2), want.reshape(n, -1)
-        micro = runtime.Interpreter.from_bytes(blob)
-        same = 0
-        for i in range(n):
-            micro.set_input((px[i].astype(np.int16) - 128).astype(np.int8)[None], 0)
-            micro.invoke()
-            got = micro.get_output(0).reshape(-1)
-            same += bool(np.array_equal(got, want[i]))
-            if not np.array_equal(got, want[i]) and same + 5 > i:
-                print(f"  image {i}: TFLM {got.tolist()} engine {want[i].tolist()}")
-        print(f"synthetic: {same}/{n} images bit-exact (int8 logits)")
-        sys.exit(0 if same == n else 1)
+        ok = all([synthetic(runtime, a.synthetic, f[:-7]) for f in sorted(os.listdir(a.synthetic)) if f.endswith(".tflite")])
+        sys.exit(0 if ok else 1)
+    run_models(a, runtime)
 
+
+def synthetic(runtime, d, name):
+    """One dumped synthetic graph under TFLite Micro vs the engine's logits."""
+    blob = open(os.path.join(d, name + ".tflite"), "rb").read()
+    want = np.frombuffer(open(os.path.join(d, name + ".logits.i8"), "rb").read(), dtype=np.int8)
+    px = np.frombuffer(open(os.path.join(d, name + ".images.u8"), "rb").read(), dtype=np.uint8)
+    n = px.size // 288
+    px, want = px.reshape(n, 12, 12, 2), want.reshape(n, -1)
+    micro = runtime.Interpreter.from_bytes(blob)
+    same = 0
+    for i in range(n):
+        micro.set_input((px[i].astype(np.int16) - 128).astype(np.int8)[None], 0)
+        micro.invoke()
+        got = micro.get_output(0).reshape(-1)
+        same += bool(np.array_equal(got, want[i]))
+        if not np.array_equal(got, want[i]) and same + 5 > i:
+            print(f"  image {i}: TFLM {got.tolist()} engine {want[i].tolist()}")
+    print(f"{name}: {same}/{n} images bit-exact (int8 logits)")
+    return same == n
+
+
+def run_models(a, runtime):
+    """Each model.bin exported, under TFLite Micro vs `edge-audit predict --net int8`."""
     n = a.images
     work = tempfile.mkdtemp(prefix="export-tflm-")
     raw = os.path.join(work, "images.u8")

@@ -10,6 +10,9 @@ import EdgeQuant
 
 /// Writes edge-audit's int8 network as a `.tflite` flatbuffer.
 public enum TFLiteExporter {
+    /// Largest total of constant data written (1 GiB; flatbuffer offsets are 32-bit).
+    public static let maxConstantBytes = 1 << 30
+
     /// The TFLite bytes of `graph` (validated first).
     /// - Parameters:
     ///   - path: the model's file name, used in errors.
@@ -20,7 +23,14 @@ public enum TFLiteExporter {
     ///   with the engine's exact arithmetic.
     public static func export(_ graph: QuantizedGraph, path: String, description: String = "edge-audit int8 export",
                               labels: [String] = []) throws -> [UInt8] {
-        let bytes = TFLiteSerializer.serialize(try model(graph, path: path, description: description))
+        let spec = try model(graph, path: path, description: description)
+        // uoffsets are 32-bit: keep the whole file far below 4 GiB.
+        let constants = spec.buffers.reduce(0) { $0 + $1.count }
+        guard constants <= maxConstantBytes else {
+            throw EdgeError.badModel(path: path, section: "export", offset: -1,
+                                     reason: "\(constants) bytes of weights exceed the exporter's \(maxConstantBytes)-byte cap (TFLite offsets are 32-bit)")
+        }
+        let bytes = TFLiteSerializer.serialize(spec)
         if labels.isEmpty { return bytes }
         guard labels.count == graph.nodes.last?.shape.reduce(1, *), labels.allSatisfy({ !$0.contains("\n") && !$0.contains("\r") }) else {
             throw EdgeError.badModel(path: path, section: "export: labels", offset: -1,
