@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import EdgeCore
 import EdgeExport
 import EdgeModel
@@ -18,7 +19,11 @@ struct Export: ParsableCommand {
 
     func validate() throws {
         guard safetensors != nil || tflite != nil else { throw ValidationError("give --safetensors FILE, --tflite FILE, or both") }
-        if let s = safetensors, s == tflite { throw ValidationError("--safetensors and --tflite name the same file") }
+        func real(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        if let s = safetensors, let t = tflite, real(s) == real(t) { throw ValidationError("--safetensors and --tflite name the same file") }
+        for (flag, out) in [("--safetensors", safetensors), ("--tflite", tflite)] {
+            if let out, real(out) == real(model) { throw ValidationError("\(flag) names the model file itself; choose another output") }
+        }
     }
 
     func run() throws {

@@ -4,6 +4,11 @@ import XCTest
 /// `edge-audit export --tflite` end to end: the written .tflite predicts exactly what the
 /// model.bin's int8 net predicts (same dequantised logits, labels from the file), and the
 /// usage errors and unwritable targets are refused.
+/// Whole-file reads for comparisons.
+enum AtomicFileBytes {
+    static func read(_ p: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: p)) }
+}
+
 final class ExportTFLiteCLITests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     var binary: URL {
@@ -51,6 +56,9 @@ final class ExportTFLiteCLITests: XCTestCase {
         let model = "models/fashion-lenet5-q.bin"
         XCTAssertEqual(try run(["export", model]).code, 2)
         XCTAssertEqual(try run(["export", model, "--tflite", tmp + "/x", "--safetensors", tmp + "/x"]).code, 2)
+        try FileManager.default.copyItem(atPath: root + "/" + model, toPath: tmp + "/m.bin")
+        XCTAssertEqual(try run(["export", tmp + "/m.bin", "--tflite", tmp + "/./m.bin"]).code, 2, "the model is not overwritten")
+        XCTAssertEqual(try AtomicFileBytes.read(tmp + "/m.bin"), try AtomicFileBytes.read(root + "/" + model))
         let r = try run(["export", model, "--tflite", tmp])
         XCTAssertNotEqual(r.code, 0)
         XCTAssert(r.err.contains(tmp), r.err)
