@@ -1,0 +1,70 @@
+import Foundation
+import XCTest
+
+/// `edge-audit export --tflite` end to end: the written .tflite predicts exactly what the
+/// model.bin's int8 net predicts (same dequantised logits, labels from the file), and the
+/// usage errors and unwritable targets are refused.
+/// Whole-file reads for comparisons.
+enum AtomicFileBytes {
+    static func read(_ p: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: p)) }
+}
+
+final class ExportTFLiteCLITests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    var binary: URL {
+        var dir = Bundle.main.bundleURL
+        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }
+        return dir.appendingPathComponent("edge-audit")
+    }
+    var tmp = ""
+
+    override func setUpWithError() throws {
+        tmp = NSTemporaryDirectory() + "edge-audit-export-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: tmp) }
+
+    func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: root)
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    }
+
+    func testExportedTFLitePredictsLikeTheModel() throws {
+        let model = "models/fashion-lenet5-q.bin", out = tmp + "/m.tflite", st = tmp + "/m.safetensors"
+        let e = try run(["export", model, "--tflite", out, "--safetensors", st])
+        XCTAssertEqual(e.code, 0, e.err)
+        XCTAssert(e.out.contains("full-integer TFLite"), e.out)
+        XCTAssert(FileManager.default.fileExists(atPath: st))
+        let args = ["--images", "calibration/fashion-mnist", "--limit", "60", "--logits", "--format", "csv", "--quiet"]
+        let a = try run(["predict", model, "--net", "int8"] + args), b = try run(["predict", out] + args)
+        XCTAssertEqual(a.code, 0, a.err)
+        XCTAssertEqual(b.code, 0, b.err)
+        XCTAssertEqual(a.out, b.out, "the exported .tflite (labels from its labels.txt) predicts what the model's int8 net predicts")
+    }
+
+    func testUsageAndUnwritableTargets() throws {
+        let model = "models/fashion-lenet5-q.bin"
+        XCTAssertEqual(try run(["export", model]).code, 2)
+        XCTAssertEqual(try run(["export", model, "--tflite", tmp + "/x", "--safetensors", tmp + "/x"]).code, 2)
+        try FileManager.default.copyItem(atPath: root + "/" + model, toPath: tmp + "/m.bin")
+        XCTAssertEqual(try run(["export", tmp + "/m.bin", "--tflite", tmp + "/./m.bin"]).code, 2, "the model is not overwritten")
+        XCTAssertEqual(try AtomicFileBytes.read(tmp + "/m.bin"), try AtomicFileBytes.read(root + "/" + model))
+        let r = try run(["export", model, "--tflite", tmp])
+        XCTAssertNotEqual(r.code, 0)
+        XCTAssert(r.err.contains(tmp), r.err)
+        var isDir: ObjCBool = false
+        XCTAssert(FileManager.default.fileExists(atPath: tmp, isDirectory: &isDir) && isDir.boolValue, "the directory is left alone")
+        let f = try run(["export", model + ".missing", "--tflite", tmp + "/y.tflite"])
+        XCTAssertEqual(f.code, 66, f.err)
+    }
+}
