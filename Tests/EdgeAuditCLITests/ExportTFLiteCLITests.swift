@@ -9,34 +9,10 @@ enum AtomicFileBytes {
     static func read(_ p: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: p)) }
 }
 
-final class ExportTFLiteCLITests: XCTestCase {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    var binary: URL {
-        var dir = Bundle.main.bundleURL
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }
-        return dir.appendingPathComponent("edge-audit")
-    }
-    var tmp = ""
-
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "edge-audit-export-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: tmp) }
-
-    func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: root)
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o
-        p.standardError = e
-        try p.run()
-        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+final class ExportTFLiteCLITests: CLITestCase {
+    /// Runs from the repository root (the tests name models/… relatively).
+    func run(_ args: [String]) throws -> (code: Int32, signal: Int32, out: String, err: String) {
+        try run(args, env: [:], directory: root)
     }
 
     func testExportedTFLitePredictsLikeTheModel() throws {

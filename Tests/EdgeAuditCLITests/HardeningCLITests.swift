@@ -7,40 +7,9 @@ import Glibc
 /// The file and output boundary, end to end: every subcommand on every CRC-valid semantic
 /// mutation (scripts/make_semantic_mutations.py), outputs that must not replace what is
 /// there, fail-fast checks, and SIGKILL during report writing.
-final class HardeningCLITests: XCTestCase {
-    var binary: URL {
-        var dir = Bundle.main.bundleURL
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }
-        return dir.appendingPathComponent("edge-audit")
-    }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    var tmp = ""
+final class HardeningCLITests: CLITestCase {
     var images: String { root + "/calibration/fashion-mnist" }
     var lenet: String { root + "/models/fashion-lenet5-q.bin" }
-
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "edge-audit-hard-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: tmp) }
-
-    /// Runs the binary; `signal` is the terminating signal (0 when it exited).
-    @discardableResult
-    func run(_ args: [String], env: [String: String] = [:]) throws -> (code: Int32, signal: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o
-        p.standardError = e
-        try p.run()
-        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let sig: Int32 = p.terminationReason == .uncaughtSignal ? p.terminationStatus : 0
-        return (p.terminationStatus, sig, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
-    }
 
     /// A minimal audit (seconds in a debug build): everything but clean, SQNR, FGSM and a 1-step PGD off.
     func tinyAudit(_ model: String, out: String, extra: [String] = []) -> [String] {

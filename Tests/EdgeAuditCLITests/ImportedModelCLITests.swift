@@ -5,37 +5,9 @@ import XCTest
 /// from a fixture's stored inputs prints TensorFlow Lite Micro's stored logits (dequantised
 /// with the logits tensor's scale and zero point from the converter's JSON), on both kernel
 /// choices; inspect and bench work; what is not supported yet is a usage error (exit 2).
-final class ImportedModelCLITests: XCTestCase {
-    var tmp = ""
+final class ImportedModelCLITests: CLITestCase {
     let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/import").path
-
-    var binary: URL {
-        var dir = Bundle.main.bundleURL
-        for b in Bundle.allBundles where b.bundlePath.hasSuffix(".xctest") { dir = b.bundleURL.deletingLastPathComponent() }
-        return dir.appendingPathComponent("edge-audit")
-    }
-
-    override func setUpWithError() throws {
-        tmp = NSTemporaryDirectory() + "edge-audit-import-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-    }
-
-    override func tearDown() { try? FileManager.default.removeItem(atPath: tmp) }
-
-    @discardableResult
-    func run(_ args: [String]) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o
-        p.standardError = e
-        try p.run()
-        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
-    }
 
     func model(_ name: String) -> String { fixtures + "/" + name + ".tflite" }
 
