@@ -34,4 +34,12 @@ public enum AuditMemory {
         }
         return total
     }
+
+    /// Estimated peak bytes of running `graph` (forward passes, attacks of the quick profile,
+    /// no MI sample) on `images` images — what predict, evaluate, attack and bench need.
+    public static func estimateInference(_ graph: Graph, images: Int) -> Int {
+        var s = AuditSettings.profile("quick")!
+        s.miSamples = 0
+        return estimate(graph, settings: s, images: images)
+    }
 }

@@ -10,11 +10,11 @@ public enum MemoryBudget {
     /// The cap set by `--max-memory` (bytes), for every check of this process.
     nonisolated(unsafe) public static var override: Int? = nil
 
-    /// The cap: `override` when given, else the smallest of 90% of physical memory, the
+    /// The cap: `--max-memory` (`override`) when given, else the smallest of 90% of physical memory, the
     /// address-space limit (ulimit -v) minus the runtime's own reservations, and the cgroup
     /// limit (memory.max), in bytes.
-    public static func cap(override: Int? = nil) -> (bytes: Int, source: String) {
-        if let o = override ?? Self.override { return (o, "--max-memory") }
+    public static func cap() -> (bytes: Int, source: String) {
+        if let o = override { return (o, "--max-memory") }
         var best = (min(8 << 30, Int(Double(ProcessInfo.processInfo.physicalMemory) * 0.9)), "the default cap (8 GiB or 90% of physical memory)")
         var rl = rlimit()
         if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max {
@@ -39,8 +39,8 @@ public enum MemoryBudget {
     public static var reservedAddressSpace: Int { (160 << 20) + (Parallel.threads + 1) * (200 << 20) }
 
     /// Throws `outOfMemory` (exit 70) when `estimate` bytes exceed the cap.
-    public static func check(estimate: Int, what: String, override: Int?) throws {
-        let (cap, source) = cap(override: override)
+    public static func check(estimate: Int, what: String) throws {
+        let (cap, source) = cap()
         guard estimate > cap else { return }
         throw EdgeError.outOfMemory("\(what) needs an estimated \(mib(estimate)) of memory, more than the \(mib(max(cap, 0))) allowed by \(source); lower --limit (or the batch/samples), or raise the cap with --max-memory MB")
     }

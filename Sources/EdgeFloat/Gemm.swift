@@ -28,29 +28,26 @@ extension Gemm {
     public static func warmUp(threads: Int) {
         let n = 64
         let a = [Float](repeating: 1, count: n * n)
-        var c0 = [Float](repeating: 0, count: n * n)
-        // The calling thread first (it takes part in every parallel loop), then all at once.
-        a.withUnsafeBufferPointer { ap in
-            c0.withUnsafeMutableBufferPointer { cp in
-                sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
-                      b: ap.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+        func gemms(_ times: Int) {
+            var c = [Float](repeating: 0, count: n * n)
+            a.withUnsafeBufferPointer { ap in
+                c.withUnsafeMutableBufferPointer { cp in
+                    for _ in 0..<times {
+                        sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
+                              b: ap.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
+                    }
+                }
             }
         }
+        // The calling thread first (it takes part in every parallel loop), then all at once.
+        gemms(1)
         let start = DispatchGroup()
         for _ in 0..<threads { start.enter() }
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
             // Wait until every worker has started, so the calls overlap and each needs a buffer.
             start.leave()
             _ = start.wait(timeout: .now() + 0.5)
-            var c = [Float](repeating: 0, count: n * n)
-            a.withUnsafeBufferPointer { ap in
-                c.withUnsafeMutableBufferPointer { cp in
-                    for _ in 0..<8 {
-                        sgemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: ap.baseAddress!, lda: n,
-                              b: ap.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
-                    }
-                }
-            }
+            gemms(8)
         }
     }
 }

@@ -99,7 +99,7 @@ struct Audit: ParsableCommand {
         if let base, let path = baseline {
             for w in try base.checkIdentity(path: path, modelSHA256: sha, allowMismatch: allowBaselineMismatch) { printError("warning: " + w) }
         }
-        try MemoryBudget.check(estimate: AuditMemory.estimate(decoded.model.graph, settings: s, images: s.limit ?? 0), what: "this audit", override: nil)
+        try MemoryBudget.check(estimate: AuditMemory.estimate(decoded.model.graph, settings: s, images: s.limit ?? 0), what: "this audit")
 
         let (loaded, onTheFly) = try CLISupport.withInt8(model, decoded: decoded, calibration: calibration)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
@@ -109,7 +109,7 @@ struct Audit: ParsableCommand {
         for sk in r.skipped.prefix(20) { printError("warning: skipped \(sk.path): \(sk.reason)") }
         if !r.skipped.isEmpty { printError("warning: \(r.skipped.count) file(s) skipped (--strict makes bad files fatal)") }
         try MemoryBudget.check(estimate: AuditMemory.estimate(loaded.model.graph, settings: s, images: r.images.count),
-                               what: "this audit of \(r.images.count) images", override: nil)
+                               what: "this audit of \(r.images.count) images")
         if let base, let path = baseline {
             for w in base.warnings(path: path, imageCount: r.images.count, profile: s.profile) { printError("warning: " + w) }
         }

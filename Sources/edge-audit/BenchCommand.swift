@@ -30,10 +30,8 @@ struct Bench: ParsableCommand {
         let m = loaded.model
         let shapes = try m.validate(path: model)
         let s = m.graph.inputShape
-        var light = AuditSettings.profile("quick")!
-        light.miSamples = 0
-        try MemoryBudget.check(estimate: AuditMemory.estimate(m.graph, settings: light, images: max(batch, 1)),
-                               what: "benchmarking a batch of \(batch)", override: nil)
+        try MemoryBudget.check(estimate: AuditMemory.estimateInference(m.graph, images: max(batch, 1)),
+                               what: "benchmarking a batch of \(batch)")
         // Pixel content does not change the work done; a seeded random set is enough.
         var g = SeededGenerator(seed: 1)
         let n = max(batch, 1)
@@ -97,7 +95,7 @@ struct Bench: ParsableCommand {
         }
         let m = try ModelLoading.int8Model(graph, path: model, preprocessing: nil)
         let s = m.inputShape, n = batch
-        try MemoryBudget.check(estimate: n * s.reduce(1, *) * 2 + (64 << 20), what: "benchmarking batches of \(n)", override: nil)
+        try MemoryBudget.check(estimate: n * s.reduce(1, *) * 2 + (64 << 20), what: "benchmarking batches of \(n)")
         var g = SeededGenerator(seed: 1)
         let px = (0..<(n * s[0] * s[1] * s[2])).map { _ in UInt8(truncatingIfNeeded: g.next()) }
         let set = LabeledImages(channels: s[0], height: s[1], width: s[2], pixels: px, labels: [Int](repeating: 0, count: n),

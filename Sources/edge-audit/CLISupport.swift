@@ -32,12 +32,10 @@ enum CLISupport {
     static func loadImages(_ dir: String, for model: Model, strict: Bool, limit: Int?) throws -> LabeledImages {
         let s = model.graph.inputShape
         if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
-        var light = AuditSettings.profile("quick")!
-        light.miSamples = 0
-        try MemoryBudget.check(estimate: AuditMemory.estimate(model.graph, settings: light, images: 0), what: "running this model", override: nil)
+        try MemoryBudget.check(estimate: AuditMemory.estimateInference(model.graph, images: 0), what: "running this model")
         let r = try ImageFolder.load(dir, classNames: model.metadata.classNames, shape: (s[0], s[1], s[2]), strict: strict, limit: limit)
-        try MemoryBudget.check(estimate: AuditMemory.estimate(model.graph, settings: light, images: r.images.count),
-                               what: "running this model on \(r.images.count) images", override: nil)
+        try MemoryBudget.check(estimate: AuditMemory.estimateInference(model.graph, images: r.images.count),
+                               what: "running this model on \(r.images.count) images")
         report(r, channels: s[0])
         return r.images
     }
@@ -47,7 +45,7 @@ enum CLISupport {
         if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
         let r = try ImageFolder.load(dir, classNames: classNames, shape: (shape[0], shape[1], shape[2]), strict: strict, limit: limit)
         // Pixels, planar copies while building, and one int8 buffer per node per worker.
-        try MemoryBudget.check(estimate: 4 * r.images.pixels.count + (64 << 20), what: "running this model on \(r.images.count) images", override: nil)
+        try MemoryBudget.check(estimate: 4 * r.images.pixels.count + (64 << 20), what: "running this model on \(r.images.count) images")
         report(r, channels: shape[0])
         return r.images
     }

@@ -41,7 +41,7 @@ struct ComputeOptions: ParsableArguments {
         }
         // Under a small address-space limit even the runtime's fixed reservations do not
         // fit: refuse at once rather than let OpenBLAS fail to map its buffers.
-        try MemoryBudget.check(estimate: 32 << 20, what: "edge-audit itself (runtime, OpenBLAS buffers, thread stacks)", override: nil)
+        try MemoryBudget.check(estimate: 32 << 20, what: "edge-audit itself (runtime, OpenBLAS buffers, thread stacks)")
         Self.warmUpBLAS()
     }
 

@@ -154,25 +154,10 @@ final class CLITests: CLITestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: slowOut + "/report.json"))
     }
 
-    /// A 12×12 gray PNG with a bright two-pixel bar, built by hand (stored deflate blocks)
-    /// so this test does not depend on the code under test to make its inputs.
+    /// A 12×12 gray PNG with a bright two-pixel bar.
     func pngBytes(vertical: Bool, pos: Int) -> [UInt8] {
-        var raw: [UInt8] = []
-        for y in 0..<12 {
-            raw.append(0)
-            for x in 0..<12 { raw.append((vertical ? (x == pos || x == pos + 1) : (y == pos || y == pos + 1)) ? 230 : 20) }
-        }
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
-        func crc(_ d: [UInt8]) -> UInt32 {
-            var c: UInt32 = 0xFFFF_FFFF
-            for b in d { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 } }
-            return ~c
-        }
-        func chunk(_ t: String, _ d: [UInt8]) -> [UInt8] { be32(UInt32(d.count)) + Array(t.utf8) + d + be32(crc(Array(t.utf8) + d)) }
-        var a: UInt32 = 1, b: UInt32 = 0
-        for v in raw { a = (a + UInt32(v)) % 65521; b = (b + a) % 65521 }
-        let n = UInt16(raw.count)
-        let z: [UInt8] = [0x78, 0x01, 1, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8(~n >> 8)] + raw + be32(b << 16 | a)
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", be32(12) + be32(12) + [8, 0, 0, 0, 0]) + chunk("IDAT", z) + chunk("IEND", [])
+        var px: [UInt8] = []
+        for y in 0..<12 { for x in 0..<12 { px.append((vertical ? (x == pos || x == pos + 1) : (y == pos || y == pos + 1)) ? 230 : 20) } }
+        return png(px, width: 12, height: 12, channels: 1)
     }
 }
