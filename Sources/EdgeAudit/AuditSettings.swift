@@ -25,8 +25,11 @@ public struct AuditSettings: Sendable, Equatable {
     public var eceBins: Int
     /// Images in the mutual-information sample (0 disables the stage).
     public var miSamples: Int = 500
-    /// KDE noise variance σ² and binning width λ of the MI estimators.
-    public var miSigma2: Double = 0.1, miBinSize: Double = 0.5
+    /// KDE noise variance σ² of the MI estimators; nil (the default) picks it per layer from
+    /// the layer's activation scale (`MutualInformation.scaledSigma2`).
+    public var miSigma2: Double? = nil
+    /// Binning width λ of the MI estimators.
+    public var miBinSize: Double = 0.5
     /// Images attacked by Carlini–Wagner L2 and its Adam steps per binary-search round.
     public var cwImages: Int = 100, cwSteps: Int = 50
     /// MI inputs: clean, fgsm, pgd (at `miAttackEps`) or a corruption name (at level 3).
@@ -66,7 +69,7 @@ public struct AuditSettings: Sendable, Equatable {
          ("pgd_steps", "\(pgdSteps)"), ("pgd_step_size", "2.5*eps/steps"), ("pgd_restarts", "\(pgdRestarts)"),
          ("pgd_images", pgdImages.map(String.init) ?? "all"), ("square_queries", "\(squareQueries)"), ("square_images", "\(squareImages)"),
          ("cw_images", "\(cwImages)"), ("cw_steps", "\(cwSteps)"),
-         ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", MetricKey.number(miSigma2)),
+         ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", miSigma2.map(MetricKey.number) ?? "per-layer"),
          ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)")]
     }
 

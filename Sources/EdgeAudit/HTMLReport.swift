@@ -107,7 +107,7 @@ public enum HTMLReport {
                 let cap = log2(n)
                 let all = layers.compactMap { m["float.mi.clean.\($0).kde_upper_itx"] }
                 if !all.isEmpty, all.allSatisfy({ abs($0 - cap) < 0.01 }) {
-                    h += "<p class=\"note\">Every layer's I(T;X) is at its ceiling log2 N = \(String(format: "%.2f", cap)) bits: with σ² = \(MetricKey.number(report.settings.miSigma2)) the samples are far apart relative to the kernel width, so the estimates cannot separate layers (and drift reads 0). A larger <code>--mi-sigma2</code> (or <code>--mi-bin-size</code>) resolves them.</p>"
+                    h += "<p class=\"note\">Every layer's I(T;X) is at its ceiling log2 N = \(String(format: "%.2f", cap)) bits: with σ² = \(report.settings.miSigma2.map(MetricKey.number) ?? "per layer") the samples are far apart relative to the kernel width, so the estimates cannot separate layers (and drift reads 0). A larger <code>--mi-sigma2</code> (or <code>--mi-bin-size</code>) resolves them.</p>"
                 }
             }
             for input in report.settings.miInputs {

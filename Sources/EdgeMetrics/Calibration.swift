@@ -40,19 +40,40 @@ public enum CalibrationMetrics {
     public static func evaluate(probabilities p: [Double], classes k: Int, labels: [Int], bins nb: Int = 15) -> Report {
         let n = labels.count
         precondition(p.count == n * k && nb > 0)
-        var conf = [Double](repeating: 0, count: n), correct = [Bool](repeating: false, count: n)
+        let (conf, correct) = topLabel(probabilities: p, classes: k, labels: labels)
         var nll = 0.0, brier = 0.0
+        for i in 0..<n {
+            let row = p[(i * k)..<(i * k + k)]
+            nll -= log(max(row[row.startIndex + labels[i]], 1e-300))
+            for j in 0..<k { let d = row[row.startIndex + j] - (j == labels[i] ? 1 : 0); brier += d * d }
+        }
+        let top = evaluate(confidences: conf, correct: correct, bins: nb)
+        return Report(accuracy: top.accuracy, ece: top.ece, mce: top.mce, rmsce: top.rmsce, adaptiveECE: top.adaptiveECE,
+                      nll: nll / Double(max(n, 1)), brier: brier / Double(max(n, 1)), bins: top.bins)
+    }
+
+    /// Each row's top-label confidence (the first maximal probability) and whether that
+    /// label is right. A row with NaN or Inf has no prediction: wrong, and its confidence
+    /// makes the calibration metrics NaN (reported as such) instead of trapping later.
+    public static func topLabel(probabilities p: [Double], classes k: Int, labels: [Int]) -> (confidence: [Double], correct: [Bool]) {
+        let n = labels.count
+        var conf = [Double](repeating: 0, count: n), correct = [Bool](repeating: false, count: n)
         for i in 0..<n {
             let row = p[(i * k)..<(i * k + k)]
             var best = row.startIndex
             for j in row.indices where row[j] > row[best] { best = j }
             conf[i] = row[best]
-            // A row with NaN or Inf has no prediction: wrong, and its confidence makes the
-            // calibration metrics NaN (reported as such) instead of trapping below.
             correct[i] = best - row.startIndex == labels[i] && row.allSatisfy { $0.isFinite }
-            nll -= log(max(row[row.startIndex + labels[i]], 1e-300))
-            for j in 0..<k { let d = row[row.startIndex + j] - (j == labels[i] ? 1 : 0); brier += d * d }
         }
+        return (conf, correct)
+    }
+
+    /// The figures that need only each sample's top-label confidence and correctness
+    /// (accuracy, ECE, MCE, RMSCE, adaptive ECE, bins); `nll` and `brier` are 0 here. Stages
+    /// keep these two numbers per image, so shards merge into exactly the unsharded values.
+    public static func evaluate(confidences conf: [Double], correct: [Bool], bins nb: Int = 15) -> Report {
+        let n = conf.count
+        precondition(correct.count == n && nb > 0)
         var bins: [Bin] = (0..<nb).map { Bin(lower: Double($0) / Double(nb), upper: Double($0 + 1) / Double(nb), count: 0, confidence: 0, accuracy: 0) }
         var sumConf = [Double](repeating: 0, count: nb), sumAcc = sumConf
         for i in 0..<n {
@@ -84,8 +105,7 @@ public enum CalibrationMetrics {
             aece += Double(hi - lo) / Double(n) * abs(sa - sc) / Double(hi - lo)
         }
         let acc = Double(correct.filter { $0 }.count) / Double(max(n, 1))
-        return Report(accuracy: acc, ece: ece, mce: mce, rmsce: rms.squareRoot(), adaptiveECE: aece,
-                      nll: nll / Double(max(n, 1)), brier: brier / Double(max(n, 1)), bins: bins)
+        return Report(accuracy: acc, ece: ece, mce: mce, rmsce: rms.squareRoot(), adaptiveECE: aece, nll: 0, brier: 0, bins: bins)
     }
 
     /// Softmax of logits [N, K] in Double, max-subtracted.

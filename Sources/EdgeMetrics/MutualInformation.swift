@@ -125,3 +125,27 @@ public enum MutualInformation {
         return h
     }
 }
+
+extension MutualInformation {
+    /// The KDE noise variance for a layer from its own activation scale: σ² = median over
+    /// pairs i < j of ‖t_i − t_j‖² divided by ln N, so that a typical pair of samples overlaps
+    /// with kernel weight exp(−D/(2σ²)) = 1/√N — neither every sample isolated (I(T;X) pinned
+    /// at log2 N, the saturation a fixed σ² gives wide layers) nor all of them merged (I = 0).
+    /// `dist` is the [n, n] matrix of `squaredDistances`. Falls back to 0.1 when every
+    /// distance is 0 (a constant layer).
+    public static func scaledSigma2(_ dist: [Double], n: Int) -> Double {
+        guard n > 2 else { return 0.1 }
+        var pairs: [Double] = []
+        pairs.reserveCapacity(n * (n - 1) / 2)
+        for i in 0..<n { for j in (i + 1)..<n { pairs.append(dist[i * n + j]) } }
+        pairs.sort()
+        let median = pairs[pairs.count / 2]
+        guard median > 0, median.isFinite else { return 0.1 }
+        return median / log(Double(n))
+    }
+
+    /// `scaledSigma2` of activations `t` (row-major [n, d]).
+    public static func scaledSigma2(_ t: [Float], n: Int, d: Int) -> Double {
+        scaledSigma2(squaredDistances(t, n: n, d: d), n: n)
+    }
+}
