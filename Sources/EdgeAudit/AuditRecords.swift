@@ -64,6 +64,8 @@ public struct AuditRecords: Codable, Sendable, Equatable {
         public var layerOrder: [String: Int] = [:]
         /// Descriptions and warnings these stages add.
         public var labels: [String: String] = [:], notes: [String] = []
+        /// Example images for the report's grids.
+        public var gallery: [GalleryImage] = []
     }
 
     /// The clean stage.
@@ -99,4 +101,23 @@ public struct LayerValue: Codable, Sendable, Equatable {
     public var layer: String
     /// The value.
     public var value: Double
+}
+
+/// One example image for the report's grids (adversarial examples, corruptions, float/int8
+/// disagreements), planar uint8.
+public struct GalleryImage: Codable, Sendable, Equatable {
+    /// Grid it belongs to (`adversarial`, `corruption`, `disagreement`, …).
+    public var section: String
+    /// Row and column captions (e.g. image index and ε).
+    public var row: String, column: String
+    /// Text under the image (predictions).
+    public var caption: String
+    /// Shape and planar pixels.
+    public var channels: Int, height: Int, width: Int, pixels: [UInt8]
+
+    /// Creates an entry.
+    public init(section: String, row: String, column: String, caption: String, channels: Int, height: Int, width: Int, pixels: [UInt8]) {
+        self.section = section; self.row = row; self.column = column; self.caption = caption
+        self.channels = channels; self.height = height; self.width = width; self.pixels = pixels
+    }
 }

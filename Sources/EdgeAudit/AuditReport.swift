@@ -23,6 +23,11 @@ public struct AuditReport {
     public var gates: [GateResult]
     /// Machine facts that do not affect results (threads, int8 kernel ISA).
     public var environment: [(String, String)]
+    /// When the report was made (ISO 8601, UTC); like timings it differs run to run, unless
+    /// SOURCE_DATE_EPOCH fixes it.
+    public var generatedAt: String = AuditReport.timestamp()
+    /// The shard this report covers (nil: the whole run or a merge).
+    public var shard: AuditShard? = nil
 
     /// Creates a report.
     public init(toolVersion: String, modelPath: String, modelSHA256: String, quantizedOnTheFly: Bool, calibration: String,
@@ -92,10 +97,43 @@ public struct AuditReport {
             "gates": .array(gates.map { .object(["name": .string($0.gate.name), "rule": .string($0.gate.rule), "passed": .bool($0.passed),
                                                  "lhs": .number($0.lhs), "rhs": .number($0.rhs), "reason": $0.reason.map { .string($0) } ?? .null]) }),
             "passed": .bool(passed),
+            "verdict": .string(Verdict.line(results)),
+            "generated_at": .string(generatedAt),
+            "shard": shard.map { .string($0.text) } ?? .null,
+            "tables": tablesJSON(),
+            "skipped_stages": .object(results.skipped.mapValues { .string($0) }),
             "environment": .object(Dictionary(uniqueKeysWithValues: environment.map { ($0.0, JSON.string($0.1)) })),
             "timings_seconds": .object(Dictionary(results.timings.map { ($0.0, JSON.number(($0.1 * 1000).rounded() / 1000)) }, uniquingKeysWith: { a, _ in a })),
         ]
         return JSON.object(root).render() + "\n"
+    }
+
+    /// The `tables` section: confusion matrices per net, counts [true][predicted], with the
+    /// class names that index them, and the paired float-vs-int8 tests.
+    func tablesJSON() -> JSON {
+        var t: [String: JSON] = [:]
+        for (net, m) in results.confusion {
+            t[net] = .object(["confusion": .array(m.map { .array($0.map { .number(Double($0)) }) })])
+        }
+        t["classes"] = .array(classNames.map { .string($0) })
+        t["paired"] = .array(results.paired.map { c in
+            .object(["comparison": .string(c.path), "images": .number(Double(c.images)), "float_accuracy": .number(c.float),
+                     "int8_accuracy": .number(c.int8), "float_only": .number(Double(c.test.onlyFirst)),
+                     "int8_only": .number(Double(c.test.onlySecond)), "mcnemar_p": .number(c.test.pValue),
+                     "significant": .bool(c.test.significant)])
+        })
+        return .object(t)
+    }
+
+    /// Class names (from the settings' image set), for the tables.
+    public var classNames: [String] = []
+
+    /// Now in ISO 8601 UTC, or SOURCE_DATE_EPOCH when set (reproducible reports).
+    public static func timestamp() -> String {
+        let env = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { TimeInterval($0) }
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: env.map { Date(timeIntervalSince1970: $0) } ?? Date())
     }
 
     /// Reads the `results` map of an earlier report.json (for --baseline).

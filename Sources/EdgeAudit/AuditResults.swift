@@ -27,6 +27,8 @@ public struct AuditResults: Sendable {
     public var paired: [PairedComparison] = []
     /// Stages that did not run and why.
     public var skipped: [String: String] = [:]
+    /// Example images for the report's grids.
+    public var gallery: [GalleryImage] = []
 
     /// Creates empty results.
     public init() {}

@@ -19,6 +19,7 @@ public enum AuditSummary {
         r.layerOrder = records.whole.layerOrder
         for (k, v) in records.whole.labels { r.labels[k] = v }
         r.notes += records.whole.notes
+        r.gallery = records.whole.gallery
         worstCase(records, settings: settings, into: &r)
         r.notes += Verdict.sampleWarnings(r)
         return r
