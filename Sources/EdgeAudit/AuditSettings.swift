@@ -2,7 +2,7 @@ import EdgeCorruptions
 
 /// Every knob of an audit run. A profile fills them; flags override single ones; all of
 /// them are printed and stored in the report.
-public struct AuditSettings: Sendable, Equatable {
+public struct AuditSettings: Sendable, Equatable, Codable {
     /// Profile name the settings started from.
     public var profile: String
     /// Use at most this many images (nil: all).

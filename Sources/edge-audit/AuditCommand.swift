@@ -71,17 +71,19 @@ struct Audit: ParsableCommand {
     }
 
     @Flag(help: "Accept a --baseline that audited another model.") var allowBaselineMismatch = false
-
-    /// The files a report folder holds.
-    static let reportFiles: Set<String> = ["report.json", "report.html", "junit.xml"]
+    @Option(help: "Audit shard K of N (e.g. 2/4): every stage's batches K, K+N, …; 'edge-audit merge' combines the N report folders.") var shard: String?
 
     func run() throws {
         // Everything that can be checked is checked before any work: flags, the output
         // folder (and its lock), gates, baseline, model, then memory.
         try compute.apply()
         let s = try settings()
+        let part = try shard.map { try AuditShard(parsing: $0) } ?? .whole
+        if part != .whole, gates != nil || baseline != nil {
+            throw EdgeError.usage("--gates and --baseline apply to the whole run: pass them to 'edge-audit merge' instead of to a shard")
+        }
         guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference") }
-        let folder = try ReportFolder(out, allowed: Self.reportFiles)
+        let folder = try ReportFolder(out, allowed: AuditJob.reportFiles)
         let gateList = try gates.map { try Gates.parse(String(decoding: try AtomicFile.read($0, limit: 1 << 20), as: UTF8.self), path: $0) } ?? []
         let base = try baseline.map { try Baseline.read($0) }
         guard FileKind.of(images, followSymlinks: true) == .directory else {
@@ -117,19 +119,19 @@ struct Audit: ParsableCommand {
         let int8 = try IntegerNetwork(q, kernels: kc)
         printError("edge-audit \(EdgeAudit.version): \(model) on \(r.images.count) images from \(images)")
         printError("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet)
+        var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet, shard: part)
         runner.ste = try StraightThrough.network(loaded.model, q)
-        let results = try runner.run()
-        let gateResults = try gateList.map { try Gates.evaluate($0, metrics: results.metrics, baseline: base?.results) }
-        let report = AuditReport(toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
-                                 calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
-                                 skippedImages: r.skipped.count, settings: s, results: results, gates: gateResults,
-                                 environment: [("threads", "\(Parallel.threads)"), ("int8_kernels", int8.isaName)])
-        try folder.commit([("report.json", Array(report.json().utf8)), ("report.html", Array(HTMLReport.render(report).utf8)),
-                           ("junit.xml", Array(report.junit().utf8))])
+        let (records, timings) = try runner.record()
+        let file = ShardFile(shard: part, toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
+                             calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
+                             skippedImages: r.skipped.count, classNames: r.images.classNames, settings: s,
+                             environment: ["threads": "\(Parallel.threads)", "int8_kernels": int8.isaName], records: records,
+                             timings: Dictionary(timings, uniquingKeysWith: +))
+        let report = try AuditJob.report(file, gates: gateList, baseline: base?.results)
+        try folder.commit(try AuditJob.files(report, records: part == .whole ? nil : file))
         folder.release()
         print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
-        print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml")
+        print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml" + (part == .whole ? "" : ", \(out)/records.json (for merge)"))
         if !report.passed { throw ExitCode(1) }
     }
 }
