@@ -7,59 +7,77 @@ extension AuditRunner {
     /// measure fail in seconds with exit 2 instead of after the audit. Some of these depend
     /// on the data (CW norms need a fooled image; relative CE needs float errors); a gate on
     /// one that ends up missing fails with a reason rather than a usage error.
-    public static func plannedMetrics(settings s: AuditSettings, int8: QuantizedGraph, hasSTE: Bool, imageSide: Int) -> Set<String> {
+    public static func plannedMetrics(settings s: AuditSettings, int8: QuantizedGraph, hasSTE: Bool, imageSide: Int,
+                                      classNames: [String] = []) -> Set<String> {
         let layers = int8.nodes.dropFirst().map(\.name)
         let probes = int8.nodes.compactMap { n -> String? in if case .conv = n.op { return n.name }; return nil }
-        return plannedMetrics(settings: s, layers: layers, probes: probes, hasSTE: hasSTE, imageSide: imageSide)
+        return plannedMetrics(settings: s, layers: layers, probes: probes, hasSTE: hasSTE, imageSide: imageSide, classNames: classNames)
     }
 
     /// As above from the int8 layer names and the probed (conv/dense) layer names; before an
     /// on-the-fly quantisation, every float node name may serve for both (a superset).
-    public static func plannedMetrics(settings s: AuditSettings, layers: [String], probes: [String], hasSTE: Bool, imageSide: Int) -> Set<String> {
-        var m = Set<String>()
-        for net in ["float", "int8"] {
-            for q in ["accuracy", "ece", "mce", "rmsce", "adaptive_ece", "nll", "brier"] { m.insert("\(net).clean.\(q)") }
-            m.insert("\(net).accuracy"); m.insert("\(net).ece"); m.insert("\(net).clean.nonfinite_fraction")
+    public static func plannedMetrics(settings s: AuditSettings, layers: [String], probes: [String], hasSTE: Bool, imageSide: Int,
+                                      classNames: [String] = []) -> Set<String> {
+        var m: [Metric] = []
+        func accuracy(_ a: Metric) { m += [a, a.interval(.low), a.interval(.high)] }
+        func paired(_ path: String) { m += ["mcnemar_p", "discordant_float_only", "discordant_int8_only"].map { .agreement(path, $0) } }
+        for net in Metric.Net.allCases {
+            accuracy(.clean(net, "accuracy"))
+            m += ["ece", "mce", "rmsce", "adaptive_ece", "nll", "brier", "nonfinite_fraction"].map { .clean(net, $0) }
+            m += [.headline(net, "accuracy"), .headline(net, "ece")]
+            for c in classNames { accuracy(.classAccuracy(net, className: c)) }
         }
-        m.insert("agreement.clean.argmax_flips")
-        for n in layers { m.insert("int8.sqnr.\(n).db") }
-        m.insert("int8.sqnr.min_db")
+        m.append(.agreement("clean", "argmax_flips"))
+        paired("clean")
+        m += layers.map { .sqnr(layer: $0) } + [.sqnrMin]
         for eps in s.eps {
-            let key = "eps_\(MetricKey.number(eps))"
             for attack in ["fgsm", "pgd"] {
-                m.insert("float.\(attack).\(key).accuracy")
-                for q in ["accuracy", "mean_linf", "mean_l2"] { m.insert("int8.\(attack).\(key).\(q)") }
-                if hasSTE { m.insert("int8.\(attack)_ste.\(key).accuracy") }
+                accuracy(.attack(.float, attack, eps: eps, "accuracy"))
+                accuracy(.attack(.int8, attack, eps: eps, "accuracy"))
+                m += [.attack(.int8, attack, eps: eps, "mean_linf"), .attack(.int8, attack, eps: eps, "mean_l2")]
+                if hasSTE { accuracy(.attack(.int8, attack + "_ste", eps: eps, "accuracy")) }
+                paired("\(attack).\(Metric.epsKey(eps))")
             }
             if s.squareImages > 0 && s.squareQueries > 0 {
-                m.insert("int8.square.\(key).accuracy"); m.insert("int8.square.\(key).mean_queries")
+                accuracy(.attack(.int8, "square", eps: eps, "accuracy"))
+                m.append(.attack(.int8, "square", eps: eps, "mean_queries"))
+            }
+            for net in Metric.Net.allCases {
+                accuracy(.attack(net, "worst_case", eps: eps, "accuracy"))
+                m.append(.attack(net, "worst_case", eps: eps, "images"))
             }
         }
         if s.cwImages > 0 {
-            for k in ["float.cw.success_rate", "int8.cw.success_rate", "float.cw.median_l2", "float.cw.mean_l2"] { m.insert(k) }
+            accuracy(.cw(.float, "success_rate")); accuracy(.cw(.int8, "success_rate"))
+            m += [.cw(.float, "median_l2"), .cw(.float, "mean_l2")]
         }
         for c in s.corruptions {
             for level in 1...max(1, c.parameters(side: imageSide).count) {
-                let key = "corruption.\(c.rawValue).level_\(level)"
-                for net in ["float", "int8"] { m.insert("\(net).\(key).accuracy"); m.insert("\(net).\(key).ece") }
-                m.insert("\(key).\(c.parameterName)")
+                for net in Metric.Net.allCases {
+                    accuracy(.corruption(net, c.rawValue, level: level, "accuracy"))
+                    m.append(.corruption(net, c.rawValue, level: level, "ece"))
+                }
+                m.append(.corruptionParameter(c.rawValue, level: level, name: c.parameterName))
+                paired("corruption.\(c.rawValue).level_\(level)")
             }
-            m.insert("float.corruption.\(c.rawValue).mean_accuracy"); m.insert("int8.corruption.\(c.rawValue).mean_accuracy")
-            m.insert("int8.corruption.\(c.rawValue).relative_ce")
+            m += [.corruptionSummary(.float, c.rawValue, "mean_accuracy"), .corruptionSummary(.int8, c.rawValue, "mean_accuracy"),
+                  .corruptionSummary(.int8, c.rawValue, "relative_ce")]
         }
         if !s.corruptions.isEmpty {
-            m.insert("float.corruption.mean_accuracy"); m.insert("int8.corruption.mean_accuracy"); m.insert("int8.corruption.relative_ce")
+            m += [.corruptionSummary(.float, nil, "mean_accuracy"), .corruptionSummary(.int8, nil, "mean_accuracy"),
+                  .corruptionSummary(.int8, nil, "relative_ce")]
         }
         if s.miSamples > 1 {
-            for input in s.miInputs {
-                for p in probes {
-                    for est in ["kde_upper_itx", "kde_upper_ity", "kde_lower_itx", "kde_lower_ity", "bin_itx", "bin_ity"] {
-                        m.insert("float.mi.\(input).\(p).\(est)"); m.insert("int8.mi.\(input).\(p).\(est)"); m.insert("mi.drift.\(input).\(p).\(est)")
+            for p in probes {
+                if s.miSigma2 == nil { m.append(.miSigma2(layer: p)) }
+                for input in s.miInputs {
+                    for est in Metric.miEstimators {
+                        m += [.mi(.float, input: input, layer: p, est), .mi(.int8, input: input, layer: p, est), .miDrift(input: input, layer: p, est)]
                     }
                 }
             }
-            m.insert("mi.drift.max_abs"); m.insert("mi.samples")
+            m += [.miDriftMaxAbs, .miSamples]
         }
-        return m
+        return Set(m.map(\.key))
     }
 }

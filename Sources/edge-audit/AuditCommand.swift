@@ -94,9 +94,10 @@ struct Audit: ParsableCommand {
         let decoded = try QuantizedModelFile.decode(bytes, path: model)
         let side = min(decoded.model.graph.inputShape[1], decoded.model.graph.inputShape[2])
         // Before quantising on the fly, the int8 node names are a subset of the float ones.
-        let planned = decoded.int8.map { AuditRunner.plannedMetrics(settings: s, int8: $0, hasSTE: true, imageSide: side) }
+        let names = decoded.model.metadata.classNames
+        let planned = decoded.int8.map { AuditRunner.plannedMetrics(settings: s, int8: $0, hasSTE: true, imageSide: side, classNames: names) }
             ?? AuditRunner.plannedMetrics(settings: s, layers: decoded.model.graph.nodes.map(\.name), probes: decoded.model.graph.nodes.map(\.name),
-                                          hasSTE: true, imageSide: side)
+                                          hasSTE: true, imageSide: side, classNames: names)
         try Gates.validate(gateList, known: planned, baseline: base?.results)
         if let base, let path = baseline {
             for w in try base.checkIdentity(path: path, modelSHA256: sha, allowMismatch: allowBaselineMismatch) { printError("warning: " + w) }

@@ -134,13 +134,15 @@ struct MIWriter {
             values.append(MetricValue(metric: .miDrift(input: input, layer: layer, est), value: qv - fv))
             maxDrift = max(maxDrift, abs(qv - fv))
         }
-        if ef.kdeUpperITX >= log2(Double(n)) - 1e-3 { saturated.append("\(input)/\(layer)") }
+        let cap = log2(Double(n)) - 1e-3
+        if ef.kdeUpperITX >= cap { saturated.append("\(input)/\(layer) (KDE)") }
+        if ef.binITX >= cap { saturated.append("\(input)/\(layer) (binning)") }
     }
 
     /// A warning per run when estimates sit at their ceiling log2 N.
     func saturationNotes() -> [String] {
         guard !saturated.isEmpty else { return [] }
-        return [String(format: "MI saturation: the KDE I(T;X) of %d probe(s) (%@) is at its ceiling log2 N = %.2f bits, so those estimates cannot separate layers or show drift; a larger --mi-sigma2 (or the per-layer default) resolves them",
+        return [String(format: "MI saturation: I(T;X) of %d estimate(s) (%@) is at its ceiling log2 N = %.2f bits, so they cannot separate layers or show drift; a larger --mi-sigma2 (KDE; the per-layer default avoids it) or --mi-bin-size (binning) resolves them",
                        saturated.count, saturated.prefix(6).joined(separator: ", ") + (saturated.count > 6 ? ", …" : ""), log2(Double(n)))]
     }
 }
