@@ -5,7 +5,7 @@ import EdgeCore
 /// `edge-audit merge SHARD_DIR… --out DIR`: the report of the unsharded run from the report
 /// folders of `audit --shard 1/N … N/N`.
 struct Merge: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Combine the report folders of 'audit --shard K/N' runs into one report.")
+    static let configuration = CommandConfiguration(abstract: "Merge the report folders of 'audit --shard K/N'.")
 
     @Argument(help: "The shard report folders (each holds records.json), in any order.") var shards: [String]
     @Option(help: "Output folder for report.json, report.html, junit.xml.") var out = "edge-audit-report"
