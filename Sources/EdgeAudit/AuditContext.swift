@@ -55,14 +55,18 @@ public struct AuditContext {
     public var exportActivations: String? = nil
     /// When set, only these layers are probed by the MI stage.
     public var probeFilter: Set<String>? = nil
+    /// Held-out images to fit a temperature per net on (`--temperature-scaling`), if any.
+    public var calibration: LabeledImages? = nil
     /// Images per batch for every stage (fixed, so partitions never depend on threads).
     public static let batch = 100
 
     /// Creates a context.
     public init(float: FloatNetwork, int8: IntegerNetwork, ste: FloatNetwork?, set: LabeledImages, settings: AuditSettings,
-                quiet: Bool, shard: AuditShard = .whole, exportActivations: String? = nil, probeFilter: Set<String>? = nil) {
+                quiet: Bool, shard: AuditShard = .whole, exportActivations: String? = nil, probeFilter: Set<String>? = nil,
+                calibration: LabeledImages? = nil) {
         self.float = float; self.int8 = int8; self.ste = ste; self.set = set; self.settings = settings
         self.quiet = quiet; self.shard = shard; self.exportActivations = exportActivations; self.probeFilter = probeFilter
+        self.calibration = calibration
     }
 
     /// `n` image indices evenly spread over the set (every class is represented, since the
@@ -128,6 +132,8 @@ public enum StageID: String, CaseIterable, Sendable, Codable {
     case cw
     /// Every corruption at every level.
     case corruptions
+    /// Temperature scaling fitted on the calibration images (when given).
+    case temperature
     /// Per-layer mutual information, float vs int8, on clean, adversarial and noisy inputs.
     case mi
 }

@@ -26,6 +26,7 @@ extension AuditRunner {
             m += ["ece", "mce", "rmsce", "adaptive_ece", "nll", "brier", "nonfinite_fraction"].map { .clean(net, $0) }
             m += [.headline(net, "accuracy"), .headline(net, "ece")]
             for c in classNames { accuracy(.classAccuracy(net, className: c)) }
+            if s.temperatureScaling { m += ["temperature", "ece_temperature_scaled", "nll_temperature_scaled"].map { .clean(net, $0) } }
         }
         m.append(.agreement("clean", "argmax_flips"))
         paired("clean")

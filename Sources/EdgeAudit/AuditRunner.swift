@@ -14,12 +14,17 @@ public struct AuditRunner {
         get { context.ste }
         set { context = AuditContext(float: context.float, int8: context.int8, ste: newValue, set: context.set, settings: context.settings,
                                      quiet: context.quiet, shard: context.shard, exportActivations: context.exportActivations,
-                                     probeFilter: context.probeFilter) }
+                                     probeFilter: context.probeFilter, calibration: context.calibration) }
     }
     /// When set, the MI stage writes every probe's activations as .npy files here.
     public var exportActivations: String? {
         get { context.exportActivations }
         set { context.exportActivations = newValue }
+    }
+    /// Held-out images to fit a temperature per net on, if any.
+    public var calibration: LabeledImages? {
+        get { context.calibration }
+        set { context.calibration = newValue }
     }
     /// When set, only these layers are probed by the MI stage.
     public var probeFilter: Set<String>? {
@@ -43,6 +48,7 @@ public struct AuditRunner {
             case .square: return SquareStage()
             case .cw: return CarliniWagnerStage()
             case .corruptions: return CorruptionStage()
+            case .temperature: return TemperatureStage()
             case .mi: return MIStage()
             }
         }

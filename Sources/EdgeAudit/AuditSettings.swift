@@ -36,6 +36,8 @@ public struct AuditSettings: Sendable, Equatable, Codable {
     public var miInputs: [String] = ["clean", "pgd", "gaussian_noise"]
     /// Seed of every random draw.
     public var seed: UInt64
+    /// Fit a temperature per net on the calibration images and report ECE/NLL after it.
+    public var temperatureScaling = false
 
     /// The named profiles: quick (CI-sized), default, full.
     public static func profile(_ name: String) -> AuditSettings? {
@@ -70,7 +72,8 @@ public struct AuditSettings: Sendable, Equatable, Codable {
          ("pgd_images", pgdImages.map(String.init) ?? "all"), ("square_queries", "\(squareQueries)"), ("square_images", "\(squareImages)"),
          ("cw_images", "\(cwImages)"), ("cw_steps", "\(cwSteps)"),
          ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", miSigma2.map(MetricKey.number) ?? "per-layer"),
-         ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)")]
+         ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)"),
+         ("temperature_scaling", temperatureScaling ? "on calibration images" : "off")]
     }
 
     /// The ε of the adversarial MI inputs: the largest listed ε not above 0.1 (else the smallest).

@@ -16,6 +16,11 @@ public enum AuditSummary {
         if let cw = records.cw { CarliniWagnerStage.summarize(cw, into: &r) }
         CorruptionStage.summarize(records.corruptions, bins: settings.eceBins, into: &r)
         for v in records.whole.values where v.metric.stage != "sqnr" { r[v.metric] = v.value }
+        if let clean = records.clean {
+            var t: [Metric.Net: Double] = [:]
+            for net in Metric.Net.allCases { if let v = r[.clean(net, "temperature")] { t[net] = v } }
+            TemperatureStage.summarize(clean, temperatures: t, classes: classNames.count, bins: settings.eceBins, into: &r)
+        }
         r.layerOrder = records.whole.layerOrder
         for (k, v) in records.whole.labels { r.labels[k] = v }
         r.notes += records.whole.notes

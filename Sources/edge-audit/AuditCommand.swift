@@ -67,10 +67,12 @@ struct Audit: ParsableCommand {
         if let miSigma2 { guard miSigma2 > 0, miSigma2.isFinite else { throw EdgeError.usage("--mi-sigma2 must be positive") }; s.miSigma2 = miSigma2 }
         if let miBinSize { guard miBinSize > 0, miBinSize.isFinite else { throw EdgeError.usage("--mi-bin-size must be positive") }; s.miBinSize = miBinSize }
         if let seed { s.seed = seed }
+        s.temperatureScaling = temperatureScaling
         return s
     }
 
     @Flag(help: "Accept a --baseline that audited another model.") var allowBaselineMismatch = false
+    @Flag(help: "Fit a temperature per net by NLL on the --calibration images; report ECE and NLL after it.") var temperatureScaling = false
     @Option(help: "Audit shard K of N (e.g. 2/4): every stage's batches K, K+N, …; 'edge-audit merge' combines the N report folders.") var shard: String?
 
     func run() throws {
@@ -122,6 +124,7 @@ struct Audit: ParsableCommand {
         printError("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet, shard: part)
         runner.ste = try StraightThrough.network(loaded.model, q)
+        if s.temperatureScaling { runner.calibration = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil) }
         let (records, timings) = try runner.record()
         let file = ShardFile(shard: part, toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
                              calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,

@@ -79,3 +79,38 @@ final class SignificanceTests: XCTestCase {
         XCTAssertEqual(part.bins, full.bins)
     }
 }
+
+/// Temperature scaling against a case with a known optimum and against a grid search.
+final class TemperatureScalingTests: XCTestCase {
+    func testFitFindsTheKnownOptimumOfTwoClassLogits() {
+        // Two classes, logits (a, 0): P(right) = σ(a/T). With a fraction q of images labelled
+        // class 0 the NLL is minimised where σ(a/T) = q, i.e. T = a / logit(q).
+        let a: Float = 4, q = 0.8
+        var logits: [Float] = [], labels: [Int] = []
+        for i in 0..<100 { logits += [a, 0]; labels.append(i < 80 ? 0 : 1) }
+        let t = TemperatureScaling.fit(logits, labels: labels, classes: 2)
+        XCTAssertEqual(t, Double(a) / log(q / (1 - q)), accuracy: 1e-4)
+    }
+
+    func testFitIsTheMinimumOfTheNLLOverAGrid() {
+        var s: UInt64 = 7
+        func next() -> Float { s = s &* 6364136223846793005 &+ 1442695040888963407; return Float(s >> 40) / Float(1 << 24) }
+        var logits: [Float] = [], labels: [Int] = []
+        for i in 0..<300 {
+            let y = i % 5
+            for j in 0..<5 { logits.append((j == y ? 3 : 0) + 6 * next()) }
+            labels.append(y)
+        }
+        let t = TemperatureScaling.fit(logits, labels: labels, classes: 5)
+        let best = TemperatureScaling.nll(logits, labels: labels, classes: 5, temperature: t)
+        for g in stride(from: 0.1, through: 10, by: 0.05) {
+            XCTAssertLessThanOrEqual(best, TemperatureScaling.nll(logits, labels: labels, classes: 5, temperature: g) + 1e-9, "T=\(g)")
+        }
+        // Scaling never changes a prediction.
+        let scaled = TemperatureScaling.scaled(logits, temperature: t)
+        for i in 0..<300 {
+            let r = logits[(i * 5)..<(i * 5 + 5)], q = scaled[(i * 5)..<(i * 5 + 5)]
+            XCTAssertEqual(r.firstIndex(of: r.max()!)! - i * 5, q.firstIndex(of: q.max()!)! - i * 5)
+        }
+    }
+}
