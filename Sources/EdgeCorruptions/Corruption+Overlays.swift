@@ -56,6 +56,8 @@ extension Corruption {
     /// column 2 to side − 3, starting at row r0 ∈ [0, side − 1) and rising by [−5, 5).
     static func zigzag(_ img: Planes, strength: Double, rng: inout SeededGenerator) -> Planes {
         var out = img
+        // Narrower than 6 px there is no segment from column 2 to side − 3 to draw.
+        guard img.w >= 6 else { return img }
         let (count, intensity) = lineCount(strength)
         for _ in 0..<count {
             let (a, b, c0, c1) = (2.0, 2.0, 2.0, Double(img.w - 3))
