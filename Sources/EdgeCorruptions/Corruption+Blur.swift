@@ -89,7 +89,9 @@ extension Corruption {
     /// with one drawn from [−δ, δ) rows and columns away, then Gaussian σ again.
     static func glassBlur(_ img: Planes, _ t: (sigma: Double, delta: Int, iterations: Int), rng: inout SeededGenerator) -> Planes {
         let (h, w, d) = (img.h, img.w, t.delta)
-        var x = img.mapPlanes { PlaneFilters.gaussian($0, h: h, w: w, sigma: t.sigma).map { (min(max($0, 0), 1) * 255).rounded(.down) / 255 } }
+        // The ε keeps a grid value k/255 that the blur left unchanged from truncating to k − 1
+        // through a last-bit rounding error.
+        var x = img.mapPlanes { PlaneFilters.gaussian($0, h: h, w: w, sigma: t.sigma).map { (min(max($0, 0), 1) * 255 + 1e-6).rounded(.down) / 255 } }
         let n = h * w
         for _ in 0..<t.iterations {
             for yy in stride(from: h - d, to: d, by: -1) {

@@ -41,7 +41,8 @@ extension Corruption {
         let u8 = liquid.map { (min(max($0, 0), 1) * 255).rounded(.down) }
         let edges = Canny.opencv(u8, h: h, w: w, low: 50, high: 150)
         var d = chamferDistance(edges, h: h, w: w).map { min($0, 20) }
-        d = PlaneFilters.box3(d, h: h, w: w).map { $0.rounded(.down) }
+        // Whole-pixel distances average to whole numbers that must not truncate one below.
+        d = PlaneFilters.box3(d, h: h, w: w).map { ($0 + 1e-6).rounded(.down) }
         d = equalizeHistogram(d)
         let k: [Double] = [-2, -1, 0, -1, 1, 1, 0, 1, 2]
         var e = d

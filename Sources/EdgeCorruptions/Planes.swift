@@ -7,9 +7,15 @@ struct Planes {
     let c: Int, h: Int, w: Int
     var v: [Double]
 
+    /// Values within 10⁻⁴ grey levels of the uint8 grid are snapped to k/255 exactly, so
+    /// that k/255 computed as Float(k)/255 or Float(k)·(1/255) (a last bit apart) gives the
+    /// same picture through the kinds that truncate to uint8 (glass blur, snow, spatter).
     init(_ x: [Float], c: Int, h: Int, w: Int) {
         self.c = c; self.h = h; self.w = w
-        v = x.map(Double.init)
+        v = x.map { f in
+            let k = (Double(f) * 255).rounded()
+            return abs(Double(f) * 255 - k) < 1e-4 ? k / 255 : Double(f)
+        }
     }
 
     init(c: Int, h: Int, w: Int, v: [Double]) {
