@@ -12,7 +12,7 @@ struct Corrupt: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write corrupted copies of an image folder.")
 
     @Option(help: "Images in class folders.") var images: String
-    @Option(help: "Corruption: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
+    @Option(help: "Corruption (docs/corruptions.md): \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
     @Option(help: "Level, 1 = mildest.") var level: Int
     @Option(help: "Output folder.") var out: String
     @Option(help: "Seed; image i's corruption depends only on (seed, kind, level, i).") var seed: UInt64 = 1
@@ -20,14 +20,14 @@ struct Corrupt: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard let c = Corruption(rawValue: kind) else { throw EdgeError.usage("unknown corruption '\(kind)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard let c = Corruption(name: kind) else { throw EdgeError.usage("--kind: unknown corruption '\(kind)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))") }
         try CLISupport.checkDisjoint(output: out, input: images)
         let shape = try ImageFolder.firstImageShape(images)
         let r = try ImageFolder.load(images, classNames: nil, shape: shape)
         for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
         let set = r.images
         let params = c.parameters(side: min(set.height, set.width))
-        guard level >= 1, level <= params.count else { throw EdgeError.usage("\(kind) has levels 1...\(params.count), got \(level)") }
+        guard level >= 1, level <= params.count else { throw EdgeError.usage("--level: \(c.rawValue) has levels 1...\(params.count), got \(level)") }
         let outSet = try c.apply(to: set, level: level, seed: seed)
         let n = try ImageFolder.write(outSet, to: out, keepNames: true)
         print("wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)")
@@ -57,7 +57,9 @@ struct Evaluate: ParsableCommand {
         s.limit = limit
         if corruptions != "all" {
             s.corruptions = try corruptions.split(separator: ",").map { n in
-                guard let c = Corruption(rawValue: String(n)) else { throw EdgeError.usage("unknown corruption '\(n)'") }
+                guard let c = Corruption(name: String(n)) else {
+                    throw EdgeError.usage("--corruptions: unknown corruption '\(n)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
                 return c
             }
         }
