@@ -57,6 +57,11 @@ public struct AuditContext {
     public var probeFilter: Set<String>? = nil
     /// Held-out images to fit a temperature per net on (`--temperature-scaling`), if any.
     public var calibration: LabeledImages? = nil
+    /// The float model whose corruption errors normalise mCE (ImageNet-C's "baseline"), and
+    /// its name for the report; nil skips mCE with `ceBaselineMissing` as the reason.
+    public var ceBaseline: (net: FloatNetwork, name: String)? = nil
+    /// Why there is no mCE baseline (shown in the report).
+    public var ceBaselineMissing = "no --ce-baseline model"
     /// Images per batch for every stage (fixed, so partitions never depend on threads).
     public static let batch = 100
 

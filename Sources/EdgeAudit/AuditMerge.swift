@@ -78,12 +78,21 @@ public enum AuditMerge {
             for p in parts { for x in p.corruptions where x.kind == c0.kind && x.level == c0.level {
                 c.images += x.images; c.floatConfidence += x.floatConfidence; c.floatCorrect += x.floatCorrect
                 c.int8Confidence += x.int8Confidence; c.int8Correct += x.int8Correct
+                if let b = x.baselineCorrect { c.baselineCorrect = (c.baselineCorrect ?? []) + b }
             } }
             let o = order(c.images)
             c.images = o.map { c.images[$0] }
             c.floatConfidence = o.map { c.floatConfidence[$0] }; c.floatCorrect = o.map { c.floatCorrect[$0] }
             c.int8Confidence = o.map { c.int8Confidence[$0] }; c.int8Correct = o.map { c.int8Correct[$0] }
+            if let b = c.baselineCorrect { c.baselineCorrect = o.map { b[$0] } }
             r.corruptions.append(c)
+        }
+        let bcs = parts.compactMap(\.baselineClean)
+        if !bcs.isEmpty {
+            var images: [Int] = [], correct: [Bool] = []
+            for b in bcs { images += b.images; correct += b.correct }
+            let o = order(images)
+            r.baselineClean = AuditRecords.BaselineClean(images: o.map { images[$0] }, correct: o.map { correct[$0] })
         }
         r.whole = parts[0].whole
         for p in parts { for (k, v) in p.skipped { r.skipped[k] = v } }

@@ -51,6 +51,14 @@ public struct AuditRecords: Codable, Sendable, Equatable {
         public var floatConfidence: [Double] = [], floatCorrect: [Bool] = []
         /// int8 net: confidence and correctness.
         public var int8Confidence: [Double] = [], int8Correct: [Bool] = []
+        /// The mCE baseline model's correctness, when one is given.
+        public var baselineCorrect: [Bool]? = nil
+    }
+
+    /// The mCE baseline model on the clean images (its clean error enters relative mCE).
+    public struct BaselineClean: Codable, Sendable, Equatable {
+        /// Image indices and the baseline's correctness on each.
+        public var images: [Int] = [], correct: [Bool] = []
     }
 
     /// Figures computed over a whole sample at once (SQNR, MI): kept as values. In a sharded
@@ -78,6 +86,8 @@ public struct AuditRecords: Codable, Sendable, Equatable {
     public var cw: CW? = nil
     /// Corruptions, one per (kind, level).
     public var corruptions: [Corruption] = []
+    /// The mCE baseline on clean images, when one is given.
+    public var baselineClean: BaselineClean? = nil
     /// Whole-sample figures.
     public var whole = Whole()
     /// Stages that did not run and why (for the report).

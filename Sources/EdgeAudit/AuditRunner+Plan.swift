@@ -62,11 +62,14 @@ extension AuditRunner {
                 paired("corruption.\(c.rawValue).level_\(level)")
             }
             m += [.corruptionSummary(.float, c.rawValue, "mean_accuracy"), .corruptionSummary(.int8, c.rawValue, "mean_accuracy"),
-                  .corruptionSummary(.int8, c.rawValue, "relative_ce")]
+                  .corruptionSummary(.int8, c.rawValue, "relative_ce"), .corruptionSummary(.float, c.rawValue, "ce"),
+                  .corruptionSummary(.int8, c.rawValue, "ce")]
         }
         if !s.corruptions.isEmpty {
             m += [.corruptionSummary(.float, nil, "mean_accuracy"), .corruptionSummary(.int8, nil, "mean_accuracy"),
                   .corruptionSummary(.int8, nil, "relative_ce")]
+            // Present when a baseline model is found (a gate on them fails with a reason otherwise).
+            for net in Metric.Net.allCases { m += [.corruptionSummary(net, nil, "mce"), .corruptionSummary(net, nil, "relative_mce")] }
         }
         if s.miSamples > 1 {
             for p in probes {

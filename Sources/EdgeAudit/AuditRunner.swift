@@ -12,9 +12,14 @@ public struct AuditRunner {
     /// The int8 simulation with straight-through gradients (for the `ste` mode), if given.
     public var ste: FloatNetwork? {
         get { context.ste }
-        set { context = AuditContext(float: context.float, int8: context.int8, ste: newValue, set: context.set, settings: context.settings,
-                                     quiet: context.quiet, shard: context.shard, exportActivations: context.exportActivations,
-                                     probeFilter: context.probeFilter, calibration: context.calibration) }
+        set {
+            var c = AuditContext(float: context.float, int8: context.int8, ste: newValue, set: context.set, settings: context.settings,
+                                 quiet: context.quiet, shard: context.shard, exportActivations: context.exportActivations,
+                                 probeFilter: context.probeFilter, calibration: context.calibration)
+            c.ceBaseline = context.ceBaseline
+            c.ceBaselineMissing = context.ceBaselineMissing
+            context = c
+        }
     }
     /// When set, the MI stage writes every probe's activations as .npy files here.
     public var exportActivations: String? {
@@ -25,6 +30,11 @@ public struct AuditRunner {
     public var calibration: LabeledImages? {
         get { context.calibration }
         set { context.calibration = newValue }
+    }
+    /// The mCE baseline model (float) and its name; nil skips mCE, saying `reason`.
+    public mutating func setCEBaseline(_ baseline: (net: FloatNetwork, name: String)?, reason: String) {
+        context.ceBaseline = baseline
+        context.ceBaselineMissing = reason
     }
     /// When set, only these layers are probed by the MI stage.
     public var probeFilter: Set<String>? {

@@ -15,6 +15,7 @@ public enum AuditSummary {
         for s in records.square { SquareStage.summarize(s, into: &r) }
         if let cw = records.cw { CarliniWagnerStage.summarize(cw, into: &r) }
         CorruptionStage.summarize(records.corruptions, bins: settings.eceBins, into: &r)
+        CorruptionStage.summarizeMCE(records.corruptions, baselineClean: records.baselineClean, into: &r)
         for v in records.whole.values where v.metric.stage != "sqnr" { r[v.metric] = v.value }
         if let clean = records.clean {
             var t: [Metric.Net: Double] = [:]

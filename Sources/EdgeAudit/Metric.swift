@@ -67,7 +67,7 @@ public struct Metric: Hashable, Comparable, Sendable, Codable, CustomStringConve
         case "db", "min_db": return .decibel
         case "mean_linf", "mean_l2", "median_l2": return .pixel
         case "mean_queries", "samples", "images", "discordant_float_only", "discordant_int8_only": return .count
-        case "nll", "relative_ce", "mce_ratio": return .ratio
+        case "nll", "relative_ce", "ce", "mce", "relative_mce", "temperature", "sigma2": return .ratio
         case "mcnemar_p": return .probability
         default: return .fraction
         }

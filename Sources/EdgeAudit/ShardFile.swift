@@ -101,7 +101,9 @@ extension AuditRecords {
         }
         for (i, c) in corruptions.enumerated() {
             try check("corruptions[\(i)]", c.images, [("floatConfidence", c.floatConfidence.count), ("floatCorrect", c.floatCorrect.count),
-                                                      ("int8Confidence", c.int8Confidence.count), ("int8Correct", c.int8Correct.count)])
+                                                      ("int8Confidence", c.int8Confidence.count), ("int8Correct", c.int8Correct.count)]
+                                                      + (c.baselineCorrect.map { [("baselineCorrect", $0.count)] } ?? []))
         }
+        if let b = baselineClean { try check("baselineClean", b.images, [("correct", b.correct.count)]) }
     }
 }

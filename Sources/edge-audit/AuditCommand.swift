@@ -73,6 +73,7 @@ struct Audit: ParsableCommand {
 
     @Flag(help: "Accept a --baseline that audited another model.") var allowBaselineMismatch = false
     @Flag(help: "Fit a temperature per net by NLL on the --calibration images; report ECE and NLL after it.") var temperatureScaling = false
+    @Option(help: "Float model.bin whose corruption errors normalise mCE (default: the shipped fashion-lenet5.bin when the images fit it; 'none' skips mCE).") var ceBaseline: String?
     @Option(help: "Audit shard K of N (e.g. 2/4): every stage's batches K, K+N, …; 'edge-audit merge' combines the N report folders.") var shard: String?
 
     func run() throws {
@@ -124,6 +125,8 @@ struct Audit: ParsableCommand {
         printError("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet, shard: part)
         runner.ste = try StraightThrough.network(loaded.model, q)
+        let (baseNet, baseWhy) = try loadCEBaseline(shape: shape, classes: loaded.model.metadata.classNames.count)
+        runner.setCEBaseline(baseNet, reason: baseWhy)
         if s.temperatureScaling { runner.calibration = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil) }
         let (records, timings) = try runner.record()
         let file = ShardFile(shard: part, toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
@@ -137,5 +140,20 @@ struct Audit: ParsableCommand {
         print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
         print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml" + (part == .whole ? "" : ", \(out)/records.json (for merge)"))
         if !report.passed { throw ExitCode(1) }
+    }
+
+    /// The mCE baseline's float net, or nil and why not.
+    func loadCEBaseline(shape: [Int], classes: Int) throws -> ((net: FloatNetwork, name: String)?, String) {
+        if ceBaseline == "none" { return (nil, "--ce-baseline none") }
+        guard let path = ceBaseline ?? CEBaseline.defaultPath(modelPath: model) else {
+            return (nil, "the default baseline \(CEBaseline.fileName) was not found; pass --ce-baseline MODEL")
+        }
+        let m = try QuantizedModelFile.decode(try ModelLoading.modelBin(path, for: "audit --ce-baseline"), path: path).model
+        guard m.graph.inputShape == shape, m.metadata.classNames.count == classes else {
+            let why = "the baseline \(path) takes \(m.graph.inputShape) with \(m.metadata.classNames.count) classes, the audited model \(shape) with \(classes)"
+            if ceBaseline != nil { throw EdgeError.usage(why) }
+            return (nil, why + "; pass --ce-baseline MODEL")
+        }
+        return ((try FloatNetwork(m), path), "")
     }
 }

@@ -1,4 +1,5 @@
 import EdgeCorruptions
+import EdgeFloat
 import EdgeMetrics
 
 /// Every corruption at every level, fed as 8-bit images (as a camera delivers them) to both
@@ -15,6 +16,18 @@ public struct CorruptionStage: AuditStage {
         guard !s.corruptions.isEmpty else { records.skipped["corruptions"] = "no corruption selected"; return }
         let all = ctx.allImages, owned = ctx.ownedCount(all)
         let bar = ctx.progress("corruptions", total: s.corruptions.reduce(0) { $0 + $1.parameters(side: side).count } * owned)
+        if let base = ctx.ceBaseline {
+            var bc = AuditRecords.BaselineClean()
+            for (_, idx) in ctx.batches(all) {
+                let labels = idx.map { ctx.set.labels[$0] }
+                bc.images += idx
+                bc.correct += Self.correct(base.net, ctx.set.floatBatch(idx).data, labels: labels)
+            }
+            records.baselineClean = bc
+            records.whole.labels["mce"] = "mCE (ImageNet-C): each net's top-1 error summed over a corruption's levels, over the same sum for the baseline \(base.name) on the same corrupted images; averaged over corruptions. Relative mCE subtracts each model's clean error first"
+        } else {
+            records.skipped["mce"] = ctx.ceBaselineMissing
+        }
         for c in s.corruptions {
             for (li, p) in c.parameters(side: side).enumerated() {
                 var rec = AuditRecords.Corruption(kind: c.rawValue, level: li + 1, parameterName: c.parameterName, parameter: p)
@@ -29,12 +42,22 @@ public struct CorruptionStage: AuditStage {
                     rec.images += idx
                     rec.floatConfidence += f.confidence; rec.floatCorrect += f.correct
                     rec.int8Confidence += q.confidence; rec.int8Correct += q.correct
+                    if let base = ctx.ceBaseline {
+                        rec.baselineCorrect = (rec.baselineCorrect ?? []) + Self.correct(base.net, cs.floatBatch(batch).data, labels: labels)
+                    }
                     bar.advance(idx.count)
                 }
                 records.corruptions.append(rec)
             }
         }
         bar.finish()
+    }
+
+    /// The top-label correctness of `net` on a batch (as the calibration figures define it).
+    static func correct(_ net: FloatNetwork, _ x: [Float], labels: [Int]) -> [Bool] {
+        let k = net.classes
+        let logits = net.forward(x, batch: labels.count).logits
+        return CalibrationMetrics.topLabel(probabilities: CalibrationMetrics.softmax(logits, classes: k), classes: k, labels: labels).correct
     }
 
     /// Per level accuracy (with interval) and ECE per net, per kind mean accuracy and
