@@ -17,7 +17,7 @@ extension AutoAttack {
         var out = Outcome(robust: robust, adversarial: x, cleanCorrect: robust.filter { $0 }.count, perAttack: [])
         for c in Component.allCases {
             let open = (0..<b).filter { robust[$0] }
-            var step = Step(name: c, robustAfter: open.count, budget: budget(c), skipped: skipReason(c, classes: net.classes))
+            var step = Step(name: c, robustAfter: open.count, budget: budget(c, classes: net.classes), skipped: skipReason(c, classes: net.classes))
             defer { out.perAttack.append(step) }
             guard step.skipped == nil, !open.isEmpty else { continue }
             let sx = open.flatMap { x[($0 * d)..<(($0 + 1) * d)] }, sl = open.map { labels[$0] }

@@ -70,12 +70,14 @@ public struct AutoAttack: Sendable {
         self.norm = norm
     }
 
-    /// The budget of `c` in this configuration.
-    public func budget(_ c: Component) -> AttackBudget {
+    /// The budget of `c` in this configuration on a net with `classes` classes (targets are
+    /// capped at classes − 1, as the attacks do).
+    public func budget(_ c: Component, classes: Int) -> AttackBudget {
+        let targets = min(targetClasses, max(classes - 1, 0))
         switch c {
         case .apgdCE: return AttackBudget(steps: apgdSteps)
-        case .apgdT: return AttackBudget(steps: apgdSteps, targetClasses: targetClasses)
-        case .fabT: return AttackBudget(steps: fabSteps, targetClasses: targetClasses)
+        case .apgdT: return AttackBudget(steps: apgdSteps, targetClasses: targets)
+        case .fabT: return AttackBudget(steps: fabSteps, targetClasses: targets)
         case .square: return AttackBudget(restarts: 1, queries: squareQueries)
         }
     }
