@@ -1,3 +1,4 @@
+import EdgeAttacks
 import EdgeCore
 import EdgeFloat
 import EdgeModel
@@ -15,11 +16,12 @@ enum LinearModels {
         return try FloatNetwork(Model(graph: g, parameters: params, metadata: ModelMetadata(classNames: (0..<k).map { "c\($0)" })))
     }
 
-    /// Random weights in [−1, 1] and biases in [−0.2, 0.2].
+    /// Random weights in [−1, 1]; biases that put every class within ±0.2 of the others at
+    /// the grey image (all 0.5), so the boundaries pass near the images `images` makes.
     static func random(classes k: Int, seed: UInt64) throws -> (FloatNetwork, [[Float]], [Float]) {
         var g = SeededGenerator(seed: seed)
         let w = (0..<k).map { _ in (0..<16).map { _ in g.uniform(-1, 1) } }
-        let b = (0..<k).map { _ in g.uniform(-0.2, 0.2) }
+        let b = w.map { row in -0.5 * row.reduce(0, +) + g.uniform(-0.2, 0.2) }
         return (try net(w, bias: b), w, b)
     }
 
