@@ -2,7 +2,7 @@ import EdgeCore
 import EdgeFloat
 import Foundation
 
-/// Auto-PGD in L∞ (Croce & Hein, "Reliable evaluation of adversarial robustness with an
+/// Auto-PGD in L∞ or L2 (Croce & Hein, "Reliable evaluation of adversarial robustness with an
 /// ensemble of diverse parameter-free attacks", ICML 2020, Algorithm 1), the first attack of
 /// AutoAttack, with the cross-entropy or the DLR loss. Step size starts at 2ε and is halved
 /// at checkpoints where the loss oscillated (it rose in at most ρ = 75% of the steps since
@@ -32,14 +32,21 @@ public struct APGD: Sendable {
     public var loss: Loss
     /// Random restarts; an image fooled by any restart stays fooled.
     public var restarts: Int
+    /// The norm of the ball: L∞ (sign steps) or L2 (normalised-gradient steps, the authors'
+    /// L2 version; step size also starts at 2ε).
+    public var norm: AttackNorm
 
-    /// An attack with radius `eps`, `steps` iterations, `loss` and `restarts`.
-    public init(eps: Float, steps: Int, loss: Loss = .ce, restarts: Int = 1) {
+    /// An attack with radius `eps`, `steps` iterations, `loss`, `restarts` and `norm`.
+    public init(eps: Float, steps: Int, loss: Loss = .ce, restarts: Int = 1, norm: AttackNorm = .linf) {
         self.eps = eps
         self.steps = steps
         self.loss = loss
         self.restarts = restarts
+        self.norm = norm
     }
+
+    /// AutoAttack's budget (standard version): 100 iterations, 1 restart.
+    public static let autoAttackSteps = 100
 
     /// Iteration indices (0-based, after which the test runs) of the checkpoints for `n`
     /// steps: lengths ⌊0.22 n⌋, then 3% shorter each time (at least ⌊0.06 n⌋, at least 1).
@@ -91,98 +98,48 @@ public struct APGD: Sendable {
     }
 
     /// Adversarial examples for the batch `x` (b images of d values in [0, 1]) with true
-    /// `labels`; every output lies in the ε-ball around its image and in [0, 1].
+    /// `labels`; every output lies in the ε-ball around its image and in [0, 1]. Each restart
+    /// attacks only the images no earlier restart fooled (as the authors' `perturb` does).
     public func perturb(_ net: FloatNetwork, x: [Float], labels: [Int], rng: inout SeededGenerator) -> [Float] {
-        let b = labels.count, d = x.count / max(b, 1), k = net.classes
+        let k = net.classes, loss = self.loss
+        return restarted(x: x, labels: labels, rng: &rng) { _, sx, sl, r in
+            singleRun(net, x: sx, labels: sl, lossFunction: { Self.lossAndLogitGradient(loss, logits: $0, labels: sl, classes: k) },
+                      rng: &r)
+        }
+    }
+
+    /// Runs `attack` `restarts` times, each on the images still not fooled (`open`: their
+    /// indices in the batch, ascending), and keeps per
+    /// image the highest-loss iterate when it is misclassified, else the first misclassified
+    /// iterate, else the highest-loss iterate.
+    func restarted(x: [Float], labels: [Int], rng: inout SeededGenerator,
+                   _ attack: (_ open: [Int], _ x: [Float], _ labels: [Int], _ rng: inout SeededGenerator) -> Run) -> [Float] {
+        let b = labels.count, d = x.count / max(b, 1)
         guard b > 0, steps > 0 else { return x }
-        var result = x
-        var fooled = [Bool](repeating: false, count: b)
-        var top = x, topLoss = [Double](repeating: -.infinity, count: b), topWrong = [Bool](repeating: false, count: b)
-        func keepTop(_ n: Int, _ p: [Float], _ l: Double, _ w: Bool) {
-            guard l > topLoss[n] else { return }
-            topLoss[n] = l
-            topWrong[n] = w
-            for t in (n * d)..<((n + 1) * d) { top[t] = p[t] }
-        }
-        let marks = Set(Self.checkpoints(steps).map { $0 - 1 })
-        func project(_ v: Float, _ i: Int) -> Float { min(max(min(max(v, x[i] - eps), x[i] + eps), 0), 1) }
-        func evaluate(_ p: [Float]) -> (loss: [Double], grad: [Float], wrong: [Bool]) {
-            let pass = net.forward(p, batch: b)
-            let (l, dl) = Self.lossAndLogitGradient(loss, logits: pass.logits, labels: labels, classes: k)
-            let g = net.backward(pass, dLogits: dl, parameters: false, input: true).input ?? [Float](repeating: 0, count: p.count)
-            let pred = SoftmaxCrossEntropy.argmax(pass.logits, classes: k)
-            return (l, g, (0..<b).map { pred[$0] != labels[$0] })
-        }
+        var total = Run(fooled: [Bool](repeating: false, count: b), firstFooled: x, top: x,
+                        topLoss: [Double](repeating: -.infinity, count: b), topWrong: [Bool](repeating: false, count: b))
         for _ in 0..<max(1, restarts) {
-            var adv = x
-            for i in adv.indices { adv[i] = min(max(x[i] + rng.uniform(-eps, eps), 0), 1) }
-            var (lossNow, grad, wrong) = evaluate(adv)
-            var step = [Float](repeating: 2 * eps, count: b)
-            var best = adv, bestGrad = grad, bestLoss = lossNow
-            for n in 0..<b {
-                keepTop(n, adv, lossNow[n], wrong[n])
-                if wrong[n] && !fooled[n] {
-                    fooled[n] = true
-                    for t in 0..<d { result[n * d + t] = adv[n * d + t] }
+            let open = (0..<b).filter { !total.fooled[$0] }
+            if open.isEmpty { break }
+            let sx = open.flatMap { x[($0 * d)..<(($0 + 1) * d)] }
+            let run = attack(open, sx, open.map { labels[$0] }, &rng)
+            for (j, n) in open.enumerated() {
+                let r = (j * d)..<((j + 1) * d)
+                if run.topLoss[j] > total.topLoss[n] {
+                    total.topLoss[n] = run.topLoss[j]
+                    total.topWrong[n] = run.topWrong[j]
+                    total.top.replaceSubrange((n * d)..<((n + 1) * d), with: run.top[r])
+                }
+                if run.fooled[j] {
+                    total.fooled[n] = true
+                    total.firstFooled.replaceSubrange((n * d)..<((n + 1) * d), with: run.firstFooled[r])
                 }
             }
-            var previous = adv
-            var increases = [Int](repeating: 0, count: b)
-            var lastLoss = lossNow
-            var bestAtLastCheck = bestLoss
-            var reducedAtLastCheck = [Bool](repeating: true, count: b)
-            var sinceCheck = 0
-            for it in 0..<steps {
-                let a: Float = it > 0 ? 0.75 : 1
-                var next = adv
-                for n in 0..<b {
-                    for t in (n * d)..<((n + 1) * d) {
-                        let s: Float = grad[t] > 0 ? 1 : (grad[t] < 0 ? -1 : 0)
-                        let z = project(adv[t] + step[n] * s, t)
-                        next[t] = project(adv[t] + a * (z - adv[t]) + (1 - a) * (adv[t] - previous[t]), t)
-                    }
-                }
-                previous = adv
-                adv = next
-                (lossNow, grad, wrong) = evaluate(adv)
-                for n in 0..<b {
-                    keepTop(n, adv, lossNow[n], wrong[n])
-                    if wrong[n] && !fooled[n] {
-                        fooled[n] = true
-                        for t in 0..<d { result[n * d + t] = adv[n * d + t] }
-                    }
-                    if lossNow[n] > lastLoss[n] { increases[n] += 1 }
-                    if lossNow[n] > bestLoss[n] {
-                        bestLoss[n] = lossNow[n]
-                        for t in (n * d)..<((n + 1) * d) { best[t] = adv[t]; bestGrad[t] = grad[t] }
-                    }
-                }
-                lastLoss = lossNow
-                sinceCheck += 1
-                if marks.contains(it) {
-                    for n in 0..<b {
-                        // Condition 1: the loss rose in at most 75% of the steps since the last
-                        // checkpoint. Condition 2: no halving last time and no better loss since.
-                        let oscillating = Double(increases[n]) <= 0.75 * Double(sinceCheck)
-                        let stalled = !reducedAtLastCheck[n] && bestAtLastCheck[n] >= bestLoss[n]
-                        let reduce = oscillating || stalled
-                        reducedAtLastCheck[n] = reduce
-                        bestAtLastCheck[n] = bestLoss[n]
-                        increases[n] = 0
-                        if reduce {
-                            step[n] /= 2
-                            for t in (n * d)..<((n + 1) * d) { adv[t] = best[t]; grad[t] = bestGrad[t] }
-                        }
-                    }
-                    sinceCheck = 0
-                }
-            }
-            if fooled.allSatisfy({ $0 }) { break }
         }
-        for n in 0..<b where topWrong[n] || !fooled[n] {
-            for t in (n * d)..<((n + 1) * d) { result[t] = top[t] }
+        var result = total.firstFooled
+        for n in 0..<b where total.topWrong[n] || !total.fooled[n] {
+            result.replaceSubrange((n * d)..<((n + 1) * d), with: total.top[(n * d)..<((n + 1) * d)])
         }
         return result
     }
 }
-

@@ -1,8 +1,11 @@
 import EdgeCore
 import EdgeFloat
 
-/// Carlini–Wagner L2 (2017) on the float net: minimise ‖x′ − x‖²₂ + c·f(x′) with
-/// x′ = ½(tanh w + 1) (so x′ stays in [0, 1]) by Adam, and binary-search c per image.
+/// Carlini–Wagner L2 (2017) on the float net: minimise ‖x′ − x‖²₂ + c·f(x′) by Adam, and
+/// binary-search c per image. x′ is optimised in pixel space and clipped to [0, 1] after
+/// each step, not through the paper's x′ = ½(tanh w + 1): under tanh a pixel at exactly 0 or
+/// 1 sits where dx′/dw ≈ 0 and never moves (half of Fashion-MNIST's pixels; issue 16), so
+/// CW overstated L2 robustness. Adam steps are in pixel units.
 /// Untargeted f = max(Z_y − max_{i≠y} Z_i, −κ); targeted f = max(max_{i≠t} Z_i − Z_t, −κ).
 /// The max over i ≠ y excludes y by index — not by multiplying logits with a one-hot mask,
 /// which breaks when every other logit is negative (torchattacks #184).
@@ -53,14 +56,11 @@ public struct CarliniWagnerL2: Sendable {
         var c = [Float](repeating: initialConst, count: b)
         var best = x
         var bestL2 = [Float](repeating: .infinity, count: b)
-        // w = atanh(2x − 1), kept away from ±1 so atanh stays finite.
-        let w0 = x.map { v -> Float in let t = min(max(2 * v - 1, -0.999999), 0.999999); return 0.5 * log((1 + t) / (1 - t)) }
         for _ in 0..<max(1, searchSteps) {
-            var w = w0
-            var m = [Float](repeating: 0, count: w.count), v = m
+            var xa = x
+            var m = [Float](repeating: 0, count: x.count), v = m
             var succeeded = [Bool](repeating: false, count: b)
             for step in 1...max(1, maxSteps) {
-                let xa = w.map { 0.5 * (tanh($0) + 1) }
                 let pass = net.forward(xa, batch: b)
                 var dl = [Float](repeating: 0, count: b * k)
                 for n in 0..<b {
@@ -77,15 +77,14 @@ public struct CarliniWagnerL2: Sendable {
                     }
                 }
                 let gx = net.backward(pass, dLogits: dl, parameters: false, input: true).input ?? []
-                // d/dw of ‖x′ − x‖² + c·f, through x′ = ½(tanh w + 1).
+                // d/dx′ of ‖x′ − x‖² + c·f; the step is projected back onto the box [0, 1].
                 let b1: Float = 0.9, b2: Float = 0.999
                 let c1 = 1 - pow(b1, Float(step)), c2 = 1 - pow(b2, Float(step))
-                for t in w.indices {
-                    let th = tanh(w[t])
-                    let gw = (2 * (xa[t] - x[t]) + gx[t]) * 0.5 * (1 - th * th)
+                for t in xa.indices {
+                    let gw = 2 * (xa[t] - x[t]) + gx[t]
                     m[t] = b1 * m[t] + (1 - b1) * gw
                     v[t] = b2 * v[t] + (1 - b2) * gw * gw
-                    w[t] -= learningRate * (m[t] / c1) / ((v[t] / c2).squareRoot() + 1e-8)
+                    xa[t] = min(max(xa[t] - learningRate * (m[t] / c1) / ((v[t] / c2).squareRoot() + 1e-8), 0), 1)
                 }
             }
             // Carlini–Wagner schedule: on success lower c (bisect), else raise it (×10 until bounded).

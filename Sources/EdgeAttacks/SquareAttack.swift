@@ -1,4 +1,5 @@
 import EdgeCore
+import EdgeFloat
 import EdgeData
 import EdgeQuant
 
@@ -32,9 +33,22 @@ public struct SquareAttack: Sendable {
         public var queriesUsed: [Int]
     }
 
-    /// The paper's schedule, rescaled to a budget of 10 000 iterations.
+    /// Rescale the schedule of p to the budget (as if it were 10 000 queries). AutoAttack
+    /// runs Square with `resc_schedule=False`: the paper's schedule at its own iteration counts.
+    public var rescaleSchedule = true
+
+    /// AutoAttack's Square (standard version): 5000 queries, p_init = 0.8, unscaled schedule.
+    public static func autoAttack(eps: Float, side: Int = 28) -> SquareAttack {
+        var s = SquareAttack(eps: eps, queries: 5000, side: side)
+        s.pInit = 0.8
+        s.rescaleSchedule = false
+        return s
+    }
+
+    /// The paper's schedule: p halves after iterations 10, 50, 200, 500, 1000, 2000, 4000,
+    /// 6000 and 8000 (of 10 000, or of the real budget when not rescaled).
     func fraction(_ it: Int) -> Double {
-        let i = Int(Double(it) * 10_000 / Double(max(queries, 1)))
+        let i = rescaleSchedule ? Int(Double(it) * 10_000 / Double(max(queries, 1))) : it
         var p = pInit
         for t in [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000] where i > t { p /= 2 }
         return p
@@ -43,12 +57,53 @@ public struct SquareAttack: Sendable {
     /// Attacks images `indices` of `set`; the generator for image i is derived from
     /// (seed, i) only, so results do not depend on batching.
     public func run(_ net: IntegerNetwork, set: LabeledImages, indices: [Int], seed: UInt64) -> Outcome {
-        let c = set.channels, h = set.height, w = set.width, d = set.imageSize, n = indices.count
+        let d = set.imageSize
         let e = Int((eps * 255).rounded(.down))
-        var rngs = indices.map { SeededGenerator(seed: seed, stream: 0x5155_4152, UInt64($0)) }
         let clean: [[UInt8]] = indices.map { Array(set.pixels[($0 * d)..<(($0 + 1) * d)]) }
         func clampAdd(_ x: UInt8, _ s: Int) -> UInt8 { UInt8(min(max(Int(x) + s, 0), 255)) }
-        var current = [[UInt8]](repeating: [], count: n)
+        func image(_ i: Int, _ s: [Int8]) -> [UInt8] { (0..<d).map { clampAdd(clean[i][$0], Int(s[$0]) * e) } }
+        let labels = indices.map { set.labels[$0] }
+        let found = search(images: indices, channels: set.channels, height: set.height, width: set.width, seed: seed) { signs, which in
+            evaluate(net, zip(which, signs).map { image($0, $1) }, set: set, labels: which.map { labels[$0] }).map(Double.init)
+        }
+        return Outcome(pixels: indices.indices.flatMap { image($0, found.signs[$0]) }, fooled: found.margins.map { $0 < 0 },
+                       queriesUsed: found.used)
+    }
+
+    /// The same search on a float net (AutoAttack's setting): candidates are x ± ε exactly,
+    /// not on the uint8 grid; the margin is z_y − max_{j≠y} z_j, with ties broken as argmax
+    /// does (first index). `ids` name the images for their generators, as in `run`.
+    public func run(_ net: FloatNetwork, x: [Float], labels: [Int], ids: [Int], seed: UInt64) -> (adversarial: [Float], fooled: [Bool], queriesUsed: [Int]) {
+        let s = net.shapes[0], d = x.count / max(labels.count, 1), k = net.classes
+        guard s.count == 3, s[0] * s[1] * s[2] == d, !labels.isEmpty else { return (x, labels.map { _ in false }, labels.map { _ in 0 }) }
+        func image(_ i: Int, _ sg: [Int8]) -> [Float] { (0..<d).map { min(max(x[i * d + $0] + Float(sg[$0]) * eps, 0), 1) } }
+        let found = search(images: ids, channels: s[0], height: s[1], width: s[2], seed: seed) { signs, which in
+            let z = net.forward(zip(which, signs).flatMap { image($0, $1) }, batch: which.count).logits
+            return which.enumerated().map { j, i in Self.floatMargin(z[(j * k)..<((j + 1) * k)], label: labels[i]) }
+        }
+        return (labels.indices.flatMap { image($0, found.signs[$0]) }, found.margins.map { $0 < 0 }, found.used)
+    }
+
+    /// z_y − max_{j≠y} z_j; on a tie, a tiny positive value when y is the first maximum.
+    static func floatMargin(_ z: ArraySlice<Float>, label y: Int) -> Double {
+        let b = z.startIndex
+        var other = -Double.infinity, first = 0
+        for j in 0..<z.count {
+            if j != y { other = max(other, Double(z[b + j])) }
+            if z[b + j] > z[b + first] { first = j }
+        }
+        guard z.count > 1 else { return 1 }
+        let m = Double(z[b + y]) - other
+        return m != 0 ? m : (first == y ? 1e-30 : -1e-30)
+    }
+
+    /// The random search over ±ε sign patterns: vertical stripes first, then squares of the
+    /// scheduled side, a candidate kept when its margin is lower. `margin(signs, which)`
+    /// scores the sign patterns of images `which` (positions in `images`); negative = fooled.
+    func search(images: [Int], channels c: Int, height h: Int, width w: Int, seed: UInt64,
+                margin: (_ signs: [[Int8]], _ which: [Int]) -> [Double]) -> (signs: [[Int8]], margins: [Double], used: [Int]) {
+        let d = c * h * w, n = images.count
+        var rngs = images.map { SeededGenerator(seed: seed, stream: 0x5155_4152, UInt64($0)) }
         var signs = [[Int8]](repeating: [], count: n)
         // Vertical stripes of ±ε, one sign per (channel, column).
         for i in 0..<n {
@@ -58,16 +113,15 @@ public struct SquareAttack: Sendable {
                 for y in 0..<h { s[(ch * h + y) * w + x] = v }
             } }
             signs[i] = s
-            current[i] = (0..<d).map { clampAdd(clean[i][$0], Int(s[$0]) * e) }
         }
-        var margins = evaluate(net, current, set: set, labels: indices.map { set.labels[$0] })
+        var margins = margin(signs, Array(0..<n))
         var used = [Int](repeating: 1, count: n)
         var active = (0..<n).filter { margins[$0] >= 0 }
         var it = 1
         while it < queries && !active.isEmpty {
             let p = fraction(it)
             let side = min(max(Int((p * Double(h * w)).squareRoot().rounded()), 1), min(h, w) - 1 > 0 ? min(h, w) - 1 : 1)
-            var candidates: [[UInt8]] = [], candSigns: [[Int8]] = []
+            var candSigns: [[Int8]] = []
             for i in active {
                 var s = signs[i]
                 let r0 = rngs[i].nextInt(below: h - side + 1), c0 = rngs[i].nextInt(below: w - side + 1)
@@ -76,21 +130,19 @@ public struct SquareAttack: Sendable {
                     for y in r0..<(r0 + side) { for x in c0..<(c0 + side) { s[(ch * h + y) * w + x] = v } }
                 }
                 candSigns.append(s)
-                candidates.append((0..<d).map { clampAdd(clean[i][$0], Int(s[$0]) * e) })
             }
-            let m = evaluate(net, candidates, set: set, labels: active.map { set.labels[indices[$0]] })
+            let m = margin(candSigns, active)
             for (j, i) in active.enumerated() {
                 used[i] += 1
                 if m[j] < margins[i] {
                     margins[i] = m[j]
                     signs[i] = candSigns[j]
-                    current[i] = candidates[j]
                 }
             }
             active = active.filter { margins[$0] >= 0 }
             it += 1
         }
-        return Outcome(pixels: current.flatMap { $0 }, fooled: margins.map { $0 < 0 }, queriesUsed: used)
+        return (signs, margins, used)
     }
 
     /// Margin 2·(logit_y − max_{j≠y} logit_j) of the int8 logits; on a tie, +1 when the

@@ -15,7 +15,7 @@ struct Attack: ParsableCommand {
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String
-    @Option(help: "fgsm, pgd, apgd-ce, apgd-dlr (Auto-PGD, Croce & Hein 2020), cw or square.") var attack = "pgd"
+    @Option(help: "fgsm, pgd, mifgsm, apgd-ce, apgd-dlr, apgd-t (Auto-PGD, Croce & Hein 2020), fab-t, autoattack (standard: APGD-CE, APGD-T, FAB-T, Square), cw, ddn, deepfool or square.") var attack = "pgd"
     @Option(help: "Comma-separated radii (L∞ or L2 per --norm; for cw: L2 thresholds for robust accuracy).") var eps = "0.1"
     @Option(help: "linf or l2 (pgd).") var norm = "linf"
     @Option(help: "PGD steps.") var steps = 40
@@ -42,14 +42,14 @@ struct Attack: ParsableCommand {
         var craftSeconds = 0.0
         var matrix: [String: Double] = [:]
         var note: String? = nil
+        /// AutoAttack: robust images after each component, with its budget (JSON).
+        var breakdown: String? = nil
     }
 
     func run() throws {
         try compute.apply()
-        guard ["fgsm", "pgd", "apgd-ce", "apgd-dlr", "cw", "square"].contains(attack) else {
-            throw EdgeError.usage("--attack must be fgsm, pgd, apgd-ce, apgd-dlr, cw or square")
-        }
-        if attack.hasPrefix("apgd") && targeted { throw EdgeError.usage("--targeted is not offered for APGD (use pgd or cw)") }
+        guard Self.attacks.contains(attack) else { throw EdgeError.usage("--attack must be one of " + Self.attacks.joined(separator: ", ")) }
+        if (attack.hasPrefix("apgd") || Self.added.contains(attack)) && targeted { throw EdgeError.usage("--targeted is not offered for --attack \(attack) (use pgd or cw)") }
         guard let nm = AttackNorm(rawValue: norm) else { throw EdgeError.usage("--norm must be linf or l2") }
         guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8") }
         guard ["transfer", "ste", "query"].contains(mode) else { throw EdgeError.usage("--mode must be transfer, ste or query") }
@@ -57,10 +57,10 @@ struct Attack: ParsableCommand {
         if attack == "square" && (net != "int8" || mode != "query") { throw EdgeError.usage("the Square attack runs only as --net int8 --mode query") }
         if mode == "query" && attack != "square" && net == "int8" { throw EdgeError.usage("--mode query needs --attack square") }
         if targeted && attack == "square" { throw EdgeError.usage("--targeted applies to fgsm, pgd and cw; the Square attack is untargeted") }
-        if nm == .l2 && attack != "pgd" { throw EdgeError.usage("--norm l2 applies to pgd only (fgsm, apgd and square are L∞, cw is L2)") }
+        if nm == .l2 && !Self.l2Capable.contains(attack) { throw EdgeError.usage("--norm l2 applies to pgd, apgd-ce, apgd-t, fab-t and autoattack (fgsm, mifgsm and square are L∞; cw, ddn and deepfool are L2)") }
         guard steps >= 1, restarts >= 1, maxSteps >= 1, searchSteps >= 1, queries >= 1 else { throw EdgeError.usage("steps, restarts and queries must be positive") }
         let epsList = try eps.split(separator: ",").map { s -> Double in
-            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0, v <= (nm == .l2 || attack == "cw" ? 100 : 1) else {
+            guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0, v <= (nm == .l2 || Self.minimalL2.contains(attack) ? 100 : 1) else {
                 throw EdgeError.usage("--eps: '\(s)' is not a valid radius")
             }
             return v
@@ -79,8 +79,12 @@ struct Attack: ParsableCommand {
             }
         }
         let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "attack")
-        let ste: FloatNetwork? = (net == "int8" && mode == "ste") || attack != "square" ? try StraightThrough.network(loaded.model, int8.graph) : nil
+        // The added attacks skip the transfer matrix on the float net (AutoAttack at its full
+        // budget is too slow to run twice); on the int8 net they craft on the simulation.
+        let ste: FloatNetwork? = (net == "int8" && mode == "ste") || (attack != "square" && !(Self.added.contains(attack) && net == "float"))
+            ? try StraightThrough.network(loaded.model, int8.graph) : nil
         let k = float.classes, d = set.imageSize, n = set.count
+        if attack == "apgd-t" && k < 4 { throw EdgeError.usage("APGD-T's targeted DLR loss needs at least 4 classes (the model has \(k))") }
         if attack == "apgd-dlr" && k < 3 { throw EdgeError.usage("the DLR loss needs at least 3 classes (the model has \(k)); use apgd-ce") }
         let targets: [Int]? = targeted ? set.labels.map { ($0 + 1) % k } : nil
         func predictFloat(_ x: [Float], _ b: Int) -> [Int] { SoftmaxCrossEntropy.argmax(float.forward(x, batch: b).logits, classes: k) }
@@ -96,6 +100,7 @@ struct Attack: ParsableCommand {
             var advSTE = [Float](repeating: 0, count: n * d)            // crafted on the int8 simulation
             var advQuery = [UInt8](repeating: 0, count: n * d)
             var queriesUsed = [Int](repeating: 0, count: n)
+            var breakdown = AutoAttackTally()
             for (bi, r) in Parallel.chunks(n, size: 100).enumerated() {
                 let idx = Array(r)
                 let x = set.floatBatch(idx).data
@@ -112,8 +117,14 @@ struct Attack: ParsableCommand {
                     case "apgd-ce", "apgd-dlr":
                         return APGD(eps: Float(e), steps: steps, loss: attack == "apgd-dlr" ? .dlr : .ce, restarts: restarts)
                             .perturb(on, x: x, labels: labels, rng: &rng)
-                    default:
+                    case "cw":
                         return CarliniWagnerL2(kappa: Float(kappa), maxSteps: maxSteps, searchSteps: searchSteps).perturb(on, x: x, labels: labels, targets: tg)
+                    default:
+                        let out = craftAdded(on, ste: on === ste ? ste : nil, int8: int8, set: set, indices: idx, x: x, labels: labels,
+                                             eps: Float(e), norm: nm, rng: &rng)
+                        // Only the evaluated net's breakdown counts (the other craft feeds the transfer matrix).
+                        if let b = out.breakdown, (on === ste) == (net == "int8" && mode == "ste") { breakdown.merge(b) }
+                        return out.adversarial
                     }
                 }
                 if attack == "square" {
@@ -161,21 +172,21 @@ struct Attack: ParsableCommand {
                 linf.append(mx); l2.append(s.squareRoot())
             }
             func fooled(_ i: Int) -> Bool {
-                if attack == "cw" && l2[i] > e && e > 0 { return false }   // cw: adversarial only within the L2 threshold
+                if Self.minimalL2.contains(attack) && l2[i] > e && e > 0 { return false }   // cw: adversarial only within the L2 threshold
                 return targets.map { pred[i] == $0[i] } ?? (pred[i] != set.labels[i])
             }
             let correctBefore = (0..<n).filter { clean[$0] == set.labels[$0] }
             // Robust accuracy: the accuracy on the adversarial examples; for CW (minimal-norm)
             // an image counts as robust at threshold ε when it was correct and no example
             // within L2 ≤ ε fooled it.
-            row.accuracy = attack == "cw"
+            row.accuracy = Self.minimalL2.contains(attack)
                 ? Double((0..<n).filter { clean[$0] == set.labels[$0] && !fooled($0) }.count) / Double(n)
                 : Double((0..<n).filter { pred[$0] == set.labels[$0] }.count) / Double(n)
             row.success = Double(correctBefore.filter { fooled($0) }.count) / Double(max(correctBefore.count, 1))
             row.meanLinf = linf.reduce(0, +) / Double(n); row.meanL2 = l2.reduce(0, +) / Double(n)
             row.medianLinf = linf.sorted()[n / 2]; row.medianL2 = l2.sorted()[n / 2]
             row.queries = attack == "square" ? Double(queriesUsed.reduce(0, +)) / Double(n) : 0
-            if attack != "square" {
+            if attack != "square" && ste != nil {
                 // 2×2 transfer matrix on the uint8 grid: crafted on float / on int8 (STE) × evaluated on float / int8.
                 func acc(_ p: [Int]) -> Double { Double(zip(p, set.labels).filter { $0 == $1 }.count) / Double(n) }
                 let asFloat: ([UInt8]) -> [Int] = { px in
@@ -187,6 +198,7 @@ struct Attack: ParsableCommand {
                               "crafted_int8_ste.eval_float": acc(asFloat(steSnapped)), "crafted_int8_ste.eval_int8": acc(predictInt8(steSnapped, set.labels))]
             }
             row.seconds = Date().timeIntervalSince(t0)
+            row.breakdown = breakdown.json(images: n)
             rows.append(row)
             if let dir = saveAdversarial {
                 // What the evaluated net saw, on the uint8 grid (a float net's examples are
@@ -198,7 +210,7 @@ struct Attack: ParsableCommand {
         }
         bar.finish()
         // Gradient-masking check on the int8 net: does a query attack beat the gradient attack?
-        if net == "int8" && attack != "square" && attack != "cw" && !targeted {
+        if net == "int8" && attack != "square" && !Self.minimalL2.contains(attack) && !targeted {
             let m = min(n, 200)
             let idx = (0..<m).map { $0 * n / m }
             for i in rows.indices where rows[i].eps > 0 && nm == .linf {
@@ -223,6 +235,7 @@ struct Attack: ParsableCommand {
                 if attack == "square" { f.append("\"mean_queries\": \(String(format: "%.2f", r.queries))") }
                 if !r.matrix.isEmpty { f.append("\"transfer_matrix\": {" + r.matrix.keys.sorted().map { "\"\($0)\": \(String(format: "%.6f", r.matrix[$0] ?? 0))" }.joined(separator: ", ") + "}") }
                 if let note = r.note { f.append("\"warning\": \(jsonString(note))") }
+                if let b = r.breakdown { f.append("\"per_attack\": " + b) }
                 f.append("\"seconds\": \(String(format: "%.3f", r.seconds))")
                 f.append("\"craft_seconds\": \(String(format: "%.3f", r.craftSeconds))")
                 return "    {" + f.joined(separator: ", ") + "}"
@@ -242,6 +255,89 @@ struct Attack: ParsableCommand {
                 print("         transfer matrix (uint8 grid): float→float \(String(format: "%.2f%%", (r.matrix["crafted_float.eval_float"] ?? 0) * 100)), float→int8 \(String(format: "%.2f%%", (r.matrix["crafted_float.eval_int8"] ?? 0) * 100)), int8(ste)→float \(String(format: "%.2f%%", (r.matrix["crafted_int8_ste.eval_float"] ?? 0) * 100)), int8(ste)→int8 \(String(format: "%.2f%%", (r.matrix["crafted_int8_ste.eval_int8"] ?? 0) * 100))")
             }
             if let note = r.note { print("         " + note) }
+            if let b = r.breakdown { print("         per attack: " + b) }
         }
+    }
+}
+
+// MARK: - Attacks added for issue 16 (AutoAttack and the minimal-L2 attacks)
+
+extension Attack {
+    /// Attacks dispatched by `craftAdded`.
+    static let added = ["mifgsm", "apgd-t", "fab-t", "autoattack", "ddn", "deepfool"]
+    /// Every `--attack` value.
+    static let attacks = ["fgsm", "pgd", "apgd-ce", "apgd-dlr", "cw", "square"] + added
+    /// Attacks that take `--norm l2`.
+    static let l2Capable = ["pgd", "apgd-ce", "apgd-dlr", "apgd-t", "fab-t", "autoattack"]
+    /// Minimal-L2 attacks: `--eps` are L2 thresholds for robust accuracy, as for cw.
+    static let minimalL2 = ["cw", "ddn", "deepfool"]
+
+    /// Crafts with one of `added` on `on`. `ste` is set when `on` is the int8 simulation:
+    /// AutoAttack then judges every component on the exact int8 net (`run(int8:ste:)`).
+    func craftAdded(_ on: FloatNetwork, ste: FloatNetwork?, int8: IntegerNetwork, set: LabeledImages, indices: [Int], x: [Float],
+                    labels: [Int], eps: Float, norm: AttackNorm, rng: inout SeededGenerator) -> (adversarial: [Float], breakdown: AutoAttackTally?) {
+        switch attack {
+        case "apgd-t":
+            return (APGDTargeted(eps: eps, steps: steps, restarts: restarts, norm: norm).perturb(on, x: x, labels: labels, rng: &rng), nil)
+        case "fab-t":
+            let o = FABTargeted(eps: eps, norm: norm, steps: steps, restarts: restarts).run(on, x: x, labels: labels, rng: &rng)
+            let d = set.imageSize
+            var adv = o.adversarial
+            for j in labels.indices where !(o.distance[j] <= eps) { adv.replaceSubrange((j * d)..<((j + 1) * d), with: x[(j * d)..<((j + 1) * d)]) }
+            return (adv, nil)
+        case "mifgsm": return (MIFGSM(eps: eps, steps: steps).perturb(on, x: x, labels: labels), nil)
+        case "ddn": return (DDN(steps: steps).perturb(on, x: x, labels: labels, rng: &rng).adversarial, nil)
+        case "deepfool": return (DeepFool(steps: steps).perturb(on, x: x, labels: labels).adversarial, nil)
+        default:
+            let aa = AutoAttack(eps: eps, norm: norm)
+            guard let ste else {
+                let o = aa.run(float: on, x: x, labels: labels, ids: indices, rng: &rng)
+                return (o.adversarial, AutoAttackTally(o))
+            }
+            let o = aa.run(int8: int8, ste: ste, set: set, indices: indices, seed: rng.next())
+            // Already on the uint8 grid; move half a step outwards so that the caller's
+            // PixelGrid.snap (which rounds toward the clean pixel) lands on the same pixel.
+            let d = set.imageSize
+            var adv = o.adversarial
+            for (j, i) in indices.enumerated() {
+                for t in 0..<d {
+                    let p = (adv[j * d + t] * 255).rounded(), c = Float(set.pixels[i * d + t])
+                    adv[j * d + t] = (p + (p > c ? 0.5 : (p < c ? -0.5 : 0))) / 255
+                }
+            }
+            return (adv, AutoAttackTally(o))
+        }
+    }
+}
+
+/// AutoAttack's per-attack breakdown summed over the command's batches.
+struct AutoAttackTally {
+    var clean = 0
+    var steps: [AutoAttack.Step] = []
+
+    init() {}
+
+    init(_ o: AutoAttack.Outcome) {
+        clean = o.cleanCorrect
+        steps = o.perAttack
+    }
+
+    mutating func merge(_ o: AutoAttackTally) {
+        clean += o.clean
+        if steps.isEmpty { steps = o.steps; return }
+        for i in steps.indices where i < o.steps.count { steps[i].robustAfter += o.steps[i].robustAfter }
+    }
+
+    /// `[{"attack": …, "robust_accuracy_after": …, "budget": …}, …]`, or nil when nothing ran.
+    func json(images n: Int) -> String? {
+        guard !steps.isEmpty else { return nil }
+        let rows = [#"{"attack": "clean", "robust_accuracy_after": \#(String(format: "%.6f", Double(clean) / Double(max(n, 1))))}"#]
+            + steps.map { s in
+                var f = #"{"attack": "\#(s.name.rawValue)", "robust_accuracy_after": \#(String(format: "%.6f", Double(s.robustAfter) / Double(max(n, 1))))"#
+                f += #", "steps": \#(s.budget.steps), "restarts": \#(s.budget.restarts), "target_classes": \#(s.budget.targetClasses), "queries": \#(s.budget.queries)"#
+                if let why = s.skipped { f += #", "skipped": \#(jsonString(why))"# }
+                return f + "}"
+            }
+        return "[" + rows.joined(separator: ", ") + "]"
     }
 }
