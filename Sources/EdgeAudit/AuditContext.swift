@@ -131,6 +131,8 @@ public enum StageID: String, CaseIterable, Sendable, Codable {
     case fgsm
     /// PGD (float white-box, int8 transfer).
     case pgd
+    /// AutoAttack (float white-box, int8 by transfer and through the STE simulation).
+    case autoattack
     /// Square attack on the int8 net.
     case square
     /// Carlini–Wagner L2 on a subset.

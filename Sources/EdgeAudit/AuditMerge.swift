@@ -53,11 +53,12 @@ public enum AuditMerge {
             for p in parts { for x in p.attacks where x.attack == a0.attack && x.eps == a0.eps {
                 a.images += x.images; a.labels += x.labels; a.float += x.float; a.int8 += x.int8
                 a.linf += x.linf; a.l2 += x.l2; if ste != nil { ste! += x.ste ?? [] }
+                if let t = x.robustAfter { a.robustAfter = (a.robustAfter ?? [:]).merging(t, uniquingKeysWith: +) }
             } }
             let o = order(a.images)
             r.attacks.append(AuditRecords.Attack(attack: a.attack, eps: a.eps, images: o.map { a.images[$0] }, labels: o.map { a.labels[$0] },
                                                  float: o.map { a.float[$0] }, int8: o.map { a.int8[$0] }, ste: ste.map { s in o.map { s[$0] } },
-                                                 linf: o.map { a.linf[$0] }, l2: o.map { a.l2[$0] }))
+                                                 linf: o.map { a.linf[$0] }, l2: o.map { a.l2[$0] }, robustAfter: a.robustAfter))
         }
         for s0 in parts[0].square {
             var s = AuditRecords.Square(eps: s0.eps)

@@ -24,6 +24,9 @@ public struct AuditRecords: Codable, Sendable, Equatable {
         public var float: [Bool] = [], int8: [Bool] = [], ste: [Bool]? = nil
         /// L∞ and L2 norm of the snapped perturbation, pixel units.
         public var linf: [Double] = [], l2: [Double] = []
+        /// For a composed attack (AutoAttack): images still robust after each component,
+        /// keyed `<net>.<component>` (`float.apgd-t`, `int8_ste.square`), summed over batches.
+        public var robustAfter: [String: Int]? = nil
     }
 
     /// The Square attack on the int8 net at one ε.

@@ -43,6 +43,17 @@ extension AuditRunner {
                 accuracy(.attack(.int8, "square", eps: eps, "accuracy"))
                 m.append(.attack(.int8, "square", eps: eps, "mean_queries"))
             }
+            if s.autoAttackImages > 0 {
+                accuracy(.attack(.float, "autoattack", eps: eps, "accuracy"))
+                accuracy(.attack(.int8, "autoattack", eps: eps, "accuracy"))
+                m += [.attack(.int8, "autoattack", eps: eps, "mean_linf"), .attack(.int8, "autoattack", eps: eps, "mean_l2")]
+                if hasSTE { accuracy(.attack(.int8, "autoattack_ste", eps: eps, "accuracy")) }
+                paired("autoattack.\(Metric.epsKey(eps))")
+                for c in ["apgd_ce", "apgd_t", "fab_t", "square"] {
+                    m.append(.attack(.float, "autoattack", eps: eps, "robust_after_" + c))
+                    if hasSTE { m.append(.attack(.int8, "autoattack_ste", eps: eps, "robust_after_" + c)) }
+                }
+            }
             for net in Metric.Net.allCases {
                 accuracy(.attack(net, "worst_case", eps: eps, "accuracy"))
                 m.append(.attack(net, "worst_case", eps: eps, "images"))

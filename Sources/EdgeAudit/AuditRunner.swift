@@ -55,6 +55,7 @@ public struct AuditRunner {
             case .sqnr: return SQNRStage()
             case .fgsm: return GradientAttackStage(pgd: false)
             case .pgd: return GradientAttackStage(pgd: true)
+            case .autoattack: return AutoAttackStage()
             case .square: return SquareStage()
             case .cw: return CarliniWagnerStage()
             case .corruptions: return CorruptionStage()

@@ -38,6 +38,15 @@ public struct AuditSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Fit a temperature per net on the calibration images and report ECE/NLL after it.
     public var temperatureScaling = false
+    /// Images attacked by AutoAttack (evenly spread; 0 skips it).
+    public var autoAttackImages = 0
+    /// AutoAttack's budget: APGD steps, target classes, FAB steps, Square queries (the
+    /// standard version: 100, 9, 100, 5000; a profile that lowers them is labelled weakened).
+    public var autoAttackSteps = 100, autoAttackTargets = 9, autoAttackFabSteps = 100, autoAttackQueries = 5000
+    /// Whether AutoAttack runs at its standard budget.
+    public var autoAttackIsStandard: Bool {
+        autoAttackSteps >= 100 && autoAttackTargets >= 9 && autoAttackFabSteps >= 100 && autoAttackQueries >= 5000
+    }
 
     /// The named profiles: quick (CI-sized), default, full.
     public static func profile(_ name: String) -> AuditSettings? {
@@ -47,18 +56,23 @@ public struct AuditSettings: Sendable, Equatable, Codable {
                                   squareQueries: 100, squareImages: 200, corruptions: Corruption.allCases, eceBins: 15, miSamples: 300, seed: 1)
             s.cwImages = 50
             s.cwSteps = 30
+            // A weakened AutoAttack, labelled as such in every report.
+            s.autoAttackImages = 100
+            (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (10, 3, 10, 100)
             return s
         case "default":
             var s = AuditSettings(profile: name, limit: nil, eps: [0.02, 0.05, 0.1, 0.2], pgdSteps: 20, pgdRestarts: 1, pgdImages: 2000,
                                  squareQueries: 500, squareImages: 500, corruptions: Corruption.allCases, eceBins: 15, miSamples: 1000, seed: 1)
             s.cwImages = 200
             s.cwSteps = 100
+            s.autoAttackImages = 500
             return s
         case "full":
             var s = AuditSettings(profile: name, limit: nil, eps: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3], pgdSteps: 40, pgdRestarts: 2,
                                  pgdImages: nil, squareQueries: 2000, squareImages: 1000, corruptions: Corruption.allCases, eceBins: 15, miSamples: 2000, seed: 1)
             s.cwImages = 1000
             s.cwSteps = 200
+            s.autoAttackImages = Int.max
             return s
         default:
             return nil
@@ -73,7 +87,9 @@ public struct AuditSettings: Sendable, Equatable, Codable {
          ("cw_images", "\(cwImages)"), ("cw_steps", "\(cwSteps)"),
          ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", miSigma2.map(MetricKey.number) ?? "per-layer"),
          ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)"),
-         ("temperature_scaling", temperatureScaling ? "on calibration images" : "off")]
+         ("temperature_scaling", temperatureScaling ? "on calibration images" : "off"),
+         ("autoattack_images", "\(autoAttackImages)"),
+         ("autoattack_budget", "apgd_steps=\(autoAttackSteps) targets=\(autoAttackTargets) fab_steps=\(autoAttackFabSteps) square_queries=\(autoAttackQueries)" + (autoAttackIsStandard ? " (standard)" : " (weakened)"))]
     }
 
     /// The ε of the adversarial MI inputs: the largest listed ε not above 0.1 (else the smallest).

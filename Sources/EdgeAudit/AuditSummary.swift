@@ -11,7 +11,10 @@ public enum AuditSummary {
         if let clean = records.clean { CleanStage.summarize(clean, classNames: classNames, bins: settings.eceBins, into: &r) }
         for v in records.whole.values where v.metric.stage == "sqnr" { r[v.metric] = v.value }
         r.sqnr = records.whole.sqnr.map { ($0.layer, $0.value) }
-        for a in records.attacks { GradientAttackStage.summarize(a, into: &r) }
+        for a in records.attacks {
+            GradientAttackStage.summarize(a, into: &r)
+            AutoAttackStage.summarizeComponents(a, into: &r)
+        }
         for s in records.square { SquareStage.summarize(s, into: &r) }
         if let cw = records.cw { CarliniWagnerStage.summarize(cw, into: &r) }
         CorruptionStage.summarize(records.corruptions, bins: settings.eceBins, into: &r)
@@ -66,6 +69,9 @@ public enum AuditSummary {
         "int8.pgd_ste": "ste: PGD through the int8 simulation with straight-through gradients, snapped to the uint8 grid, evaluated on the exact int8 net",
         "float.cw": "white-box Carlini-Wagner L2 on the float net (minimal perturbation; subset)",
         "int8.cw": "transfer: the float net's CW examples snapped to the uint8 grid and evaluated on the exact int8 net",
+        "float.autoattack": "white-box AutoAttack on the float net (APGD-CE, APGD-T, FAB-T, Square; per-image worst case)",
+        "int8.autoattack": "transfer: the float net's AutoAttack examples snapped to the uint8 grid, evaluated on the exact int8 net",
+        "int8.autoattack_ste": "ste: AutoAttack's gradient attacks through the int8 simulation, snapped and judged by the exact int8 net; Square query-only on it",
         "float.worst_case": "per image, the worst of every attack run on the float net at this ε, over the images all of them attacked",
         "int8.worst_case": "per image, the worst of every attack run on the int8 net at this ε (transfer, ste and query), over the images all of them attacked",
         "corruption": "every corrupted image is 8-bit (as a camera delivers it) and is fed to both nets",

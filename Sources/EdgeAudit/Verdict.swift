@@ -9,7 +9,9 @@ public enum Verdict {
         let rest = parts.count > 1 ? parts[1] : ""
         switch parts[0] {
         case "clean": return "clean accuracy"
-        case "fgsm", "pgd": return parts[0].uppercased() + " " + rest.replacingOccurrences(of: "eps_", with: "ε=")
+        case "fgsm", "pgd", "autoattack":
+            let name = ["fgsm": "FGSM", "pgd": "PGD", "autoattack": "AutoAttack"][parts[0]] ?? parts[0]
+            return name + " " + rest.replacingOccurrences(of: "eps_", with: "ε=")
         case "corruption":
             let c = rest.split(separator: ".").map(String.init)
             return (c.first ?? rest) + " " + (c.count > 1 ? c[1].replacingOccurrences(of: "level_", with: "level ") : "")

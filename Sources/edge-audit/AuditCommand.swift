@@ -31,6 +31,8 @@ struct Audit: ParsableCommand {
     @Option(help: "Override: KDE noise variance σ² of the MI estimators.") var miSigma2: Double?
     @Option(help: "Override: binning width λ of the MI estimators.") var miBinSize: Double?
     @Option(help: "Override: images attacked by the Square attack.") var squareImages: Int?
+    @Option(help: "Override: images attacked by AutoAttack (0 skips it).") var autoattackImages: Int?
+    @Flag(help: "Override: AutoAttack at its standard budget (100 APGD steps, 9 targets, 100 FAB steps, 5000 queries).") var autoattackStandard = false
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
     @Option(help: "Override: seed.") var seed: UInt64?
     @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
@@ -62,6 +64,8 @@ struct Audit: ParsableCommand {
                 }
             }
         }
+        if let autoattackImages { guard autoattackImages >= 0 else { throw EdgeError.usage("--autoattack-images must be ≥ 0") }; s.autoAttackImages = autoattackImages }
+        if autoattackStandard { (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (100, 9, 100, 5000) }
         if let cwImages { guard cwImages >= 0 else { throw EdgeError.usage("--cw-images must be ≥ 0") }; s.cwImages = cwImages }
         if let miSamples { guard miSamples >= 0, miSamples <= 20_000 else { throw EdgeError.usage("--mi-samples must be in 0...20000") }; s.miSamples = miSamples }
         if let miSigma2 { guard miSigma2 > 0, miSigma2.isFinite else { throw EdgeError.usage("--mi-sigma2 must be positive") }; s.miSigma2 = miSigma2 }
