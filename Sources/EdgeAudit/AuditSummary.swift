@@ -30,6 +30,7 @@ public enum AuditSummary {
         r.notes += records.whole.notes
         r.gallery = records.whole.gallery
         worstCase(records, settings: settings, into: &r)
+        r.notes += MaskingChecks.notes(r, settings: settings)
         r.notes += Verdict.sampleWarnings(r)
         return r
     }
