@@ -40,39 +40,17 @@ struct Audit: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func settings() throws -> AuditSettings {
-        guard var s = AuditSettings.profile(profile) else { throw EdgeError.usage("--profile must be quick, default or full, got '\(profile)'") }
-        if let limit { guard limit > 0 else { throw EdgeError.usage("--limit must be positive") }; s.limit = limit }
+        var o = AuditOverrides()
+        o.profile = profile; o.limit = limit; o.pgdSteps = pgdSteps; o.pgdRestarts = pgdRestarts
+        o.squareQueries = squareQueries; o.squareImages = squareImages; o.autoAttackImages = autoattackImages
+        o.autoAttackStandard = autoattackStandard; o.cwImages = cwImages; o.miSamples = miSamples; o.miSigma2 = miSigma2
+        o.miBinSize = miBinSize; o.corruptions = corruptions; o.seed = seed; o.temperatureScaling = temperatureScaling
         if let eps {
             let v = eps.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !v.isEmpty, v.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 1 }) else { throw EdgeError.usage("--eps must be a comma-separated list of numbers in (0, 1], got '\(eps)'") }
-            s.eps = v.compactMap { $0 }
+            guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw EdgeError.usage("--eps must be a comma-separated list of numbers in (0, 1], got '\(eps)'") }
+            o.eps = v.compactMap { $0 }
         }
-        if let pgdSteps { guard pgdSteps >= 1, pgdSteps <= 10_000 else { throw EdgeError.usage("--pgd-steps must be in 1...10000") }; s.pgdSteps = pgdSteps }
-        if let pgdRestarts { guard pgdRestarts >= 1, pgdRestarts <= 100 else { throw EdgeError.usage("--pgd-restarts must be in 1...100") }; s.pgdRestarts = pgdRestarts }
-        if let squareQueries { guard squareQueries >= 0 else { throw EdgeError.usage("--square-queries must be ≥ 0") }; s.squareQueries = squareQueries }
-        if let squareImages { guard squareImages >= 0 else { throw EdgeError.usage("--square-images must be ≥ 0") }; s.squareImages = squareImages }
-        if let corruptions {
-            switch corruptions {
-            case "all": s.corruptions = Corruption.allCases
-            case "none": s.corruptions = []
-            default:
-                s.corruptions = try corruptions.split(separator: ",").map { name in
-                    guard let c = Corruption(rawValue: String(name)) else {
-                        throw EdgeError.usage("unknown corruption '\(name)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    return c
-                }
-            }
-        }
-        if let autoattackImages { guard autoattackImages >= 0 else { throw EdgeError.usage("--autoattack-images must be ≥ 0") }; s.autoAttackImages = autoattackImages }
-        if autoattackStandard { (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (100, 9, 100, 5000) }
-        if let cwImages { guard cwImages >= 0 else { throw EdgeError.usage("--cw-images must be ≥ 0") }; s.cwImages = cwImages }
-        if let miSamples { guard miSamples >= 0, miSamples <= 20_000 else { throw EdgeError.usage("--mi-samples must be in 0...20000") }; s.miSamples = miSamples }
-        if let miSigma2 { guard miSigma2 > 0, miSigma2.isFinite else { throw EdgeError.usage("--mi-sigma2 must be positive") }; s.miSigma2 = miSigma2 }
-        if let miBinSize { guard miBinSize > 0, miBinSize.isFinite else { throw EdgeError.usage("--mi-bin-size must be positive") }; s.miBinSize = miBinSize }
-        if let seed { s.seed = seed }
-        s.temperatureScaling = temperatureScaling
-        return s
+        return try o.settings()
     }
 
     @Flag(help: "Accept a --baseline that audited another model.") var allowBaselineMismatch = false
