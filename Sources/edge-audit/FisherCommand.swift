@@ -1,0 +1,89 @@
+import ArgumentParser
+import EdgeAttacks
+import EdgeCore
+import EdgeData
+import EdgeFloat
+import EdgeInformation
+import EdgeQuant
+import Foundation
+
+/// `edge-audit fisher`: per-image input Fisher information norms and CCKL (Shi et al.),
+/// on the float net or the int8 net's straight-through simulation.
+struct FisherCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fisher",
+        abstract: "Input Fisher information (spectral/Frobenius norms) and cross-category KL.")
+
+    @Argument(help: "model.bin") var model: String
+    @Option(help: "Images in class folders.") var images: String
+    @Option(help: "float or int8 (int8: the STE simulation, since the integer engine has no gradients).") var net = "float"
+    @Option(help: "Use at most N images (evenly spread).") var limit: Int?
+    @Option(help: "Write one JSON line per image (path, label, fisher_spectral, fisher_frobenius) here.") var perImage: String?
+    @Option(help: "table or json.") var format = "table"
+    @Option(help: "Calibration images when --net int8 and the model has no int8 net.") var calibration = "calibration/fashion-mnist"
+    @Flag(help: "Bad image files are fatal.") var strict = false
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        try compute.apply()
+        guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8, got '\(net)'") }
+        guard format == "table" || format == "json" else { throw EdgeError.usage("--format must be table or json, got '\(format)'") }
+        if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
+        if let perImage { try AtomicFile.checkWritableTarget(perImage) }
+        let bytes = try ModelLoading.modelBin(model, for: "fisher")
+        var loaded = try QuantizedModelFile.decode(bytes, path: model)
+        let network: FloatNetwork, label: String
+        if net == "int8" {
+            (loaded, _) = try CLISupport.withInt8(model, decoded: loaded, calibration: calibration)
+            guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
+            network = try StraightThrough.network(loaded.model, q)
+            label = "int8 (STE simulation: dequantised int8 weights, every int8 layer's output rounded to its grid, straight-through gradients)"
+        } else {
+            network = try FloatNetwork(loaded.model)
+            label = "float"
+        }
+        let set = try CLISupport.loadImages(images, for: loaded.model, strict: strict, limit: limit)
+        guard set.count > 0 else { throw EdgeError.badData(path: images, reason: "no usable images") }
+        let started = Date()
+        let per = FisherInformation.measure(net: network, x: set.floatBatch(Array(0..<set.count)).data, batch: set.count)
+        let secs = Date().timeIntervalSince(started)
+        let summary = FisherSummary(per, labels: set.labels, classNames: set.classNames)
+        if let perImage {
+            let lines = zip(per, set.labels).enumerated().map { i, e in
+                "{\"path\": \(JSONText.quote(set.sources[i])), \"label\": \(e.1), \"fisher_spectral\": \(Self.number(e.0.spectral)), "
+                    + "\"fisher_frobenius\": \(Self.number(e.0.frobenius))}\n"
+            }
+            try AtomicFile.write(Array(lines.joined().utf8), to: perImage)
+        }
+        if format == "json" {
+            print(try Self.json(summary, net: label, images: set.count, seconds: secs))
+        } else {
+            print(Self.table(summary, net: label, images: set.count, seconds: secs, classNames: set.classNames))
+        }
+    }
+
+    /// Shortest round-trip decimal; null for a non-finite value (not valid JSON otherwise).
+    static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
+
+    static func json(_ s: FisherSummary, net: String, images: Int, seconds: Double) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var body = String(decoding: try e.encode(s), as: UTF8.self)
+        // Context first, then the summary's own keys.
+        body.removeFirst()
+        return "{\n  \"net\" : \(JSONText.quote(net)),\n  \"images\" : \(images),\n  \"units\" : \"natural log; x in [0, 1] pixels\","
+            + "\n  \"seconds\" : \(String(format: "%.3f", seconds)),\(body)"
+    }
+
+    static func table(_ s: FisherSummary, net: String, images: Int, seconds: Double, classNames: [String]) -> String {
+        func row(_ name: String, _ st: SampleStats) -> String {
+            pad(name, 22) + [st.mean, st.p05, st.p25, st.median, st.p75, st.p95].map { pad(String(format: "%.4g", $0), 11, right: true) }.joined()
+        }
+        var out = ["net: \(net)", "\(images) images, \(String(format: "%.2f", seconds)) s; natural log, x in [0, 1]",
+                   pad("", 22) + ["mean", "p05", "p25", "median", "p75", "p95"].map { pad($0, 11, right: true) }.joined(),
+                   row("fisher_spectral", s.spectral), row("fisher_frobenius", s.frobenius), "per class (fisher_frobenius):"]
+        for c in classNames { if let st = s.perClass[c] { out.append(row("  " + SafeName.printable(c, keepNewlines: false), st.frobenius)) } }
+        out.append(String(format: "accuracy %.4f; cckl %.6g nats (mean KL(p_i ‖ p_j) over ordered pairs with different labels)", s.accuracy, s.cckl))
+        return out.joined(separator: "\n")
+    }
+}
