@@ -37,14 +37,34 @@ public enum FisherInformation {
         public var logProbabilities: [Double]
     }
 
+    /// Arithmetic of the Jacobian (everything after it is float64 either way).
+    public enum Precision: String, CaseIterable, Sendable {
+        /// The float executor's batched backward passes: fast (the default).
+        case float32
+        /// DoubleJacobian, one image at a time: about 10× slower, for checking to 1e-6.
+        case float64
+    }
+
     /// Images per forward pass: bounds the Jacobian buffer (K × D floats per image).
     public static let chunk = 100
 
     /// Per-image Fisher norms of `net` at the images `x` ([batch, C, H, W] in [0, 1]).
     /// Deterministic at any thread count: images are processed independently, in fixed chunks.
-    public static func measure(net: FloatNetwork, x: [Float], batch: Int) -> [PerImage] {
+    public static func measure(net: FloatNetwork, x: [Float], batch: Int, precision: Precision = .float32) -> [PerImage] {
         precondition(batch >= 0 && x.count == batch * net.sizes[0])
         let d = net.sizes[0], k = net.classes
+        if precision == .float64 {
+            let dj = DoubleJacobian(net)
+            var out = [PerImage?](repeating: nil, count: batch)
+            out.withUnsafeMutableBufferPointer { op in
+                let op = op
+                Parallel.forEach(batch) { n in
+                    let (j, z) = dj.jacobian(Array(x[(n * d)..<((n + 1) * d)]))
+                    op[n] = norms(jacobian: j, logits: z, classes: k, dim: d)
+                }
+            }
+            return out.map { $0! }
+        }
         var out: [PerImage] = []
         out.reserveCapacity(batch)
         for r in Parallel.chunks(batch, size: chunk) {

@@ -20,6 +20,7 @@ struct FisherCommand: ParsableCommand {
     @Option(help: "Write one JSON line per image (path, label, fisher_spectral, fisher_frobenius) here.") var perImage: String?
     @Option(help: "table or json.") var format = "table"
     @Option(help: "Calibration images when --net int8 and the model has no int8 net.") var calibration = "calibration/fashion-mnist"
+    @Option(help: "Jacobian arithmetic: float32 (the float executor, fast) or float64 (a float64 twin, ~10× slower).") var precision = "float32"
     @Flag(help: "Bad image files are fatal.") var strict = false
     @OptionGroup var compute: ComputeOptions
 
@@ -27,6 +28,7 @@ struct FisherCommand: ParsableCommand {
         try compute.apply()
         guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8, got '\(net)'") }
         guard format == "table" || format == "json" else { throw EdgeError.usage("--format must be table or json, got '\(format)'") }
+        guard let prec = FisherInformation.Precision(rawValue: precision) else { throw EdgeError.usage("--precision must be float32 or float64, got '\(precision)'") }
         if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
         if let perImage { try AtomicFile.checkWritableTarget(perImage) }
         let bytes = try ModelLoading.modelBin(model, for: "fisher")
@@ -44,7 +46,7 @@ struct FisherCommand: ParsableCommand {
         let set = try CLISupport.loadImages(images, for: loaded.model, strict: strict, limit: limit)
         guard set.count > 0 else { throw EdgeError.badData(path: images, reason: "no usable images") }
         let started = Date()
-        let per = FisherInformation.measure(net: network, x: set.floatBatch(Array(0..<set.count)).data, batch: set.count)
+        let per = FisherInformation.measure(net: network, x: set.floatBatch(Array(0..<set.count)).data, batch: set.count, precision: prec)
         let secs = Date().timeIntervalSince(started)
         let summary = FisherSummary(per, labels: set.labels, classNames: set.classNames)
         if let perImage {
@@ -55,9 +57,9 @@ struct FisherCommand: ParsableCommand {
             try AtomicFile.write(Array(lines.joined().utf8), to: perImage)
         }
         if format == "json" {
-            print(try Self.json(summary, net: label, images: set.count, seconds: secs))
+            print(try Self.json(summary, net: label + ", Jacobian in \(precision)", images: set.count, seconds: secs))
         } else {
-            print(Self.table(summary, net: label, images: set.count, seconds: secs, classNames: set.classNames))
+            print(Self.table(summary, net: label + ", Jacobian in \(precision)", images: set.count, seconds: secs, classNames: set.classNames))
         }
     }
 
