@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "EdgeMetricsTests", dependencies: ["EdgeMetrics"]),
         .testTarget(name: "EdgeCorruptionsTests", dependencies: ["EdgeCorruptions"]),
         .testTarget(name: "EdgeAttacksTests", dependencies: ["EdgeAttacks", "EdgeTrain"]),
-        .testTarget(name: "EdgeInformationTests", dependencies: ["EdgeInformation", "EdgeFloat", "EdgeModel", "EdgeTrain"]),
+        .testTarget(name: "EdgeInformationTests", dependencies: ["EdgeInformation", "EdgeFloat", "EdgeModel", "EdgeTrain", "EdgeQuant", "EdgeData"]),
         .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain", "EdgeAttacks"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],

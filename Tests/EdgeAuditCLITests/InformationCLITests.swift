@@ -92,6 +92,9 @@ final class InformationCLITests: CLITestCase {
         XCTAssertEqual(try run(["fisher", tmp + "/m.bin", "--images", data, "--net", "int4"]).code, 2)
         XCTAssertEqual(try run(["fisher", tmp + "/m.bin", "--images", data, "--precision", "half"]).code, 2)
         XCTAssertEqual(try run(["fisher", tmp + "/nope.bin", "--images", data]).code, 66)
+        let few = try run(["fisher", tmp + "/m.bin", "--images", data, "--miat", "--quiet"])
+        XCTAssertEqual(few.code, 2, few.err)
+        XCTAssert(few.err.contains("--miat needs at least 256 images"), few.err)
         XCTAssertEqual(try run(["train", "--dataset", data, "--out", tmp + "/x.bin", "--mi-every", "2"]).code, 2)
         XCTAssertEqual(try run(["train", "--dataset", data, "--out", tmp + "/x.bin", "--mi-log", tmp + "/l.json", "--mi-inputs", "fgsm"]).code, 2)
     }
