@@ -30,6 +30,8 @@ struct Train: ParsableCommand {
     @Option(help: "Information-plane inputs: clean and/or pgd (PGD-L∞ at --mi-eps on the current net).") var miInputs = "clean"
     @Option(help: "Information-plane sample: N test images, evenly spread.") var miSamples = 1000
     @Option(help: "PGD radius of the information-plane inputs (default: --eps).") var miEps: Double?
+    @Option(help: "Information-plane KDE noise variance σ² (as mi --sigma2).") var miSigma2 = 0.1
+    @Option(help: "Information-plane binning width λ (as mi --bin-size).") var miBinSize = 0.5
     @Option(help: "Write the information-plane log (JSON, bits) here, and its plot beside it (.html).") var miLog: String?
     @OptionGroup var compute: ComputeOptions
 
@@ -112,6 +114,9 @@ extension Train {
         guard !kinds.isEmpty, kinds.allSatisfy({ $0 == "clean" || $0 == "pgd" }), Set(kinds).count == kinds.count else {
             throw EdgeError.usage("--mi-inputs must list clean and/or pgd once each, got '\(miInputs)'")
         }
+        guard miSigma2.isFinite, miSigma2 > 0, miBinSize.isFinite, miBinSize > 0 else {
+            throw EdgeError.usage("--mi-sigma2 and --mi-bin-size must be finite numbers > 0")
+        }
         if let miEps { guard miEps.isFinite, miEps > 0, miEps <= 1 else { throw EdgeError.usage("--mi-eps must be in (0, 1], got \(miEps)") } }
         guard !miLog.hasSuffix(".html"), miLog != out else { throw EdgeError.usage("--mi-log must be a .json file other than --out") }
         try AtomicFile.checkWritableTarget(miLog)
@@ -130,6 +135,7 @@ extension Train {
         s.inputs = miInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         s.samples = miSamples
         s.eps = miEps ?? eps
+        (s.sigma2, s.binSize) = (miSigma2, miBinSize)
         s.seed = seed
         let probe = try InformationPlaneProbe(graph: cfg.arch.graph(input: [test.channels, test.height, test.width], classes: test.classNames.count),
                                               test: test, settings: s)
