@@ -12,7 +12,7 @@ import Foundation
 /// on the float net or the int8 net's straight-through simulation.
 struct FisherCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fisher",
-        abstract: "Input Fisher information (spectral/Frobenius norms) and cross-category KL.")
+        abstract: "Input Fisher information norms, CCKL, MIAT MI.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String
