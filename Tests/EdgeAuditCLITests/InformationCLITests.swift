@@ -35,6 +35,11 @@ final class InformationCLITests: CLITestCase {
             logs.append(try Data(contentsOf: URL(fileURLWithPath: "\(tmp)/log\(threads).json")))
         }
         XCTAssertEqual(logs[0], logs[1], "the log must not depend on the thread count")
+        let plain = try run(["train", "--dataset", train, "--test-images", test, "--epochs", "3", "--batch", "16",
+                             "--out", "\(tmp)/plain.bin", "--quiet", "--threads", "2"])
+        XCTAssertEqual(plain.code, 0, plain.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: "\(tmp)/plain.bin")), try Data(contentsOf: URL(fileURLWithPath: "\(tmp)/m1.bin")),
+                       "measuring information planes must not change the training")
         let html = try String(contentsOfFile: "\(tmp)/log1.html", encoding: .utf8)
         XCTAssert(html.contains("<svg") && html.contains("relu1") && !html.contains("<script"), String(html.prefix(300)))
         let log = try XCTUnwrap(try JSONSerialization.jsonObject(with: logs[0]) as? [String: Any])
