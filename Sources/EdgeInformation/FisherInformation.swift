@@ -45,8 +45,17 @@ public enum FisherInformation {
         case float64
     }
 
-    /// Images per forward pass: bounds the Jacobian buffer (K × D floats per image).
-    public static let chunk = 100
+    /// Images per forward pass: at most 100, fewer when the float32 Jacobians of 100
+    /// images (K × D each) would pass 256 MB.
+    public static func chunk(classes k: Int, dim d: Int) -> Int { max(1, min(100, (256 << 20) / max(1, 4 * k * d))) }
+
+    /// Bytes `measure` holds at its peak beyond the network's own buffers: one chunk of float32
+    /// Jacobians plus, per worker, the float64 Jacobian, B and (float64 path) every node's output.
+    public static func peakBytes(net: FloatNetwork, threads: Int, precision: Precision) -> Int {
+        let k = net.classes, d = net.sizes[0]
+        let perWorker = 2 * 8 * k * d + (precision == .float64 ? 2 * 8 * net.sizes.reduce(0, +) : 0)
+        return chunk(classes: k, dim: d) * 4 * k * d + threads * perWorker
+    }
 
     /// Per-image Fisher norms of `net` at the images `x` ([batch, C, H, W] in [0, 1]).
     /// Deterministic at any thread count: images are processed independently, in fixed chunks.
@@ -67,7 +76,7 @@ public enum FisherInformation {
         }
         var out: [PerImage] = []
         out.reserveCapacity(batch)
-        for r in Parallel.chunks(batch, size: chunk) {
+        for r in Parallel.chunks(batch, size: chunk(classes: k, dim: d)) {
             let (jac, logits) = jacobians(net: net, x: Array(x[(r.lowerBound * d)..<(r.upperBound * d)]), batch: r.count)
             var part = [PerImage?](repeating: nil, count: r.count)
             part.withUnsafeMutableBufferPointer { pp in

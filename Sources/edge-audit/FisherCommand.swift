@@ -49,6 +49,13 @@ struct FisherCommand: ParsableCommand {
             network = try FloatNetwork(loaded.model)
             label = "float"
         }
+        // The K × K eigenproblem and K backward passes per image: bounded so no model can
+        // make the command run for hours.
+        guard network.classes <= 256 else {
+            throw EdgeError.usage("\(model) has \(network.classes) classes; 'fisher' supports at most 256 (K backward passes and a K × K eigenproblem per image)")
+        }
+        try MemoryBudget.check(estimate: FisherInformation.peakBytes(net: network, threads: Parallel.threads, precision: prec),
+                               what: "the Fisher Jacobians (\(network.classes) classes × \(network.sizes[0]) inputs)")
         let set = try CLISupport.loadImages(images, for: loaded.model, strict: strict, limit: limit)
         guard set.count > 0 else { throw EdgeError.badData(path: images, reason: "no usable images") }
         let started = Date()
