@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks", "EdgeInformation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -52,6 +52,10 @@ let package = Package(
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeTrain"], swiftSettings: release),
         .target(name: "EdgeAudit", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeMetrics",
                                                   "EdgeCorruptions", "EdgeAttacks"], swiftSettings: release),
+        // Information flow (seed papers): input Fisher information, CCKL, information planes
+        // over training, MIAT's natural/adversarial MI. Needs the float executor, hence not EdgeMetrics.
+        .target(name: "EdgeInformation", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeMetrics", "EdgeAttacks"],
+                swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
@@ -66,6 +70,7 @@ let package = Package(
         .testTarget(name: "EdgeMetricsTests", dependencies: ["EdgeMetrics"]),
         .testTarget(name: "EdgeCorruptionsTests", dependencies: ["EdgeCorruptions"]),
         .testTarget(name: "EdgeAttacksTests", dependencies: ["EdgeAttacks", "EdgeTrain"]),
+        .testTarget(name: "EdgeInformationTests", dependencies: ["EdgeInformation", "EdgeFloat", "EdgeModel", "EdgeTrain", "EdgeQuant", "EdgeData"]),
         .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain", "EdgeAttacks"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],

@@ -54,9 +54,12 @@ public struct EpochReport: Sendable {
 /// The compact trainer: mini-batch training with cosine learning-rate decay, optional
 /// PGD adversarial training, and per-epoch test accuracy.
 public enum Trainer {
-    /// Trains a fresh network on `train`, measuring on `test` after every epoch.
+    /// Trains a fresh network on `train`, measuring on `test` after every epoch. `onNetwork`
+    /// sees the network after each epoch, for measurements that need it (information planes);
+    /// it must only run eval-mode passes, which change nothing the training depends on.
     public static func train(_ config: TrainingConfig, train: LabeledImages, test: LabeledImages,
-                             onEpoch: (EpochReport) -> Void = { _ in }) throws -> Model {
+                             onEpoch: (EpochReport) -> Void = { _ in },
+                             onNetwork: (EpochReport, FloatNetwork) throws -> Void = { _, _ in }) throws -> Model {
         guard config.epochs > 0, config.batch > 0 else { throw EdgeError.usage("epochs and batch must be positive") }
         guard train.count > 0 else { throw EdgeError.badData(path: config.datasetName, reason: "the training set is empty") }
         var rng = SeededGenerator(seed: config.seed)
@@ -100,8 +103,10 @@ public enum Trainer {
             bar.finish()
             let secs = Date().timeIntervalSince(t0)
             lastTest = Evaluator.accuracy(net, test)
-            onEpoch(EpochReport(epoch: epoch, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
-                                testAccuracy: lastTest, seconds: secs))
+            let report = EpochReport(epoch: epoch, loss: lossSum / Double(seen), trainAccuracy: Double(correct) / Double(seen),
+                                     testAccuracy: lastTest, seconds: secs)
+            onEpoch(report)
+            try onNetwork(report, net)
         }
         var model = net.model
         model.metadata.recipe = TrainingRecipe(

@@ -1,6 +1,8 @@
 import ArgumentParser
 import EdgeCore
 import EdgeData
+import EdgeFloat
+import EdgeInformation
 import EdgeModel
 import EdgeTrain
 import Foundation
@@ -24,6 +26,13 @@ struct Train: ParsableCommand {
     @Option(help: "PGD-AT steps.") var steps = 7
     @Option(help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Output model file.") var out: String
+    @Option(help: "Information planes: measure every K epochs (and after the last); needs --mi-log.") var miEvery: Int?
+    @Option(help: "Information-plane inputs: clean and/or pgd (PGD-L∞ at --mi-eps on the current net).") var miInputs = "clean"
+    @Option(help: "Information-plane sample: N test images, evenly spread.") var miSamples = 1000
+    @Option(help: "PGD radius of the information-plane inputs (default: --eps).") var miEps: Double?
+    @Option(help: "Information-plane KDE noise variance σ² (as mi --sigma2).") var miSigma2 = 0.1
+    @Option(help: "Information-plane binning width λ (as mi --bin-size).") var miBinSize = 0.5
+    @Option(help: "Write the information-plane log (JSON, bits) here, and its plot beside it (.html).") var miLog: String?
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -38,6 +47,7 @@ struct Train: ParsableCommand {
         guard steps > 0, steps <= 1000 else { throw EdgeError.usage("--steps must be in 1...1000") }
         guard eps.isFinite, stepSize.isFinite else { throw EdgeError.usage("--eps and --step-size must be finite") }
         try AtomicFile.checkWritableTarget(out)
+        try validateInformationPlanes()
         var cfg = TrainingConfig()
         cfg.arch = a
         cfg.epochs = epochs
@@ -73,11 +83,12 @@ struct Train: ParsableCommand {
             }
         }
         train = train.prefix(limit)
+        let planes = try informationPlanes(cfg, test: test)
         let started = Date()
-        let model = try Trainer.train(cfg, train: train, test: test) { r in
+        let model = try Trainer.train(cfg, train: train, test: test, onEpoch: { r in
             printError(String(format: "epoch %d: loss %.4f, train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f images/s)",
                               r.epoch, r.loss, r.trainAccuracy, r.testAccuracy, r.seconds, Double(train.count) / max(r.seconds, 1e-9)))
-        }
+        }, onNetwork: planes)
         // A diverged run (non-finite weights) would write a file every reader refuses.
         do { try model.validate(path: out) } catch {
             throw EdgeError.usage("training diverged (the weights are no longer finite numbers); lower --lr. Nothing was written to \(out)")
@@ -87,5 +98,56 @@ struct Train: ParsableCommand {
         let secs = Date().timeIntervalSince(started)
         print(String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",
                      out, model.metadata.recipe?.testAccuracy ?? 0, test.count, secs, Parallel.threads))
+    }
+}
+
+extension Train {
+    /// The --mi-* flags are checked before any training starts.
+    func validateInformationPlanes() throws {
+        guard let miLog else {
+            if miEvery != nil { throw EdgeError.usage("--mi-every needs --mi-log FILE.json") }
+            return
+        }
+        if let miEvery { guard miEvery >= 1, miEvery <= 10_000 else { throw EdgeError.usage("--mi-every must be in 1...10000, got \(miEvery)") } }
+        guard miSamples >= 2, miSamples <= 20_000 else { throw EdgeError.usage("--mi-samples must be in 2...20000, got \(miSamples)") }
+        let kinds = miInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !kinds.isEmpty, kinds.allSatisfy({ $0 == "clean" || $0 == "pgd" }), Set(kinds).count == kinds.count else {
+            throw EdgeError.usage("--mi-inputs must list clean and/or pgd once each, got '\(miInputs)'")
+        }
+        guard miSigma2.isFinite, miSigma2 > 0, miBinSize.isFinite, miBinSize > 0 else {
+            throw EdgeError.usage("--mi-sigma2 and --mi-bin-size must be finite numbers > 0")
+        }
+        if let miEps { guard miEps.isFinite, miEps > 0, miEps <= 1 else { throw EdgeError.usage("--mi-eps must be in (0, 1], got \(miEps)") } }
+        guard !miLog.hasSuffix(".html"), miLog != out else { throw EdgeError.usage("--mi-log must be a .json file other than --out") }
+        try AtomicFile.checkWritableTarget(miLog)
+        try AtomicFile.checkWritableTarget(Self.plotPath(miLog))
+    }
+
+    /// FILE.json → FILE.html (FILE.html appended when there is no .json suffix).
+    static func plotPath(_ log: String) -> String { (log.hasSuffix(".json") ? String(log.dropLast(5)) : log) + ".html" }
+
+    /// The per-epoch hook writing the log and its plot after each measured epoch (so an
+    /// interrupted run leaves the epochs so far); a no-op without --mi-log.
+    func informationPlanes(_ cfg: TrainingConfig, test: LabeledImages) throws -> (EpochReport, FloatNetwork) throws -> Void {
+        guard let miLog else { return { _, _ in } }
+        var s = InformationPlaneSettings()
+        s.every = miEvery ?? 1
+        s.inputs = miInputs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        s.samples = miSamples
+        s.eps = miEps ?? eps
+        (s.sigma2, s.binSize) = (miSigma2, miBinSize)
+        s.seed = seed
+        let probe = try InformationPlaneProbe(graph: cfg.arch.graph(input: [test.channels, test.height, test.width], classes: test.classNames.count),
+                                              test: test, settings: s)
+        var log = InformationPlaneLog(settings: probe.settings)
+        let epochs = cfg.epochs
+        return { r, net in
+            guard r.epoch % s.every == 0 || r.epoch == epochs else { return }
+            let t0 = Date()
+            log.epochs.append(probe.measure(net: net, epoch: r.epoch, testAccuracy: r.testAccuracy))
+            try AtomicFile.write(try log.json(), to: miLog)
+            try AtomicFile.write(Array(InformationPlanePlot.html(log).utf8), to: Self.plotPath(miLog))
+            printError(String(format: "epoch %d: information planes on %d images, %.1f s", r.epoch, probe.settings.sampleCount, Date().timeIntervalSince(t0)))
+        }
     }
 }
