@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "EdgeCorruptions", dependencies: ["EdgeCore", "EdgeData"], swiftSettings: release),
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeTrain"], swiftSettings: release),
         .target(name: "EdgeAudit", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeMetrics",
-                                                  "EdgeCorruptions", "EdgeAttacks"], swiftSettings: release),
+                                                  "EdgeCorruptions", "EdgeAttacks", "EdgeInformation"], swiftSettings: release),
         // Information flow (seed papers): input Fisher information, CCKL, information planes
         // over training, MIAT's natural/adversarial MI. Needs the float executor, hence not EdgeMetrics.
         .target(name: "EdgeInformation", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeMetrics", "EdgeAttacks"],

@@ -141,6 +141,8 @@ public enum StageID: String, CaseIterable, Sendable, Codable {
     case corruptions
     /// Temperature scaling fitted on the calibration images (when given).
     case temperature
+    /// Input Fisher information and CCKL, float vs int8 (STE).
+    case fisher
     /// Per-layer mutual information, float vs int8, on clean, adversarial and noisy inputs.
     case mi
 }

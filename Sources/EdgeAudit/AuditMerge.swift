@@ -95,11 +95,29 @@ public enum AuditMerge {
             let o = order(images)
             r.baselineClean = AuditRecords.BaselineClean(images: o.map { images[$0] }, correct: o.map { correct[$0] })
         }
+        let fs = parts.compactMap(\.fisher)
+        if !fs.isEmpty { r.fisher = mergeFisher(fs, classes: k) }
         r.whole = parts[0].whole
         for p in parts { for (k, v) in p.skipped { r.skipped[k] = v } }
         // A stage reported as skipped by shard 1 (e.g. "fewer than 2 images") stays skipped;
         // one that simply had no batch in some shard is not.
         return r
+    }
+
+    /// Fisher records of every shard, in image order.
+    static func mergeFisher(_ fs: [AuditRecords.Fisher], classes k: Int) -> AuditRecords.Fisher {
+        var f = AuditRecords.Fisher()
+        for x in fs {
+            f.images += x.images; f.labels += x.labels
+            f.floatSpectral += x.floatSpectral; f.floatFrobenius += x.floatFrobenius; f.floatLogP += x.floatLogP
+            f.int8Spectral += x.int8Spectral; f.int8Frobenius += x.int8Frobenius; f.int8LogP += x.int8LogP
+        }
+        let o = order(f.images)
+        func rowsD(_ v: [Double]) -> [Double] { v.isEmpty ? [] : o.flatMap { v[($0 * k)..<($0 * k + k)] } }
+        func pick(_ v: [Double]) -> [Double] { v.isEmpty ? [] : o.map { v[$0] } }
+        return AuditRecords.Fisher(images: o.map { f.images[$0] }, labels: o.map { f.labels[$0] },
+                                   floatSpectral: pick(f.floatSpectral), floatFrobenius: pick(f.floatFrobenius), floatLogP: rowsD(f.floatLogP),
+                                   int8Spectral: pick(f.int8Spectral), int8Frobenius: pick(f.int8Frobenius), int8LogP: rowsD(f.int8LogP))
     }
 
     /// The permutation that sorts `images`; a repeated image means overlapping shards.

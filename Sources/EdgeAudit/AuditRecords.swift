@@ -58,6 +58,18 @@ public struct AuditRecords: Codable, Sendable, Equatable {
         public var baselineCorrect: [Bool]? = nil
     }
 
+    /// Input Fisher information (Shi et al.) per image, float net and STE simulation.
+    public struct Fisher: Codable, Sendable, Equatable {
+        /// Image indices and labels.
+        public var images: [Int] = [], labels: [Int] = []
+        /// ‖F(x)‖₂ and ‖F(x)‖_F per image, float net.
+        public var floatSpectral: [Double] = [], floatFrobenius: [Double] = []
+        /// Natural-log probabilities [images, classes], float net.
+        public var floatLogP: [Double] = []
+        /// The same through the int8 simulation with straight-through gradients (empty without it).
+        public var int8Spectral: [Double] = [], int8Frobenius: [Double] = [], int8LogP: [Double] = []
+    }
+
     /// The mCE baseline model on the clean images (its clean error enters relative mCE).
     public struct BaselineClean: Codable, Sendable, Equatable {
         /// Image indices and the baseline's correctness on each.
@@ -89,6 +101,8 @@ public struct AuditRecords: Codable, Sendable, Equatable {
     public var cw: CW? = nil
     /// Corruptions, one per (kind, level).
     public var corruptions: [Corruption] = []
+    /// Input Fisher information per image, when run.
+    public var fisher: Fisher? = nil
     /// The mCE baseline on clean images, when one is given.
     public var baselineClean: BaselineClean? = nil
     /// Whole-sample figures.

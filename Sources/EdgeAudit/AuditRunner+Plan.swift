@@ -29,6 +29,11 @@ extension AuditRunner {
             if s.temperatureScaling { m += ["temperature", "ece_temperature_scaled", "nll_temperature_scaled"].map { .clean(net, $0) } }
         }
         m.append(.agreement("clean", "argmax_flips"))
+        if s.fisherImages > 0 {
+            for net in Metric.Net.allCases where net == .float || hasSTE {
+                m += ["spectral_mean", "spectral_median", "frobenius_mean", "frobenius_median", "cckl", "images"].map { .fisher(net, $0) }
+            }
+        }
         paired("clean")
         m += layers.map { .sqnr(layer: $0) } + [.sqnrMin]
         for eps in s.eps {

@@ -60,6 +60,7 @@ public struct AuditRunner {
             case .cw: return CarliniWagnerStage()
             case .corruptions: return CorruptionStage()
             case .temperature: return TemperatureStage()
+            case .fisher: return FisherStage()
             case .mi: return MIStage()
             }
         }

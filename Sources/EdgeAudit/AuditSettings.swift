@@ -38,6 +38,8 @@ public struct AuditSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Fit a temperature per net on the calibration images and report ECE/NLL after it.
     public var temperatureScaling = false
+    /// Images whose input Fisher information is measured (evenly spread; 0 skips it).
+    public var fisherImages = 1000
     /// Images attacked by AutoAttack (evenly spread; 0 skips it).
     public var autoAttackImages = 0
     /// AutoAttack's budget: APGD steps, target classes, FAB steps, Square queries (the
@@ -58,6 +60,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
             s.cwSteps = 30
             // A weakened AutoAttack, labelled as such in every report.
             s.autoAttackImages = 100
+            s.fisherImages = 200
             (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (10, 3, 10, 100)
             return s
         case "default":
@@ -73,6 +76,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
             s.cwImages = 1000
             s.cwSteps = 200
             s.autoAttackImages = Int.max
+            s.fisherImages = Int.max
             return s
         default:
             return nil
@@ -88,7 +92,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
          ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", miSigma2.map(MetricKey.number) ?? "per-layer"),
          ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)"),
          ("temperature_scaling", temperatureScaling ? "on calibration images" : "off"),
-         ("autoattack_images", "\(autoAttackImages)"),
+         ("autoattack_images", "\(autoAttackImages)"), ("fisher_images", "\(fisherImages)"),
          ("autoattack_budget", "apgd_steps=\(autoAttackSteps) targets=\(autoAttackTargets) fab_steps=\(autoAttackFabSteps) square_queries=\(autoAttackQueries)" + (autoAttackIsStandard ? " (standard)" : " (weakened)"))]
     }
 

@@ -25,6 +25,7 @@ public enum AuditSummary {
             for net in Metric.Net.allCases { if let v = r[.clean(net, "temperature")] { t[net] = v } }
             TemperatureStage.summarize(clean, temperatures: t, classes: classNames.count, bins: settings.eceBins, into: &r)
         }
+        if let f = records.fisher { FisherStage.summarize(f, classes: classNames.count, into: &r) }
         r.layerOrder = records.whole.layerOrder
         for (k, v) in records.whole.labels { r.labels[k] = v }
         r.notes += records.whole.notes

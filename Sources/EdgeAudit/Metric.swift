@@ -175,6 +175,15 @@ extension Metric {
     /// The estimators every MI probe reports, in print order.
     public static let miEstimators = ["kde_upper_itx", "kde_upper_ity", "kde_lower_itx", "kde_lower_ity", "bin_itx", "bin_ity"]
 
+    // MARK: - Fisher information
+
+    /// `<net>.fisher.<quantity>` (spectral_mean, spectral_median, frobenius_mean,
+    /// frobenius_median, cckl in nats, images).
+    public static func fisher(_ net: Net, _ quantity: String) -> Metric {
+        Metric(key: "\(net.rawValue).fisher.\(quantity)", stage: "fisher", net: net, quantity: quantity,
+               unit: quantity == "images" ? .count : .ratio)
+    }
+
     // MARK: - Intervals
 
     /// `<key>.ci95_low` / `<key>.ci95_high`: the 95% Wilson interval of an accuracy.

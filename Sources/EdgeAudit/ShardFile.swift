@@ -105,5 +105,14 @@ extension AuditRecords {
                                                       + (c.baselineCorrect.map { [("baselineCorrect", $0.count)] } ?? []))
         }
         if let b = baselineClean { try check("baselineClean", b.images, [("correct", b.correct.count)]) }
+        if let f = fisher {
+            var lengths = [("labels", f.labels.count), ("floatSpectral", f.floatSpectral.count), ("floatFrobenius", f.floatFrobenius.count)]
+            if !f.int8Spectral.isEmpty { lengths += [("int8Spectral", f.int8Spectral.count), ("int8Frobenius", f.int8Frobenius.count)] }
+            try check("fisher", f.images, lengths)
+            guard f.floatLogP.count == f.images.count * k, f.int8LogP.isEmpty || f.int8LogP.count == f.images.count * k else {
+                throw bad("fisher.floatLogP", "is not images × \(k) log-probabilities")
+            }
+            if let l = f.labels.first(where: { $0 < 0 || $0 >= k }) { throw bad("fisher.labels", "label \(l) is outside 0..<\(k)") }
+        }
     }
 }
