@@ -19,10 +19,14 @@ public struct AuditOverrides: Sendable {
     public var autoAttackImages: Int?, autoAttackStandard = false
     /// CW images.
     public var cwImages: Int?
+    /// Images whose Fisher information is measured.
+    public var fisherImages: Int?
     /// MI sample, σ² and bin width.
     public var miSamples: Int?, miSigma2: Double?, miBinSize: Double?
     /// `all`, `none` or a comma-separated list of corruption names (reference aliases too).
     public var corruptions: String?
+    /// Corruptions swept by the MI stage (`saturation,patch_shuffle`; `none`).
+    public var miSweep: String?
     /// Seed.
     public var seed: UInt64?
     /// Fit a temperature per net on the calibration images.
@@ -47,10 +51,12 @@ public struct AuditOverrides: Sendable {
         if let corruptions { s.corruptions = try Self.corruptions(corruptions) }
         if let autoAttackImages { try check(autoAttackImages >= 0, "--autoattack-images must be ≥ 0"); s.autoAttackImages = autoAttackImages }
         if autoAttackStandard { (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (100, 9, 100, 5000) }
+        if let fisherImages { try check(fisherImages >= 0, "--fisher-images must be ≥ 0"); s.fisherImages = fisherImages }
         if let cwImages { try check(cwImages >= 0, "--cw-images must be ≥ 0"); s.cwImages = cwImages }
         if let miSamples { try check((0...20_000).contains(miSamples), "--mi-samples must be in 0...20000"); s.miSamples = miSamples }
         if let miSigma2 { try check(miSigma2 > 0 && miSigma2.isFinite, "--mi-sigma2 must be positive"); s.miSigma2 = miSigma2 }
         if let miBinSize { try check(miBinSize > 0 && miBinSize.isFinite, "--mi-bin-size must be positive"); s.miBinSize = miBinSize }
+        if let miSweep { s.miSweep = try Self.corruptions(miSweep) }
         if let seed { s.seed = seed }
         s.temperatureScaling = temperatureScaling
         return s

@@ -90,11 +90,14 @@ extension AuditRunner {
         if s.miSamples > 1 {
             for p in probes {
                 if s.miSigma2 == nil { m.append(.miSigma2(layer: p)) }
-                for input in s.miInputs {
+                for input in s.miInputNames(side: imageSide) {
                     for est in Metric.miEstimators {
                         m += [.mi(.float, input: input, layer: p, est), .mi(.int8, input: input, layer: p, est), .miDrift(input: input, layer: p, est)]
                     }
                 }
+            }
+            for input in s.miInputNames(side: imageSide) {
+                for net in Metric.Net.allCases { m += [.miInput(net, input: input, "accuracy"), .miInput(net, input: input, "loss")] }
             }
             m += [.miDriftMaxAbs, .miSamples]
         }

@@ -38,6 +38,16 @@ public struct AuditSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Fit a temperature per net on the calibration images and report ECE/NLL after it.
     public var temperatureScaling = false
+    /// Distortion sweeps of the MI stage (Zhang et al. Fig. 5): every level of each of these
+    /// corruptions, applied to the clean and to the PGD inputs of the MI sample.
+    public var miSweep: [Corruption] = []
+    /// Every MI input name: `miInputs`, then the sweep's `<kind>.level_<l>` and
+    /// `pgd+<kind>.level_<l>` for images of side `side`.
+    public func miInputNames(side: Int) -> [String] {
+        miInputs + miSweep.flatMap { c in
+            (1...max(1, c.parameters(side: side).count)).flatMap { ["\(c.rawValue).level_\($0)", "pgd+\(c.rawValue).level_\($0)"] }
+        }
+    }
     /// Images whose input Fisher information is measured (evenly spread; 0 skips it).
     public var fisherImages = 1000
     /// Images attacked by AutoAttack (evenly spread; 0 skips it).
@@ -90,7 +100,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
          ("pgd_images", pgdImages.map(String.init) ?? "all"), ("square_queries", "\(squareQueries)"), ("square_images", "\(squareImages)"),
          ("cw_images", "\(cwImages)"), ("cw_steps", "\(cwSteps)"),
          ("corruptions", corruptions.map(\.rawValue).joined(separator: ",")), ("ece_bins", "\(eceBins)"), ("mi_samples", "\(miSamples)"), ("mi_sigma2", miSigma2.map(MetricKey.number) ?? "per-layer"),
-         ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)"),
+         ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_sweep", miSweep.map(\.rawValue).joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)"),
          ("temperature_scaling", temperatureScaling ? "on calibration images" : "off"),
          ("autoattack_images", "\(autoAttackImages)"), ("fisher_images", "\(fisherImages)"),
          ("autoattack_budget", "apgd_steps=\(autoAttackSteps) targets=\(autoAttackTargets) fab_steps=\(autoAttackFabSteps) square_queries=\(autoAttackQueries)" + (autoAttackIsStandard ? " (standard)" : " (weakened)"))]

@@ -156,6 +156,13 @@ extension Metric {
                quantity: estimator, unit: .bits)
     }
 
+    /// `<net>.mi_inputs.<input>.<quantity>` (accuracy, loss in nats): how each net does on
+    /// one MI input, beside its MI (the seed's Fig. 5 plots both).
+    public static func miInput(_ net: Net, input: String, _ quantity: String) -> Metric {
+        Metric(key: "\(net.rawValue).mi_inputs.\(input).\(quantity)", stage: "mi", net: net, subject: input, quantity: quantity,
+               unit: quantity == "loss" ? .ratio : .fraction)
+    }
+
     /// `mi.drift.<input>.<layer>.<estimator>`: int8 minus float, bits.
     public static func miDrift(input: String, layer: String, _ estimator: String) -> Metric {
         Metric(key: "mi.drift.\(input).\(layer).\(estimator)", stage: "mi", net: nil, subject: input, layer: layer,

@@ -34,6 +34,8 @@ struct Audit: ParsableCommand {
     @Option(help: "Override: images attacked by AutoAttack (0 skips it).") var autoattackImages: Int?
     @Flag(help: "Override: AutoAttack at its standard budget (100 APGD steps, 9 targets, 100 FAB steps, 5000 queries).") var autoattackStandard = false
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
+    @Option(help: "Override: images whose input Fisher information is measured (0 skips it).") var fisherImages: Int?
+    @Option(help: "Override: corruptions whose every level the MI stage sweeps on clean and PGD inputs (e.g. saturation,patch_shuffle).") var miSweep: String?
     @Option(help: "Override: seed.") var seed: UInt64?
     @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
     @Flag(help: "Fail on the first bad image instead of skipping it.") var strict = false
@@ -43,8 +45,8 @@ struct Audit: ParsableCommand {
         var o = AuditOverrides()
         o.profile = profile; o.limit = limit; o.pgdSteps = pgdSteps; o.pgdRestarts = pgdRestarts
         o.squareQueries = squareQueries; o.squareImages = squareImages; o.autoAttackImages = autoattackImages
-        o.autoAttackStandard = autoattackStandard; o.cwImages = cwImages; o.miSamples = miSamples; o.miSigma2 = miSigma2
-        o.miBinSize = miBinSize; o.corruptions = corruptions; o.seed = seed; o.temperatureScaling = temperatureScaling
+        o.autoAttackStandard = autoattackStandard; o.cwImages = cwImages; o.fisherImages = fisherImages; o.miSamples = miSamples; o.miSigma2 = miSigma2
+        o.miBinSize = miBinSize; o.corruptions = corruptions; o.miSweep = miSweep; o.seed = seed; o.temperatureScaling = temperatureScaling
         if let eps {
             let v = eps.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw EdgeError.usage("--eps must be a comma-separated list of numbers in (0, 1], got '\(eps)'") }

@@ -25,9 +25,9 @@ public struct MIStage: AuditStage {
 
     /// The MI inputs: clean, FGSM/PGD crafted on the float net and snapped to the uint8 grid
     /// (both nets see these pixels), or a corruption at level 3.
-    static func inputs(_ ctx: AuditContext, base: LabeledImages, sample: [Int]) throws -> [(String, LabeledImages)] {
+    static func inputs(_ ctx: AuditContext, base: LabeledImages, sample: [Int], specs: [String]? = nil) throws -> [(String, LabeledImages)] {
         let s = ctx.settings, n = base.count, eps = s.miAttackEps
-        return try s.miInputs.map { spec in
+        return try (specs ?? s.miInputs).map { spec in
             switch spec {
             case "clean":
                 return (spec, base)
@@ -56,6 +56,33 @@ public struct MIStage: AuditStage {
         }
     }
 
+    /// The sweep inputs: for each corruption of `settings.miSweep` and each of its levels,
+    /// the clean sample and its PGD version (from `inputs`, or crafted here) distorted at that
+    /// level, named `<kind>.level_<l>` and `pgd+<kind>.level_<l>`.
+    static func sweepInputs(_ ctx: AuditContext, base: LabeledImages, sample: [Int], pgd: LabeledImages?) throws -> [(String, LabeledImages)] {
+        let s = ctx.settings
+        guard !s.miSweep.isEmpty else { return [] }
+        let adv = try pgd ?? inputs(ctx, base: base, sample: sample, specs: ["pgd"])[0].1
+        var out: [(String, LabeledImages)] = []
+        for c in s.miSweep {
+            for level in 1...max(1, c.parameters(side: min(base.height, base.width)).count) {
+                out.append(("\(c.rawValue).level_\(level)", try c.apply(to: base, level: level, seed: s.seed, indices: sample)))
+                out.append(("pgd+\(c.rawValue).level_\(level)", try c.apply(to: adv, level: level, seed: s.seed, indices: sample)))
+            }
+        }
+        return out
+    }
+
+    /// Accuracy and mean cross-entropy (nats) of both nets on one MI input.
+    static func accuracyAndLoss(_ ctx: AuditContext, input: String, images: LabeledImages, floatLogits: [Float], int8Logits: [Float]) -> [MetricValue] {
+        let k = ctx.float.classes
+        return [(Metric.Net.float, floatLogits), (.int8, int8Logits)].flatMap { net, logits -> [MetricValue] in
+            let c = CalibrationMetrics.evaluate(probabilities: CalibrationMetrics.softmax(logits, classes: k), classes: k, labels: images.labels, bins: 15)
+            return [MetricValue(metric: .miInput(net, input: input, "accuracy"), value: c.accuracy),
+                    MetricValue(metric: .miInput(net, input: input, "loss"), value: c.nll)]
+        }
+    }
+
     /// Records every probe's estimates for both nets, the σ² used, and warnings.
     public func run(_ ctx: AuditContext, into records: inout AuditRecords) throws {
         let s = ctx.settings
@@ -66,17 +93,21 @@ public struct MIStage: AuditStage {
         guard n > 1 else { records.skipped["mi"] = "fewer than 2 images"; return }
         let base = ctx.set.subset(sample)
         let probes = Self.probes(ctx)
-        let inputs = try Self.inputs(ctx, base: base, sample: sample)
+        var inputs = try Self.inputs(ctx, base: base, sample: sample)
+        inputs += try Self.sweepInputs(ctx, base: base, sample: sample, pgd: inputs.first { $0.0 == "pgd" }?.1)
         if let dir = ctx.exportActivations { try AtomicFile.write(NpyArray.encodeInt64(base.labels, shape: [n]), to: "\(dir)/labels.npy") }
         let bar = ctx.progress("mutual information", total: inputs.count * probes.count)
         var w = MIWriter(n: n, labels: base.labels, fixedSigma2: s.miSigma2, binSize: s.miBinSize, exportTo: ctx.exportActivations)
         for (name, images) in inputs {
             var fAct = [[Float]](repeating: [], count: probes.count)
+            var fLogits: [Float] = []
             for b in Parallel.chunks(n, size: AuditContext.batch) {
                 let pass = ctx.float.forward(images.floatBatch(Array(b)).data, batch: b.count)
                 for (pi, p) in probes.enumerated() { fAct[pi] += pass.outputs[p.f] }
+                fLogits += pass.logits
             }
-            let (_, outs) = ctx.int8.run(images, Array(0..<n), keep: true)
+            let (qLogits, outs) = ctx.int8.run(images, Array(0..<n), keep: true)
+            w.values += Self.accuracyAndLoss(ctx, input: name, images: images, floatLogits: fLogits, int8Logits: ctx.int8.dequantizedLogits(qLogits))
             for (pi, p) in probes.enumerated() {
                 let d = fAct[pi].count / n
                 let qp = ctx.int8.graph.nodes[p.q].quant
