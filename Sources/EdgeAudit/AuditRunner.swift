@@ -44,6 +44,7 @@ public struct AuditRunner {
             case .cw: return CarliniWagnerStage()
             case .corruptions: return CorruptionStage()
             case .mi: return MIStage()
+            case .gallery: return GalleryStage()
             }
         }
     }
