@@ -37,6 +37,7 @@ enum ReportFacts {
         func method(_ net: Metric.Net) -> String { ReportFacts.method(net, subject) }
         /// Both methods, for one-line tables (`white-box / transfer`).
         var methods: String {
+            if subject == "worst_case" { return "all attacks on each net" }
             switch (float, int8) {
             case (.some, .some): return method(.float) == method(.int8) ? method(.float) : "\(method(.float)) / \(method(.int8))"
             case (.some, nil): return method(.float)
