@@ -38,7 +38,7 @@ public enum TerminalSummary {
         }
         for eps in report.settings.eps {
             for a in ReportFacts.attackRows(r, eps: eps) {
-                let extra = a.images.map { " (\($0) img)" } ?? ""
+                let extra = a.imagesText.map { " " + $0 } ?? ""
                 rows.append(("\(a.title) eps \(MetricKey.number(eps))\(extra)", a.methods, text(a.float), text(a.int8)))
             }
         }

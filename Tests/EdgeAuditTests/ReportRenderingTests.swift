@@ -58,7 +58,7 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssert(html.contains(String(format: "%.1f%% [%.1f, %.1f]", v.value * 100, v.low! * 100, v.high! * 100)))
         // Worst case at each ε, beside the attacks, labelled with the methods it covers.
         XCTAssertEqual(html.components(separatedBy: "<tr class=\"worst\">").count - 1, settings().eps.count, "one worst-case row per ε")
-        XCTAssert(html.contains("worst of transfer/ste/query") && html.contains(">transfer<") && html.contains(">ste<") && html.contains(">white-box<"))
+        XCTAssert(html.contains("worst of transfer, ste, query") && html.contains(">transfer<") && html.contains(">ste<") && html.contains(">white-box<"))
         // Both confusion matrices, with the class names.
         XCTAssertEqual(html.components(separatedBy: "<table class=\"cm\">").count - 1, 2)
         XCTAssert(html.contains("<th class=\"l\">a</th>") && html.contains("<th class=\"l\">c</th>"))

@@ -114,6 +114,10 @@ enum HTMLCharts {
     /// The information plane of one MI input: I(T;X) against I(T;Y) per probed layer, both nets.
     static func infoPlane(_ series: [Series], layers: [String], title: String, ceiling: Double?) -> String {
         let w = 440.0, ht = 330.0, l = 56.0, r = 20.0, t = 30.0, b = 46.0
+        // The log2 N ceiling is drawn only when the estimates come near it; otherwise it would
+        // squash them into the left of the chart.
+        let dataMax = series.flatMap { $0.points.map(\.0) }.max() ?? 0
+        let cap = ceiling, ceiling = ceiling.flatMap { dataMax >= 0.6 * $0 ? $0 : nil }
         let xs = series.flatMap { $0.points.map(\.0) } + (ceiling.map { [$0] } ?? [])
         let xMax = max(xs.max() ?? 1, 1e-6) * 1.08, yMax = max(series.flatMap { $0.points.map(\.1) }.max() ?? 1, 1e-6) * 1.08
         func px(_ x: Double) -> Double { l + (w - l - r) * x / xMax }
@@ -128,6 +132,7 @@ enum HTMLCharts {
         if let c = ceiling {
             s += line(px(c), t, px(c), py(0), "#cf222e", dash: "3") + text(px(c) - 4, t + 12, "log2 N", size: 10, anchor: "end")
         }
+        if ceiling == nil, let cap { s += text(w - r, t + 9, String(format: "ceiling log2 N = %.2f (off scale)", cap), size: 10, anchor: "end") }
         s += text((l + w - r) / 2, ht - 8, "I(T;X) bits", size: 11)
         s += text(14, ht / 2, "I(T;Y) bits", size: 11, extra: " transform=\"rotate(-90 14 \(Int(ht / 2)))\"")
         for sr in series {
@@ -136,7 +141,9 @@ enum HTMLCharts {
             var placed: [(Double, Double)] = []
             for (i, p) in sr.points.enumerated() {
                 let name = i < layers.count ? layers[i] : ""
-                s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) r=\"4\" fill=\"\(sr.color)\"><title>\(esc(sr.label)) \(esc(name)): (\(String(format: "%.3f", p.0)), \(String(format: "%.3f", p.1)))</title></circle>"
+                // Float as rings, int8 as dots: identical estimates stay visible as both.
+                let mark = sr.label == "float" ? "r=\"6\" fill=\"none\" stroke=\"\(sr.color)\" stroke-width=\"2\"" : "r=\"3\" fill=\"\(sr.color)\""
+                s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) \(mark)><title>\(esc(sr.label)) \(esc(name)): (\(String(format: "%.3f", p.0)), \(String(format: "%.3f", p.1)))</title></circle>"
                 guard sr.label == "float" else { continue }
                 // Layers whose estimates coincide (a saturated estimator) get stacked labels.
                 let same = placed.filter { abs(px($0.0) - px(p.0)) < 8 && abs(py($0.1) - py(p.1)) < 8 }.count
@@ -144,8 +151,8 @@ enum HTMLCharts {
                 s += text(px(p.0) - 6, py(p.1) + 14 + Double(same) * 11, name, size: 10, anchor: "end")
             }
         }
-        s += "<rect x=\(q(l + 10)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"\(floatColor)\"/>" + text(l + 24, t + 9, "float", anchor: "start")
-        s += "<rect x=\(q(l + 64)) y=\(q(t)) width=\"10\" height=\"10\" fill=\"\(int8Color)\"/>" + text(l + 78, t + 9, "int8", anchor: "start")
+        s += "<circle cx=\(q(l + 15)) cy=\(q(t + 5)) r=\"5\" fill=\"none\" stroke=\"\(floatColor)\" stroke-width=\"2\"/>" + text(l + 24, t + 9, "float", anchor: "start")
+        s += "<circle cx=\(q(l + 69)) cy=\(q(t + 5)) r=\"3\" fill=\"\(int8Color)\"/>" + text(l + 78, t + 9, "int8", anchor: "start")
         return s + "</svg>"
     }
 }

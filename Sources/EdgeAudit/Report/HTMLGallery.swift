@@ -45,7 +45,9 @@ enum HTMLGallery {
             h += "<tr><th class=\"l\">\(esc(row))</th>"
             for col in cols {
                 guard let img = images.first(where: { $0.row == row && $0.column == col }) else { h += "<td></td>"; continue }
-                h += "<td>" + picture(img) + "<div>\(esc(img.caption))</div></td>"
+                // Caption parts (parameter, each net's prediction) go on their own lines.
+                let caption = img.caption.components(separatedBy: " · ").map(esc).joined(separator: "<br>")
+                h += "<td>" + picture(img) + "<div>\(caption)</div></td>"
             }
             h += "</tr>"
         }

@@ -51,7 +51,7 @@ public enum HTMLReport {
     .method{color:#57606a;font-size:.9em}.meta{color:#57606a}.toc a{margin-right:1em}
     table.cm td{min-width:2.6em;text-align:center;padding:2px 4px}table.cm th{font-size:.85em;padding:2px 4px}
     .grid td{text-align:center;font-size:.8em;padding:4px}.grid img{width:84px;height:84px;image-rendering:pixelated;display:block;margin:0 auto;border:1px solid #d0d7de}
-    .grid th{font-size:.85em}dl.labels dt{font-weight:600;margin-top:.3em}dl.labels dd{margin-left:1.5em;color:#57606a}
+    .grid th{font-size:.85em;text-align:center}dl.labels dt{font-weight:600;margin-top:.3em}dl.labels dd{margin-left:1.5em;color:#57606a}
     code{background:#f6f8fa;padding:0 .25em;border-radius:3px}
     """
 
@@ -112,9 +112,8 @@ public enum HTMLReport {
 
     /// Settings, environment and timings, then the timestamp and version again.
     static func footer(_ report: AuditReport) -> String {
-        var h = "<h2 id=\"settings\">Settings and environment</h2><table><tr><th>setting</th><th>value</th></tr>"
-        for (k, v) in report.settings.described { h += "<tr><td>\(esc(k))</td><td>\(esc(v))</td></tr>" }
-        for (k, v) in report.environment { h += "<tr><td>\(esc(k))</td><td>\(esc(v))</td></tr>" }
+        var h = "<h2 id=\"settings\">Settings and environment</h2><table><tr><th>setting</th><th class=\"l\">value</th></tr>"
+        for (k, v) in report.settings.described + report.environment { h += "<tr><td>\(esc(k))</td><td class=\"l\">\(esc(v))</td></tr>" }
         h += "</table>"
         if !report.results.timings.isEmpty {
             h += "<table><tr><th>stage</th><th>seconds</th></tr>"

@@ -54,7 +54,7 @@ enum HTMLSections {
             for (e, list) in rows {
                 for row in list {
                     let cls = row.subject == "worst_case" ? " class=\"worst\"" : ""
-                    let title = row.title + (row.images.map { " (\($0) images)" } ?? "")
+                    let title = row.title + (row.imagesText.map { " " + $0 } ?? "")
                     h += "<tr\(cls)><td>\(MetricKey.number(e))</td><td class=\"l\">\(esc(title))</td>" + cell(row.float)
                     h += "<td class=\"l method\">\(row.float == nil ? "" : esc(row.method(.float)))</td>" + cell(row.int8)
                     h += "<td class=\"l method\">\(row.int8 == nil ? "" : esc(row.method(.int8)))</td></tr>"
@@ -63,6 +63,10 @@ enum HTMLSections {
             h += "</table>"
             h += HTMLCharts.accuracyVsEps(series(r, rows: rows), eps: eps)
             h += labels(r, subjects: Set(rows.flatMap { $0.1.map(\.subject) }))
+        }
+        // An attack family switched off still gets its line, so its absence is not read as robustness.
+        for (stage, name) in [("fgsm", "FGSM"), ("pgd", "PGD"), ("square", "Square (query attack on the int8 net)")] {
+            if let why = r.skipped[stage] { h += HTMLReport.notRun("\(name): not run: \(why)") }
         }
         h += carliniWagner(r)
         return h + "\n"
@@ -85,7 +89,10 @@ enum HTMLSections {
                 let shades = net == .float ? floatShades : int8Shades
                 let color = s == "worst_case" ? "#000000" : shades[k % shades.count]
                 if s != "worst_case" { k += 1 }
-                let label = "\(net.rawValue) \(ReportFacts.title(s)) (\(ReportFacts.method(net, s)))"
+                // The title already says ste; the worst case covers every method.
+                let method = s == "worst_case" ? "all attacks" : ReportFacts.method(net, s)
+                let title = ReportFacts.title(s)
+                let label = "\(net.rawValue) \(title)" + (title.contains("(\(method))") ? "" : " (\(method))")
                 out.append(HTMLCharts.Series(label: label, color: color, dash: net == .float ? nil : "6 3", points: pts))
             }
         }

@@ -17,7 +17,12 @@ enum HTMLTables {
             guard let m = r.confusion[net] else { continue }
             h += "<div><h3>\(net) net\(net == "int8" ? " (exact engine)" : "")</h3>" + matrix(m, names: names) + "</div>"
         }
-        h += "</div>" + perClass(r, names: names)
+        // Without the report's class names (older callers), the per-class metrics still name
+        // their classes: their typed subject is the class name.
+        let perClassNames = report.classNames.isEmpty
+            ? Set(r.values.keys.compactMap { $0.stage == "clean" && $0.quantity == "accuracy" && $0.subject != "headline" ? $0.subject : nil }).sorted()
+            : names
+        h += "</div>" + perClass(r, names: perClassNames)
         return h + "\n"
     }
 

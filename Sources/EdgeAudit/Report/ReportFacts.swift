@@ -30,8 +30,18 @@ enum ReportFacts {
         var title: String
         /// Accuracy of each net, when measured.
         var float: Value?, int8: Value?
-        /// Images behind the worst case (the ones every attack ran on).
-        var images: Int?
+        /// Images behind each net's worst case (the ones every attack on that net ran on).
+        var floatImages: Int?, int8Images: Int?
+
+        /// `(20 images)`, or `(float 100 / int8 20 images)` when the nets' counts differ.
+        var imagesText: String? {
+            switch (floatImages, int8Images) {
+            case let (f?, q?) where f != q: return "(float \(f) / int8 \(q) images)"
+            case let (f?, _): return "(\(f) images)"
+            case let (nil, q?): return "(\(q) images)"
+            default: return nil
+            }
+        }
 
         /// The method of each net's number: white-box, transfer, ste, query, all attacks.
         func method(_ net: Metric.Net) -> String { ReportFacts.method(net, subject) }
@@ -53,7 +63,7 @@ enum ReportFacts {
     /// come from examples crafted on the float net (transfer), through the STE simulation,
     /// or from queries to the int8 engine alone.
     static func method(_ net: Metric.Net, _ subject: String) -> String {
-        if subject == "worst_case" { return net == .float ? "worst of white-box" : "worst of transfer/ste/query" }
+        if subject == "worst_case" { return net == .float ? "worst of white-box" : "worst of transfer, ste, query" }
         if net == .float { return "white-box" }
         if subject.hasSuffix("_ste") { return "ste" }
         if subject == "square" { return "query" }
@@ -83,9 +93,10 @@ enum ReportFacts {
             return (ia, a) < (ib, b)
         }
         return ordered.map { s in
-            let images = r[.attack(.int8, s, eps: eps, "images")] ?? r[.attack(.float, s, eps: eps, "images")]
-            return AttackRow(subject: s, title: title(s), float: value(r, .attack(.float, s, eps: eps, "accuracy")),
-                             int8: value(r, .attack(.int8, s, eps: eps, "accuracy")), images: images.map { Int($0) })
+            AttackRow(subject: s, title: title(s), float: value(r, .attack(.float, s, eps: eps, "accuracy")),
+                      int8: value(r, .attack(.int8, s, eps: eps, "accuracy")),
+                      floatImages: r[.attack(.float, s, eps: eps, "images")].map { Int($0) },
+                      int8Images: r[.attack(.int8, s, eps: eps, "images")].map { Int($0) })
         }
     }
 
