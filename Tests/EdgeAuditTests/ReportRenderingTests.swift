@@ -154,6 +154,20 @@ final class ReportRenderingTests: XCTestCase {
         }
     }
 
+    func testSignificantRegressionsAreHighlightedAndTheVerdictIsRed() {
+        var r = AuditResults()
+        // 30 images the float net gets right and the int8 net wrong: McNemar p = 2^-29.
+        r.setPaired("pgd.eps_0.1", float: [Bool](repeating: true, count: 30), int8: [Bool](repeating: false, count: 30))
+        r.setPaired("clean", float: [true, false, true], int8: [true, true, true])
+        let rep = AuditReport(toolVersion: "t", modelPath: "m", modelSHA256: "0", quantizedOnTheFly: false, calibration: "c", imagesPath: "i",
+                              imageCount: 30, skippedImages: 0, settings: settings(), results: r, gates: [], environment: [])
+        let html = HTMLReport.render(rep)
+        XCTAssert(html.contains("<p class=\"verdict bad\""), "a significant regression makes the verdict red")
+        XCTAssertEqual(html.components(separatedBy: "<tr class=\"sig-worse\"><td>PGD ε=0.1</td>").count - 1, 1)
+        XCTAssertFalse(html.contains("<tr class=\"sig-worse\"><td>clean accuracy"), "one discordant image is not significant")
+        XCTAssert(html.contains("<td>30</td><td>0</td><td>1.9e-09</td><td><b>yes</b></td>"), "discordant counts and p")
+    }
+
     func testBase64MatchesRFC4648Vectors() {
         let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
         for (plain, encoded) in vectors { XCTAssertEqual(PNGDataURI.base64(Array(plain.utf8)), encoded, plain) }

@@ -97,7 +97,10 @@ enum HTMLCharts {
         }
         for bin in bins where bin.count > 0 {
             let x0 = px(bin.lower) + 1, bw = max(iw * (bin.upper - bin.lower) - 2, 1)
-            s += "<rect x=\(q(x0)) y=\(q(py(bin.accuracy))) width=\(q(bw)) height=\(q(ih * bin.accuracy)) fill=\"\(color)\" opacity=\"0.85\"><title>confidence \(String(format: "%.2f–%.2f", bin.lower, bin.upper)): \(bin.count) images, accuracy \(String(format: "%.3f", bin.accuracy)), mean confidence \(String(format: "%.3f", bin.confidence))</title></rect>"
+            let tip = String(format: "confidence %.2f–%.2f: %d images, accuracy %.3f, mean confidence %.3f",
+                             bin.lower, bin.upper, bin.count, bin.accuracy, bin.confidence)
+            s += "<rect x=\(q(x0)) y=\(q(py(bin.accuracy))) width=\(q(bw)) height=\(q(ih * bin.accuracy)) fill=\"\(color)\" opacity=\"0.85\">"
+            s += "<title>\(tip)</title></rect>"
             let top = min(bin.accuracy, bin.confidence), gap = abs(bin.accuracy - bin.confidence)
             if gap > 0.002 {
                 s += "<rect x=\(q(x0)) y=\(q(py(top + gap))) width=\(q(bw)) height=\(q(ih * gap)) fill=\"none\" stroke=\"#cf222e\" stroke-width=\"1\"/>"
@@ -143,7 +146,8 @@ enum HTMLCharts {
                 let name = i < layers.count ? layers[i] : ""
                 // Float as rings, int8 as dots: identical estimates stay visible as both.
                 let mark = sr.label == "float" ? "r=\"6\" fill=\"none\" stroke=\"\(sr.color)\" stroke-width=\"2\"" : "r=\"3\" fill=\"\(sr.color)\""
-                s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) \(mark)><title>\(esc(sr.label)) \(esc(name)): (\(String(format: "%.3f", p.0)), \(String(format: "%.3f", p.1)))</title></circle>"
+                let tip = esc("\(sr.label) \(name): ") + String(format: "(%.3f, %.3f)", p.0, p.1)
+                s += "<circle cx=\(q(px(p.0))) cy=\(q(py(p.1))) \(mark)><title>\(tip)</title></circle>"
                 guard sr.label == "float" else { continue }
                 // Layers whose estimates coincide (a saturated estimator) get stacked labels.
                 let same = placed.filter { abs(px($0.0) - px(p.0)) < 8 && abs(py($0.1) - py(p.1)) < 8 }.count

@@ -8,7 +8,8 @@ enum HTMLGallery {
     /// Known sections first, in this order, with their introductions.
     static let known: [(section: String, title: String, intro: String)] = [
         ("adversarial", "Adversarial examples",
-         "PGD crafted on the float net at each ε and snapped to the uint8 grid (what the int8 net sees); beside each, the perturbation |δ| amplified so that ε is white. Captions: each net's prediction on that image."),
+         "PGD crafted on the float net at each ε and snapped to the uint8 grid (what the int8 net sees); beside each, "
+            + "the perturbation |δ| amplified so that ε is white. Captions: each net's prediction on that image."),
         ("corruption", "Corruptions", "One image under every corruption at every level, as both nets receive it (8-bit)."),
         ("disagreement", "Float and int8 disagree", "Clean images on which the two nets predict different classes."),
     ]

@@ -99,7 +99,9 @@ public enum HTMLReport {
     }
 
     static func gates(_ report: AuditReport) -> String {
-        guard !report.gates.isEmpty else { return "<p class=\"meta\" id=\"gates\">No release gates were given (<code>--gates</code>); the verdict above compares int8 with float.</p>\n" }
+        guard !report.gates.isEmpty else {
+            return "<p class=\"meta\" id=\"gates\">No release gates were given (<code>--gates</code>); the verdict above compares int8 with float.</p>\n"
+        }
         var h = "<h2 id=\"gates\">Gates: <span class=\"\(report.passed ? "pass" : "fail")\">\(report.passed ? "all passed" : "FAILED")</span></h2>"
         h += "<table><tr><th>gate</th><th>rule</th><th>value</th><th>bound</th><th>result</th></tr>"
         for g in report.gates {
