@@ -33,6 +33,12 @@ public enum TerminalSummary {
         rows.append(("clean accuracy [95%]", cleanMethod, text(ReportFacts.value(r, .clean(.float, "accuracy"))),
                      text(ReportFacts.value(r, .clean(.int8, "accuracy")))))
         rows.append(("ECE", cleanMethod, fixed(r[.clean(.float, "ece")]), fixed(r[.clean(.int8, "ece")])))
+        if r[.clean(.float, "temperature")] != nil || r[.clean(.int8, "temperature")] != nil {
+            rows.append(("temperature T", "fitted on calibration images", fixed(r[.clean(.float, "temperature")], "%.3f"),
+                         fixed(r[.clean(.int8, "temperature")], "%.3f")))
+            rows.append(("ECE after temperature scaling", cleanMethod, fixed(r[.clean(.float, "ece_temperature_scaled")]),
+                         fixed(r[.clean(.int8, "ece_temperature_scaled")])))
+        }
         if let flips = r[.agreement("clean", "argmax_flips")] {
             rows.append(("float/int8 disagree", "clean", "", String(format: "%.2f%%", flips * 100)))
         }
@@ -53,6 +59,10 @@ public enum TerminalSummary {
             rows.append(("\(c.rawValue) (mean of levels)", "8-bit corrupted", fixed(f.map { $0 * 100 }, "%.2f%%"), fixed(q.map { $0 * 100 }, "%.2f%%")))
         }
         if let rce = r[.corruptionSummary(.int8, nil, "relative_ce")] { rows.append(("relative CE int8/float", "8-bit corrupted", "", String(format: "%.3f", rce))) }
+        if r[.corruptionSummary(.int8, nil, "mce")] != nil {
+            rows.append(("mCE (vs baseline model)", "8-bit corrupted", fixed(r[.corruptionSummary(.float, nil, "mce")], "%.3f"),
+                         fixed(r[.corruptionSummary(.int8, nil, "mce")], "%.3f")))
+        }
         if let s = r[.sqnrMin] { rows.append(("min layer SQNR", "int8 vs float activations", "", String(format: "%.1f dB", s))) }
         if let d = r[.miDriftMaxAbs] { rows.append(("max |MI drift|", "int8 − float, bits", "", String(format: "%.3f", d))) }
         return rows

@@ -168,6 +168,35 @@ final class ReportRenderingTests: XCTestCase {
         XCTAssert(html.contains("<td>30</td><td>0</td><td>1.9e-09</td><td><b>yes</b></td>"), "discordant counts and p")
     }
 
+    func testTemperatureScalingAndMCEAreShownOrSayWhyNot() {
+        var r = AuditResults()
+        r[.clean(.float, "accuracy")] = 0.9
+        r[.clean(.float, "temperature")] = 1.25
+        r[.clean(.int8, "temperature")] = 1.5
+        r[.clean(.int8, "ece_temperature_scaled")] = 0.0123
+        r[.corruptionSummary(.float, "jpeg", "mean_accuracy")] = 0.8
+        r[.corruptionSummary(.int8, "jpeg", "mean_accuracy")] = 0.7
+        r[.corruptionSummary(.int8, "jpeg", "ce")] = 0.95
+        r[.corruptionSummary(.int8, nil, "mce")] = 0.875
+        var s = settings()
+        s.corruptions = [.jpeg]
+        let rep = AuditReport(toolVersion: "t", modelPath: "m", modelSHA256: "0", quantizedOnTheFly: false, calibration: "c", imagesPath: "i",
+                              imageCount: 1, skippedImages: 0, settings: s, results: r, gates: [], environment: [])
+        let html = HTMLReport.render(rep)
+        XCTAssert(html.contains("<tr><td>temperature T</td><td>1.250</td><td>1.500</td><td>+0.2500</td></tr>"))
+        XCTAssert(html.contains("<td>jpeg</td><td>–</td><td>0.950</td>") && html.contains("<th class=\"l\">mCE</th><td>–</td><td>0.875</td>"))
+        XCTAssert(TerminalSummary.render(rep).contains("temperature T"))
+        var none = AuditResults()
+        none[.clean(.float, "accuracy")] = 0.9
+        none[.corruptionSummary(.float, "jpeg", "mean_accuracy")] = 0.8
+        none[.corruptionSummary(.int8, "jpeg", "mean_accuracy")] = 0.7
+        none.skipped = ["temperature": "not requested", "mce": "no --ce-baseline model"]
+        var rep2 = rep
+        rep2.results = none
+        let html2 = HTMLReport.render(rep2)
+        XCTAssert(html2.contains("Temperature scaling: not run: not requested") && html2.contains("mCE: not run: no --ce-baseline model"))
+    }
+
     func testBase64MatchesRFC4648Vectors() {
         let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
         for (plain, encoded) in vectors { XCTAssertEqual(PNGDataURI.base64(Array(plain.utf8)), encoded, plain) }

@@ -29,11 +29,26 @@ enum HTMLSections {
             h += "<tr><td>\(esc(label))</td><td>\(f.map { String(format: "%.4f", $0) } ?? "–")</td><td>\(i.map { String(format: "%.4f", $0) } ?? "–")</td>"
             h += delta(f, i, percent: false) + "</tr>"
         }
-        h += "</table>"
+        h += "</table>" + temperature(r)
         if let flips = r[.agreement("clean", "argmax_flips")] {
             h += "<p>The float and int8 nets predict different classes on <b>\(HTMLReport.pct(flips))</b> of the clean images.</p>"
         }
         return h + "\n"
+    }
+
+    /// Temperature scaling (`--temperature-scaling`): T per net and calibration after it.
+    static func temperature(_ r: AuditResults) -> String {
+        guard r[.clean(.float, "temperature")] != nil || r[.clean(.int8, "temperature")] != nil else {
+            return r.skipped["temperature"].map { HTMLReport.notRun("Temperature scaling: not run: \($0)") } ?? ""
+        }
+        var h = "<h3 id=\"temperature\">Temperature scaling</h3><table><tr><th>measure</th><th>float net</th><th>int8 net</th><th>int8 − float</th></tr>"
+        for (label, q, format) in [("temperature T", "temperature", "%.3f"), ("ECE after scaling", "ece_temperature_scaled", "%.4f"),
+                                   ("NLL after scaling", "nll_temperature_scaled", "%.4f")] {
+            let f = r[.clean(.float, q)], i = r[.clean(.int8, q)]
+            h += "<tr><td>\(label)</td><td>\(f.map { String(format: format, $0) } ?? "–")</td><td>\(i.map { String(format: format, $0) } ?? "–")</td>"
+            h += delta(f, i, percent: false) + "</tr>"
+        }
+        return h + "</table>" + (r.labels["temperature"].map { "<p class=\"method\">\(esc($0)).</p>" } ?? "")
     }
 
     /// Per ε, every attack's accuracy on each net with its method and interval, the
@@ -144,6 +159,21 @@ enum HTMLSections {
         return h + "</table>\n"
     }
 
+    /// ImageNet-C's mCE (errors normalised by a baseline model, `--ce-baseline`) per net,
+    /// with the CE of each kind, or why it was not computed.
+    static func meanCorruptionError(_ r: AuditResults, kinds: [String]) -> String {
+        guard r[.corruptionSummary(.float, nil, "mce")] != nil || r[.corruptionSummary(.int8, nil, "mce")] != nil else {
+            return r.skipped["mce"].map { HTMLReport.notRun("mCE: not run: \($0)") } ?? ""
+        }
+        func f3(_ m: Metric) -> String { "<td>\(r[m].map { String(format: "%.3f", $0) } ?? "–")</td>" }
+        var h = "<h3 id=\"mce\">mCE (ImageNet-C, normalised by the baseline model's errors)</h3>"
+        h += "<table><tr><th class=\"l\">corruption</th><th>CE float</th><th>CE int8</th></tr>"
+        for k in kinds { h += "<tr><td>\(esc(k))</td>" + f3(.corruptionSummary(.float, k, "ce")) + f3(.corruptionSummary(.int8, k, "ce")) + "</tr>" }
+        h += "<tr><th class=\"l\">mCE</th>" + f3(.corruptionSummary(.float, nil, "mce")) + f3(.corruptionSummary(.int8, nil, "mce")) + "</tr>"
+        h += "<tr><th class=\"l\">relative mCE</th>" + f3(.corruptionSummary(.float, nil, "relative_mce"))
+        return h + f3(.corruptionSummary(.int8, nil, "relative_mce")) + "</tr></table>"
+    }
+
     /// Mean accuracy per corruption (bars) and every level with its parameter and intervals.
     static func corruptions(_ report: AuditReport) -> String {
         let r = report.results
@@ -160,6 +190,7 @@ enum HTMLSections {
         if let rce = r[.corruptionSummary(.int8, nil, "relative_ce")] {
             h += "<p>Relative corruption error (int8 errors / float errors, mean over kinds): <b>\(String(format: "%.3f", rce))</b>.</p>"
         }
+        h += meanCorruptionError(r, kinds: report.settings.corruptions.map(\.rawValue))
         h += "<table><tr><th class=\"l\">corruption</th><th class=\"l\">level: parameter</th><th>float accuracy [95%]</th><th>int8 accuracy [95%]</th>"
         h += "<th>int8 − float</th><th>ECE float / int8</th></tr>"
         for c in report.settings.corruptions {
