@@ -2,7 +2,8 @@
 # Builds edge-audit (debug), runs two small audits of the shipped LeNet-5 (one with every
 # stage, one with Square, CW and MI switched off), renders their report.html in headless
 # Chromium and writes PNG screenshots of each whole page, cut into 1280×2000 slices, for a
-# person to look at. Also checks the DOM: every section present, inline images and charts,
+# person to look at (the page as it opens, and once more with its folded tables opened).
+# Also checks the DOM: every section present, inline images and charts,
 # skipped stages saying why, no external reference, no script, no console error.
 #   usage: scripts/check_report_html.sh [existing/report.html]
 #   env:   OUT (default /tmp/edge-audit-html-check), SHOTS (default $OUT/shots)
@@ -38,13 +39,13 @@ else
 fi
 
 mkdir -p "$SHOTS"
-rm -f "$SHOTS"/*.png "$SHOTS/chromium.log"
+rm -f "$SHOTS"/*.png "$SHOTS/chromium.log" "$SHOTS/open.html"
 FLAGS=(--headless --no-sandbox --disable-gpu --hide-scrollbars --allow-file-access-from-files)
 
 # Headless screenshots cover the window only (URL fragments do not scroll), so the window
 # is taller than any report and the image is trimmed and sliced afterwards.
 shoot() {  # shoot HTML NAME → $SHOTS/NAME-full.png and $SHOTS/NAME-NN.png
-  chromium "${FLAGS[@]}" --window-size=1280,16000 --screenshot="$SHOTS/$2-full.png" "file://$1" >/dev/null 2>>"$SHOTS/chromium.log"
+  chromium "${FLAGS[@]}" --window-size=1280,30000 --screenshot="$SHOTS/$2-full.png" "file://$1" >/dev/null 2>>"$SHOTS/chromium.log"
   python3 "$SHOTS/slice.py" "$SHOTS/$2-full.png" "$SHOTS/$2"
 }
 cat > "$SHOTS/slice.py" <<'PY'
@@ -58,13 +59,16 @@ im = Image.open(full).convert("RGB")
 box = ImageChops.difference(im, Image.new("RGB", im.size, (255, 255, 255))).getbbox()
 height = min(im.height, (box[3] if box else im.height) + 40)
 if height >= im.height - 40:
-    print("warning: the page may be taller than the 16000 px window", file=sys.stderr)
+    print("warning: the page may be taller than the 30000 px window", file=sys.stderr)
 for i, top in enumerate(range(0, height, 2000)):
     im.crop((0, top, im.width, min(top + 2000, height))).save(f"{prefix}-{i + 1:02d}.png")
 print(f"{prefix}: page height {height} px, {len(range(0, height, 2000))} slices")
 PY
 
 shoot "$HTML" page
+# The folded tables (<details>) once more, opened, so they are looked at too.
+sed 's/<details>/<details open>/g' "$HTML" > "$SHOTS/open.html"
+shoot "$SHOTS/open.html" open
 DOM=$(chromium "${FLAGS[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$HTML" 2>"$SHOTS/console.log")
 
 status=0

@@ -147,16 +147,27 @@ enum HTMLSections {
         guard !r.paired.isEmpty else { return h + HTMLReport.notRun(ReportFacts.notRun(r, ["clean"])) }
         h += "<p>Both nets on the same images: <i>float only</i> counts images only the float net gets right, <i>int8 only</i> the reverse. "
         h += "McNemar's exact test; rows with p &lt; 0.05 are tinted (red: int8 worse, green: int8 better). int8 attack rows use transferred examples.</p>"
-        h += "<table><tr><th class=\"l\">comparison</th><th>images</th><th>float</th><th>int8</th><th>int8 − float</th><th>float only</th>"
+        // Clean, attacks and every significant row stay in view; the many corruption levels
+        // that show nothing fold into a <details> (no script needed to open it).
+        let shown = r.paired.filter { $0.path == "clean" || !$0.path.hasPrefix("corruption.") || $0.test.significant }
+        h += pairedTable(shown)
+        if shown.count < r.paired.count {
+            h += "<details><summary>all \(r.paired.count) comparisons, corruption levels included</summary>" + pairedTable(r.paired) + "</details>"
+        }
+        return h + "\n"
+    }
+
+    static func pairedTable(_ list: [PairedComparison]) -> String {
+        var h = "<table><tr><th class=\"l\">comparison</th><th>images</th><th>float</th><th>int8</th><th>int8 − float</th><th>float only</th>"
         h += "<th>int8 only</th><th>p</th><th>significant</th></tr>"
-        for c in r.paired {
+        for c in list {
             let cls = c.test.significant ? (c.int8 < c.float ? " class=\"sig-worse\"" : " class=\"sig-better\"") : ""
             let p = String(format: c.test.pValue < 0.001 ? "%.1e" : "%.3f", c.test.pValue)
             h += "<tr\(cls)><td>\(esc(Verdict.title(c.path)))</td><td>\(c.images)</td><td>\(HTMLReport.pct(c.float))</td><td>\(HTMLReport.pct(c.int8))</td>"
             h += delta(c.float, c.int8, percent: true) + "<td>\(c.test.onlyFirst)</td><td>\(c.test.onlySecond)</td><td>\(p)</td>"
             h += "<td>\(c.test.significant ? "<b>yes</b>" : "no")</td></tr>"
         }
-        return h + "</table>\n"
+        return h + "</table>"
     }
 
     /// ImageNet-C's mCE (errors normalised by a baseline model, `--ce-baseline`) per net,
@@ -191,6 +202,7 @@ enum HTMLSections {
             h += "<p>Relative corruption error (int8 errors / float errors, mean over kinds): <b>\(String(format: "%.3f", rce))</b>.</p>"
         }
         h += meanCorruptionError(r, kinds: report.settings.corruptions.map(\.rawValue))
+        h += "<details><summary>every level of every corruption: parameter, both accuracies with intervals, ECE</summary>"
         h += "<table><tr><th class=\"l\">corruption</th><th class=\"l\">level: parameter</th><th>float accuracy [95%]</th><th>int8 accuracy [95%]</th>"
         h += "<th>int8 − float</th><th>ECE float / int8</th></tr>"
         for c in report.settings.corruptions {
@@ -204,6 +216,6 @@ enum HTMLSections {
                 h += delta(f?.value, q?.value, percent: true) + "<td>\(ece.joined(separator: " / "))</td></tr>"
             }
         }
-        return h + "</table>\n"
+        return h + "</table></details>\n"
     }
 }
