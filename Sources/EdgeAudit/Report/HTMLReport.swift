@@ -49,7 +49,7 @@ public enum HTMLReport {
     .notrun{color:#57606a;font-style:italic;background:#f6f8fa;padding:.5em 1em;border-left:4px solid #8c959f}
     tr.worst td{font-weight:600;background:#fff5e6}tr.sig-worse td{background:#ffebe9}tr.sig-better td{background:#dafbe1}
     .method{color:#57606a;font-size:.9em}.meta{color:#57606a}.toc a{margin-right:1em}
-    table.cm td{min-width:2.6em;text-align:center;padding:2px 4px}table.cm th{font-size:.85em;padding:2px 4px}
+    table.cm{font-size:.9em}table.cm td{min-width:2.1em;text-align:center;padding:2px 3px}table.cm th{font-size:.85em;padding:2px 3px}
     .grid td{text-align:center;font-size:.8em;padding:4px}.grid img{width:84px;height:84px;image-rendering:pixelated;display:block;margin:0 auto;border:1px solid #d0d7de}
     .grid th{font-size:.85em;text-align:center}dl.labels dt{font-weight:600;margin-top:.3em}dl.labels dd{margin-left:1.5em;color:#57606a}
     code{background:#f6f8fa;padding:0 .25em;border-radius:3px}details{margin:.6em 0}summary{cursor:pointer;color:#0969da}
