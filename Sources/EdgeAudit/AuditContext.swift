@@ -145,4 +145,6 @@ public enum StageID: String, CaseIterable, Sendable, Codable {
     case fisher
     /// Per-layer mutual information, float vs int8, on clean, adversarial and noisy inputs.
     case mi
+    /// Example images for the report (adversarial, corrupted, float/int8 disagreements).
+    case gallery
 }

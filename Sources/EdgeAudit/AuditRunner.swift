@@ -62,6 +62,7 @@ public struct AuditRunner {
             case .temperature: return TemperatureStage()
             case .fisher: return FisherStage()
             case .mi: return MIStage()
+            case .gallery: return GalleryStage()
             }
         }
     }
