@@ -14,7 +14,8 @@ final class TypedStagesCLITests: CLITestCase {
     /// Tests/Fixtures/golden/*.results.json were written by the untyped AuditRunner (commit
     /// 4d0aa4d) with the arguments stored beside them. Two defaults changed deliberately
     /// since, so the test passes the old ones: σ² = 0.1, and the suite of the nine seed
-    /// corruptions (means over corruptions depend on which ones run).
+    /// corruptions (means over corruptions depend on which ones run). CW values are not
+    /// compared: the attack itself was corrected since.
     func testShippedModelResultsEqualThoseBeforeTheRedesign() throws {
         for m in ["fashion-lenet5-q", "fashion-lenet5-at-q", "fashion-resnet8-q"] {
             let golden = try json(root + "/Tests/Fixtures/golden/\(m).results.json")
@@ -28,7 +29,9 @@ final class TypedStagesCLITests: CLITestCase {
             let now = try json(out + "/report.json")["results"] as! [String: Double]
             let before = golden["results"] as! [String: Double]
             XCTAssert(before.count > 500)
-            for (k, v) in before {
+            // Carlini–Wagner changed on purpose after the recording (issue 16: it now optimises
+            // in pixel space with box clipping, so pixels at 0 or 1 can move).
+            for (k, v) in before where !k.contains(".cw.") {
                 guard let w = now[k] else { XCTFail("\(m): \(k) is no longer reported"); continue }
                 XCTAssertEqual(w, v, "\(m): \(k)")
             }
