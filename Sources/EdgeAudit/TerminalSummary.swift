@@ -63,6 +63,10 @@ public enum TerminalSummary {
             rows.append(("mCE (vs baseline model)", "8-bit corrupted", fixed(r[.corruptionSummary(.float, nil, "mce")], "%.3f"),
                          fixed(r[.corruptionSummary(.int8, nil, "mce")], "%.3f")))
         }
+        if let f = r[.fisher(.float, "frobenius_mean")] {
+            rows.append(("Fisher ‖F‖_F mean", "white-box / ste", String(format: "%.4g", f), fixed(r[.fisher(.int8, "frobenius_mean")], "%.4g")))
+            rows.append(("CCKL (nats)", "white-box / ste", fixed(r[.fisher(.float, "cckl")], "%.3f"), fixed(r[.fisher(.int8, "cckl")], "%.3f")))
+        }
         if let s = r[.sqnrMin] { rows.append(("min layer SQNR", "int8 vs float activations", "", String(format: "%.1f dB", s))) }
         if let d = r[.miDriftMaxAbs] { rows.append(("max |MI drift|", "int8 − float, bits", "", String(format: "%.3f", d))) }
         return rows

@@ -57,7 +57,7 @@ enum ReportFacts {
     }
 
     /// Order of the known attack variants; any other variant follows, sorted by name.
-    static let attackOrder = ["fgsm", "pgd", "apgd_ce", "apgd_dlr", "fgsm_ste", "pgd_ste", "apgd_ce_ste", "square", "worst_case"]
+    static let attackOrder = ["fgsm", "pgd", "apgd_ce", "apgd_dlr", "autoattack", "fgsm_ste", "pgd_ste", "apgd_ce_ste", "autoattack_ste", "square", "worst_case"]
 
     /// How a net's number for `subject` was obtained. Float numbers are white-box; int8 ones
     /// come from examples crafted on the float net (transfer), through the STE simulation,
@@ -76,7 +76,7 @@ enum ReportFacts {
         if subject == "square" { return "Square" }
         let ste = subject.hasSuffix("_ste")
         let base = ste ? String(subject.dropLast(4)) : subject
-        let name = base.replacingOccurrences(of: "_", with: "-").uppercased()
+        let name = base == "autoattack" ? "AutoAttack" : base.replacingOccurrences(of: "_", with: "-").uppercased()
         return ste ? "\(name) (ste)" : name
     }
 
