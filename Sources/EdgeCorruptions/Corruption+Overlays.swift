@@ -21,8 +21,12 @@ extension Corruption {
     static func linePlane(h: Int, w: Int, c0: Double, r0: Double, c1: Double, r1: Double) -> [Double] {
         var out = [Double](repeating: 0, count: h * w)
         guard c1 != c0 else { return out }
-        let m = (r1 - r0) / (c1 - c0), lo = Int(c0.rounded(.down)), hi = Int(c1.rounded(.up))
-        for y in 0..<h { for x in max(lo, 0)..<min(max(hi, 0), w) {
+        // Segments may run right to left or leave the image (a zigzag on a small image);
+        // only the columns both inside the image and between the ends are drawn.
+        let m = (r1 - r0) / (c1 - c0)
+        let lo = max(Int(min(c0, c1).rounded(.down)), 0), hi = min(Int(max(c0, c1).rounded(.up)), w)
+        guard lo < hi else { return out }
+        for y in 0..<h { for x in lo..<hi {
             let d = min(abs(Double(y) - (m * (Double(x) - c0) + r0)), 2.3 - 1e-10)
             out[y * w + x] = min(max(log(1 - d / 2.3) + 1, 0), 1)
         } }
