@@ -103,4 +103,27 @@ final class InformationCLITests: CLITestCase {
         XCTAssertEqual(try run(["train", "--dataset", data, "--out", tmp + "/x.bin", "--mi-every", "2"]).code, 2)
         XCTAssertEqual(try run(["train", "--dataset", data, "--out", tmp + "/x.bin", "--mi-log", tmp + "/l.json", "--mi-inputs", "fgsm"]).code, 2)
     }
+
+    func testMIATEstimatesAreBoundedAndThreadIndependent() throws {
+        let data = tmp + "/d"
+        try makeData(data, perClass: 90, salt: 4)
+        XCTAssertEqual(try run(["train", "--dataset", data, "--epochs", "2", "--out", tmp + "/m.bin", "--quiet"]).code, 0)
+        var sections: [NSDictionary] = []
+        for threads in ["1", "2"] {
+            let r = try run(["fisher", tmp + "/m.bin", "--images", data, "--miat", "--format", "json", "--quiet", "--threads", threads])
+            XCTAssertEqual(r.code, 0, r.err)
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            sections.append(try XCTUnwrap(o["miat"] as? NSDictionary))
+        }
+        XCTAssertEqual(sections[0], sections[1], "MIAT estimates must not depend on the thread count")
+        let m = try XCTUnwrap(sections[0] as? [String: Any])
+        for key in ["natural_mi_clean", "natural_mi_noise", "natural_mi_pgd", "adversarial_mi_noise", "adversarial_mi_pgd"] {
+            let e = try XCTUnwrap(m[key] as? [String: Any], key)
+            let nats = try XCTUnwrap(e["nats"] as? Double), ceiling = try XCTUnwrap(e["ceiling"] as? Double)
+            XCTAssertEqual(ceiling, log(64), accuracy: 1e-12)
+            XCTAssert(nats <= ceiling + 1e-9 && nats > -1, "\(key) = \(nats)")
+        }
+        let clean = try XCTUnwrap(m["accuracy_clean"] as? Double), pgd = try XCTUnwrap(m["accuracy_pgd"] as? Double)
+        XCTAssertLessThan(pgd, clean, "PGD at ε = 0.1 must cost accuracy")
+    }
 }
