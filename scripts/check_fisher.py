@@ -97,7 +97,7 @@ def compare(binary, model, images, limit, precision, graph, tensors, per):
     if precision == "float64":
         print("  OK: within 1e-6 relative of the float64 reference" if ok else "  FAIL: above 1e-6 relative of the float64 reference")
         return ok
-    print("  (float32 Jacobians: no 1e-6 claim; docs/fisher.md)")
+    print("  (float32 Jacobians: no 1e-6 claim; docs/information-flow.md)")
     return True
 
 

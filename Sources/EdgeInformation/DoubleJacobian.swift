@@ -5,7 +5,7 @@ import Foundation
 /// A float64 twin of the float executor, for one image at a time: forward pass and the full
 /// input Jacobian by K reverse passes. Direct loops, no BLAS: it exists so that the Fisher
 /// norms can be checked against a float64 reference to 1e-6, which float32 Jacobians
-/// (≈ 4e-6 relative, measured in docs/fisher.md) cannot reach. Weights are the model's
+/// (≈ 4e-6 relative, measured in docs/information-flow.md) cannot reach. Weights are the model's
 /// float32 values widened exactly; the network's fake quantisation (the STE simulation of
 /// an int8 net) is applied in float64, so a value on a rounding boundary may round
 /// differently from the float32 executor.

@@ -21,7 +21,7 @@ struct FisherCommand: ParsableCommand {
     @Option(help: "Write one JSON line per image (path, label, fisher_spectral, fisher_frobenius) here.") var perImage: String?
     @Option(help: "table or json.") var format = "table"
     @Option(help: "Calibration images when --net int8 and the model has no int8 net.") var calibration = "calibration/fashion-mnist"
-    @Option(help: "Jacobian arithmetic: float32 (the float executor, fast) or float64 (a float64 twin, ~10× slower).") var precision = "float32"
+    @Option(help: "Jacobian arithmetic: float32 (the float executor, fast) or float64 (a float64 twin, ≈ 6× slower).") var precision = "float32"
     @Flag(help: "Also estimate MIAT's natural and adversarial MI (InfoNCE critics; needs ≥ 256 images).") var miat = false
     @Option(help: "PGD-L∞ radius (and ±noise size) of the --miat samples.") var miatEps = 0.1
     @Flag(help: "Bad image files are fatal.") var strict = false
@@ -98,13 +98,14 @@ struct FisherCommand: ParsableCommand {
     }
 
     static func miatTable(_ r: NaturalAdversarialMI.Result, eps: Double) -> String {
-        func f(_ e: InfoNCEEstimator.Result) -> String { String(format: "%.3f", e.nats) }
+        func row(_ name: String, _ acc: Double, _ nat: InfoNCEEstimator.Result, _ adv: InfoNCEEstimator.Result?) -> String {
+            pad(name, 10) + pad(String(format: "%.4f", acc), 10, right: true) + pad(String(format: "%.3f", nat.nats), 10, right: true)
+                + pad(adv.map { String(format: "%.3f", $0.nats) } ?? "—", 13, right: true)
+        }
         return ["MIAT (InfoNCE bound, nats, ceiling ln 64 = 4.159; PGD-L∞ and ±noise at ε = \(eps), 20 steps, uint8 grid):",
                 pad("", 10) + pad("accuracy", 10, right: true) + pad("natural", 10, right: true) + pad("adversarial", 13, right: true),
-                pad("clean", 10) + pad(String(format: "%.4f", r.accuracyClean), 10, right: true) + pad(f(r.naturalClean), 10, right: true) + pad("—", 13, right: true),
-                pad("noise", 10) + pad(String(format: "%.4f", r.accuracyNoise), 10, right: true) + pad(f(r.naturalNoise), 10, right: true) + pad(f(r.adversarialNoise), 13, right: true),
-                pad("pgd", 10) + pad(String(format: "%.4f", r.accuracyPGD), 10, right: true) + pad(f(r.naturalPGD), 10, right: true) + pad(f(r.adversarialPGD), 13, right: true)]
-            .joined(separator: "\n")
+                row("clean", r.accuracyClean, r.naturalClean, nil), row("noise", r.accuracyNoise, r.naturalNoise, r.adversarialNoise),
+                row("pgd", r.accuracyPGD, r.naturalPGD, r.adversarialPGD)].joined(separator: "\n")
     }
 
     /// Shortest round-trip decimal; null for a non-finite value (not valid JSON otherwise).

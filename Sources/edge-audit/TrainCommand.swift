@@ -137,8 +137,14 @@ extension Train {
         s.eps = miEps ?? eps
         (s.sigma2, s.binSize) = (miSigma2, miBinSize)
         s.seed = seed
+        // The built-in test set is in idx order; put it in the order `edge-audit data
+        // fashion-mnist` writes and ImageFolder reads it back (sorted folder, then index), so
+        // that the sample is the one `edge-audit mi --images <that folder>` takes.
+        let folders = test.classNames.map(SafeName.component)
+        let ordered = dataset == "fashion-mnist"
+            ? test.subset((0..<test.count).sorted { (folders[test.labels[$0]], $0) < (folders[test.labels[$1]], $1) }) : test
         let probe = try InformationPlaneProbe(graph: cfg.arch.graph(input: [test.channels, test.height, test.width], classes: test.classNames.count),
-                                              test: test, settings: s)
+                                              test: ordered, settings: s)
         var log = InformationPlaneLog(settings: probe.settings)
         let epochs = cfg.epochs
         return { r, net in

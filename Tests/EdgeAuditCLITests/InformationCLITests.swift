@@ -30,7 +30,8 @@ final class InformationCLITests: CLITestCase {
         for threads in ["1", "2"] {
             let r = try run(["train", "--dataset", train, "--test-images", test, "--epochs", "3", "--batch", "16",
                              "--out", "\(tmp)/m\(threads).bin", "--mi-every", "2", "--mi-inputs", "clean,pgd", "--mi-samples", "30",
-                             "--mi-eps", "0.1", "--mi-log", "\(tmp)/log\(threads).json", "--quiet", "--threads", threads])
+                             "--mi-eps", "0.1", "--mi-sigma2", "2", "--mi-bin-size", "1.5", "--mi-log", "\(tmp)/log\(threads).json",
+                             "--quiet", "--threads", threads])
             XCTAssertEqual(r.code, 0, r.err)
             logs.append(try Data(contentsOf: URL(fileURLWithPath: "\(tmp)/log\(threads).json")))
         }
@@ -62,17 +63,19 @@ final class InformationCLITests: CLITestCase {
         }
         // The last epoch's estimates are `edge-audit mi` on the saved model (float side).
         let mi = try run(["mi", "\(tmp)/m1.bin", "--images", test, "--samples", "30", "--inputs", "clean,pgd", "--eps", "0.1",
-                          "--format", "json", "--calibration", test, "--quiet"])
+                          "--sigma2", "2", "--bin-size", "1.5", "--format", "json", "--calibration", test, "--quiet"])
         XCTAssertEqual(mi.code, 0, mi.err)
         let ref = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(mi.out.utf8)) as? [String: Double])
         let last = try XCTUnwrap(epochs.last?["inputs"] as? [String: [String: [String: Double]]])
-        var compared = 0
+        var compared = 0, belowCeiling = 0
         for (input, layers) in last { for (layer, est) in layers { for (name, v) in est {
+            if v < (name.hasSuffix("ity") ? log2(k) : log2(n)) - 0.05 { belowCeiling += 1 }
             let want = try XCTUnwrap(ref["float.mi.\(input).\(layer).\(name)"], "mi has no \(input).\(layer).\(name)")
             XCTAssertEqual(v, want, accuracy: 5.1e-7, "\(input).\(layer).\(name)")   // mi prints 6 decimals
             compared += 1
         } } }
         XCTAssertEqual(compared, 60)
+        XCTAssertGreaterThan(belowCeiling, 20, "σ² and λ chosen so that the estimates are not all at their ceilings")
     }
 
     func testFisherPerImageAndUsageErrors() throws {
@@ -102,5 +105,28 @@ final class InformationCLITests: CLITestCase {
         XCTAssert(few.err.contains("--miat needs at least 256 images"), few.err)
         XCTAssertEqual(try run(["train", "--dataset", data, "--out", tmp + "/x.bin", "--mi-every", "2"]).code, 2)
         XCTAssertEqual(try run(["train", "--dataset", data, "--out", tmp + "/x.bin", "--mi-log", tmp + "/l.json", "--mi-inputs", "fgsm"]).code, 2)
+    }
+
+    func testMIATEstimatesAreBoundedAndThreadIndependent() throws {
+        let data = tmp + "/d"
+        try makeData(data, perClass: 90, salt: 4)
+        XCTAssertEqual(try run(["train", "--dataset", data, "--epochs", "2", "--out", tmp + "/m.bin", "--quiet"]).code, 0)
+        var sections: [NSDictionary] = []
+        for threads in ["1", "2"] {
+            let r = try run(["fisher", tmp + "/m.bin", "--images", data, "--miat", "--format", "json", "--quiet", "--threads", threads])
+            XCTAssertEqual(r.code, 0, r.err)
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+            sections.append(try XCTUnwrap(o["miat"] as? NSDictionary))
+        }
+        XCTAssertEqual(sections[0], sections[1], "MIAT estimates must not depend on the thread count")
+        let m = try XCTUnwrap(sections[0] as? [String: Any])
+        for key in ["natural_mi_clean", "natural_mi_noise", "natural_mi_pgd", "adversarial_mi_noise", "adversarial_mi_pgd"] {
+            let e = try XCTUnwrap(m[key] as? [String: Any], key)
+            let nats = try XCTUnwrap(e["nats"] as? Double), ceiling = try XCTUnwrap(e["ceiling"] as? Double)
+            XCTAssertEqual(ceiling, log(64), accuracy: 1e-12)
+            XCTAssert(nats <= ceiling + 1e-9 && nats > -1, "\(key) = \(nats)")
+        }
+        let clean = try XCTUnwrap(m["accuracy_clean"] as? Double), pgd = try XCTUnwrap(m["accuracy_pgd"] as? Double)
+        XCTAssertLessThan(pgd, clean, "PGD at ε = 0.1 must cost accuracy")
     }
 }
