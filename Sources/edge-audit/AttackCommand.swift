@@ -1,6 +1,5 @@
 import ArgumentParser
 import EdgeAudit
-import EdgeCore
 
 /// `edge-audit attack`: one attack, on the float or the int8 net, per ε (EdgeAudit's AttackRun).
 struct Attack: ParsableCommand {

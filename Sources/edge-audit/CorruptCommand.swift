@@ -1,11 +1,8 @@
 import ArgumentParser
 import EdgeAudit
-import EdgeCore
 import EdgeCorruptions
-import EdgeData
-import Foundation
 
-/// `edge-audit corrupt`: writes corrupted copies of an image folder.
+/// `edge-audit corrupt`: writes corrupted copies of an image folder (EdgeAudit's CorruptRun).
 struct Corrupt: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write corrupted copies of an image folder.")
 
@@ -18,17 +15,9 @@ struct Corrupt: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard let c = Corruption(name: kind) else { throw EdgeError.usage("--kind: unknown corruption '\(kind)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let c = try CorruptRun.corruption(named: kind)
         try CLISupport.checkDisjoint(output: out, input: images)
-        let shape = try ImageFolder.firstImageShape(images)
-        let r = try ImageFolder.load(images, classNames: nil, shape: shape)
-        for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
-        let set = r.images
-        let params = c.parameters(side: min(set.height, set.width))
-        guard level >= 1, level <= params.count else { throw EdgeError.usage("--level: \(c.rawValue) has levels 1...\(params.count), got \(level)") }
-        let outSet = try c.apply(to: set, level: level, seed: seed)
-        let n = try ImageFolder.write(outSet, to: out, keepNames: true)
-        print("wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)")
+        print(try CorruptRun.run(c, images: images, level: level, seed: seed, out: out))
     }
 }
 

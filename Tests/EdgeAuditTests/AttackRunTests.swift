@@ -73,8 +73,11 @@ final class AttackRunTests: XCTestCase {
         try check("a_ddn", ["attack": "ddn", "eps": "1", "steps": "5", "limit": "8", "format": "json"])
     }
 
-    func testFGSMTransferWithTheMaskingCheck() throws {
-        try check("a_fgsm_int8_mask", ["attack": "fgsm", "eps": "0.02,0.05", "net": "int8", "limit": "30", "format": "json"])
+    /// One tiny PGD step barely moves the images: the Square check beats it and warns.
+    func testTheGradientMaskingWarningOnAWeakTransferAttack() throws {
+        let weak = ["attack": "pgd", "eps": "0.1", "steps": "1", "step-size": "0.0001", "net": "int8", "limit": "20"]
+        try check("a_pgd_mask", weak.merging(["format": "json"]) { $1 })
+        try check("a_pgd_mask_t", weak)
     }
 
     func testAutoAttackThroughTheSimulation() throws {
