@@ -1,5 +1,7 @@
 import XCTest
+import EdgeCore
 import EdgeData
+import EdgeMetrics
 import EdgeFloat
 import EdgeQuant
 @testable import EdgeAudit
@@ -53,5 +55,19 @@ final class CommandTextTests: XCTestCase {
         let j = try EvaluateRequest(corruptions: "gaussian_noise", net: "int8", format: "json", limit: 30, seed: 1)
         let rj = try EvaluateRun.run(j, float: float, int8: int8, set: set, quiet: true)
         XCTAssertEqual(EvaluateReportText.json(rj, request: j) + "\n", try recorded("v_eval_int8json"))
+    }
+
+    /// Activations [N, 0] are bad data naming the file (they used to trap in the estimator).
+    func testMetricsMIRefusesZeroWidthActivations() throws {
+        let path = NSTemporaryDirectory() + "edge-audit-empty-\(UUID().uuidString).npy"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(NpyArray.encodeFloat32([], shape: [60, 0])).write(to: URL(fileURLWithPath: path))
+        let q = try NpyMetrics.Information(activations: path, labels: fixtures + "labels.npy", sigma2: 0.1, binSize: 0.5, format: "table")
+        XCTAssertThrowsError(try q.run()) { e in
+            guard case let EdgeError.badData(p, reason) = e else { return XCTFail("\(e)") }
+            XCTAssertEqual(p, path)
+            XCTAssertEqual(reason, "activations [60, 0] have no features per sample")
+            XCTAssertEqual((e as? EdgeError)?.exitCode, 65)
+        }
     }
 }

@@ -9,7 +9,8 @@ public enum AttackReportText {
         let r = o.request
         var out = "{\n  \"attack\": \(JSONText.quote(r.attack.rawValue)),\n  \"net\": \(JSONText.quote(r.net.rawValue)),\n"
         out += "  \"mode\": \(JSONText.quote(r.net == .int8 ? r.mode.rawValue : "white-box")),\n"
-        out += "  \"label\": \(JSONText.quote(r.label)),\n  \"images\": \(o.images),\n  \"seed\": \(r.seed),\n  \"targeted\": \(r.targeted),\n  \"results\": [\n"
+        out += "  \"label\": \(JSONText.quote(r.label)),\n  \"images\": \(o.images),\n  \"seed\": \(r.seed),\n"
+        out += "  \"targeted\": \(r.targeted),\n  \"results\": [\n"
         out += o.rows.map { row in "    {" + fields(row, square: r.attack == .square, images: o.images).joined(separator: ", ") + "}" }
             .joined(separator: ",\n")
         return out + "\n  ]\n}"

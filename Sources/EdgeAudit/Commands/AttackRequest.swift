@@ -101,18 +101,26 @@ public struct AttackRequest: Sendable {
         guard let a = AttackKind(rawValue: attack) else {
             throw EdgeError.usage("--attack must be one of " + AttackKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        if (attack.hasPrefix("apgd") || a.isAdded) && targeted { throw EdgeError.usage("--targeted is not offered for --attack \(attack) (use pgd or cw)") }
+        if (attack.hasPrefix("apgd") || a.isAdded) && targeted {
+            throw EdgeError.usage("--targeted is not offered for --attack \(attack) (use pgd or cw)")
+        }
         guard let nm = AttackNorm(rawValue: norm) else { throw EdgeError.usage("--norm must be linf or l2") }
         guard let nt = AttackedNet(rawValue: net) else { throw EdgeError.usage("--net must be float or int8") }
         guard let md = AttackMode(rawValue: mode) else { throw EdgeError.usage("--mode must be transfer, ste or query") }
         let f = try OutputFormat(parsing: format)
-        if a == .square && (nt != .int8 || md != .query) { throw EdgeError.usage("the Square attack runs only as --net int8 --mode query") }
+        if a == .square && (nt != .int8 || md != .query) {
+            throw EdgeError.usage("the Square attack runs only as --net int8 --mode query")
+        }
         if md == .query && a != .square && nt == .int8 { throw EdgeError.usage("--mode query needs --attack square") }
-        if targeted && a == .square { throw EdgeError.usage("--targeted applies to fgsm, pgd and cw; the Square attack is untargeted") }
+        if targeted && a == .square {
+            throw EdgeError.usage("--targeted applies to fgsm, pgd and cw; the Square attack is untargeted")
+        }
         if nm == .l2 && !a.takesL2 {
             throw EdgeError.usage("--norm l2 applies to pgd, apgd-ce, apgd-t, fab-t and autoattack (fgsm, mifgsm and square are L∞; cw, ddn and deepfool are L2)")
         }
-        guard steps >= 1, restarts >= 1, maxSteps >= 1, searchSteps >= 1, queries >= 1 else { throw EdgeError.usage("steps, restarts and queries must be positive") }
+        guard steps >= 1, restarts >= 1, maxSteps >= 1, searchSteps >= 1, queries >= 1 else {
+            throw EdgeError.usage("steps, restarts and queries must be positive")
+        }
         let epsList = try Self.radii(eps, max: nm == .l2 || a.isMinimalL2 ? 100 : 1)
         guard steps <= 100_000, restarts <= 1000, maxSteps <= 100_000, searchSteps <= 64, queries <= 1_000_000 else {
             throw EdgeError.usage("steps ≤ 100000, restarts ≤ 1000, --max-steps ≤ 100000, --search-steps ≤ 64, --queries ≤ 1000000")
@@ -120,7 +128,9 @@ public struct AttackRequest: Sendable {
         if let stepSize, !(stepSize.isFinite && stepSize > 0 && stepSize <= 100) {
             throw EdgeError.usage("--step-size must be a finite number in (0, 100], got \(stepSize)")
         }
-        guard kappa.isFinite, kappa >= 0, kappa <= 1e6 else { throw EdgeError.usage("--kappa must be a finite number ≥ 0, got \(kappa)") }
+        guard kappa.isFinite, kappa >= 0, kappa <= 1e6 else {
+            throw EdgeError.usage("--kappa must be a finite number ≥ 0, got \(kappa)")
+        }
         if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive, got \(limit)") }
         self.attack = a; self.epsilons = epsList; self.norm = nm; self.steps = steps; self.stepSize = stepSize
         self.restarts = restarts; self.maxSteps = maxSteps; self.searchSteps = searchSteps; self.kappa = kappa

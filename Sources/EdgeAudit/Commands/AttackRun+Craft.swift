@@ -42,7 +42,8 @@ enum AttackCraft {
                 .perturb(net, x: b.x, labels: b.labels, targets: b.targets)
         case .square: preconditionFailure("the Square attack is crafted by queries, not gradients")
         case .apgdT:
-            return APGDTargeted(eps: e, steps: r.steps, restarts: r.restarts, norm: r.norm).perturb(net, x: b.x, labels: b.labels, rng: &rng)
+            return APGDTargeted(eps: e, steps: r.steps, restarts: r.restarts, norm: r.norm)
+                .perturb(net, x: b.x, labels: b.labels, rng: &rng)
         case .fabT: return fab(r, on: net, batch: b, d: ctx.set.imageSize, rng: &rng)
         case .mifgsm: return MIFGSM(eps: e, steps: r.steps).perturb(net, x: b.x, labels: b.labels)
         case .ddn: return DDN(steps: r.steps).perturb(net, x: b.x, labels: b.labels, rng: &rng).adversarial
@@ -59,7 +60,9 @@ enum AttackCraft {
         let eps = Float(b.eps)
         let o = FABTargeted(eps: eps, norm: r.norm, steps: r.steps, restarts: r.restarts).run(net, x: b.x, labels: b.labels, rng: &rng)
         var adv = o.adversarial
-        for j in b.labels.indices where !(o.distance[j] <= eps) { adv.replaceSubrange((j * d)..<((j + 1) * d), with: b.x[(j * d)..<((j + 1) * d)]) }
+        for j in b.labels.indices where !(o.distance[j] <= eps) {
+            adv.replaceSubrange((j * d)..<((j + 1) * d), with: b.x[(j * d)..<((j + 1) * d)])
+        }
         return adv
     }
 

@@ -66,11 +66,12 @@ extension AttackJob {
         let idx = ctx.spread(200)
         let m = idx.count
         for i in rows.indices where rows[i].eps > 0 && r.norm == .linf {
-            let out = SquareAttack(eps: Float(rows[i].eps), queries: 300, side: min(set.height, set.width)).run(ctx.int8, set: set, indices: idx, seed: r.seed)
+            let out = SquareAttack(eps: Float(rows[i].eps), queries: 300, side: min(set.height, set.width))
+                .run(ctx.int8, set: set, indices: idx, seed: r.seed)
             let qAcc = Double(out.fooled.filter { !$0 }.count) / Double(m)
             if qAcc + 1e-12 < rows[i].accuracy {
-                rows[i].note = String(format: "gradient-masking warning: the Square attack (300 queries, %d images) leaves %.2f%%, below this attack's %.2f%%",
-                                      m, qAcc * 100, rows[i].accuracy * 100)
+                rows[i].note = String(format: "gradient-masking warning: the Square attack (300 queries, %d images) leaves %.2f%%, "
+                                      + "below this attack's %.2f%%", m, qAcc * 100, rows[i].accuracy * 100)
             }
         }
     }

@@ -23,8 +23,12 @@ public enum AttackRun {
     public static func run(_ r: AttackRequest, float: FloatNetwork, int8: IntegerNetwork, ste: FloatNetwork?, set: LabeledImages,
                            quiet: Bool) throws -> AttackOutcome {
         let k = float.classes
-        if r.attack == .apgdT && k < 4 { throw EdgeError.usage("APGD-T's targeted DLR loss needs at least 4 classes (the model has \(k))") }
-        if r.attack == .apgdDLR && k < 3 { throw EdgeError.usage("the DLR loss needs at least 3 classes (the model has \(k)); use apgd-ce") }
+        if r.attack == .apgdT && k < 4 {
+            throw EdgeError.usage("APGD-T's targeted DLR loss needs at least 4 classes (the model has \(k))")
+        }
+        if r.attack == .apgdDLR && k < 3 {
+            throw EdgeError.usage("the DLR loss needs at least 3 classes (the model has \(k)); use apgd-ce")
+        }
         let settings = AuditSettings.profile("default")!
         let job = AttackJob(r, AuditContext(float: float, int8: int8, ste: ste, set: set, settings: settings, quiet: quiet))
         let n = set.count

@@ -22,7 +22,9 @@ public enum CorruptRun {
         for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
         let set = r.images
         let params = c.parameters(side: min(set.height, set.width))
-        guard level >= 1, level <= params.count else { throw EdgeError.usage("--level: \(c.rawValue) has levels 1...\(params.count), got \(level)") }
+        guard level >= 1, level <= params.count else {
+            throw EdgeError.usage("--level: \(c.rawValue) has levels 1...\(params.count), got \(level)")
+        }
         let outSet = try c.apply(to: set, level: level, seed: seed)
         let n = try ImageFolder.write(outSet, to: out, keepNames: true)
         return "wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)"

@@ -33,9 +33,13 @@ public enum EvaluateReportText {
             for (i, p) in c.parameters(side: side).enumerated() {
                 line(c.rawValue, "\(i + 1)", "\(c.parameterName)=\(MetricKey.number(p))", "corruption.\(c.rawValue).level_\(i + 1)")
             }
-            if q.both, let ce = m["int8.corruption.\(c.rawValue).relative_ce"] { lines.append(pad("", 22, false) + String(format: "CE int8/float = %.3f", ce)) }
+            if q.both, let ce = m["int8.corruption.\(c.rawValue).relative_ce"] {
+                lines.append(pad("", 22, false) + String(format: "CE int8/float = %.3f", ce))
+            }
         }
-        if q.both, let ce = m["int8.corruption.relative_ce"] { lines.append(String(format: "mean CE int8/float over corruptions: %.3f", ce)) }
+        if q.both, let ce = m["int8.corruption.relative_ce"] {
+            lines.append(String(format: "mean CE int8/float over corruptions: %.3f", ce))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -40,7 +40,8 @@ public struct EvaluateRequest: Sendable {
 /// `edge-audit evaluate`: the audit's clean and corruption stages alone.
 public enum EvaluateRun {
     /// Runs the clean and corruption stages of `r` on `set`.
-    public static func run(_ r: EvaluateRequest, float: FloatNetwork, int8: IntegerNetwork, set: LabeledImages, quiet: Bool) throws -> AuditResults {
+    public static func run(_ r: EvaluateRequest, float: FloatNetwork, int8: IntegerNetwork, set: LabeledImages,
+                           quiet: Bool) throws -> AuditResults {
         try AuditRunner(float: float, int8: int8, set: set, settings: r.settings, quiet: quiet).run(stages: [.clean, .corruptions])
     }
 }

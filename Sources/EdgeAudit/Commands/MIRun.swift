@@ -20,7 +20,9 @@ public struct MIRequest: Sendable {
     public init(samples: Int, sigma2: Double?, binSize: Double, eps: Double, inputs: String, layers: String?, exportActivations: String?,
                 format: String, seed: UInt64) throws {
         guard samples >= 2, samples <= 20_000 else { throw EdgeError.usage("--samples must be in 2...20000") }
-        guard sigma2 ?? 1 > 0, binSize > 0, eps > 0, eps <= 1 else { throw EdgeError.usage("--sigma2, --bin-size and --eps must be positive (eps ≤ 1)") }
+        guard sigma2 ?? 1 > 0, binSize > 0, eps > 0, eps <= 1 else {
+            throw EdgeError.usage("--sigma2, --bin-size and --eps must be positive (eps ≤ 1)")
+        }
         self.format = try OutputFormat(parsing: format)
         var s = AuditSettings.profile("default")!
         s.miSamples = samples; s.miSigma2 = sigma2; s.miBinSize = binSize; s.eps = [eps]; s.seed = seed
@@ -43,11 +45,14 @@ public struct MIRequest: Sendable {
 /// `edge-audit mi`: the audit's MI stage alone, with the command's settings.
 public enum MIRun {
     /// Runs the MI stage on `set`; an unknown layer in `r.layers` is a usage error naming the probes.
-    public static func run(_ r: MIRequest, float: FloatNetwork, int8: IntegerNetwork, set: LabeledImages, quiet: Bool) throws -> AuditResults {
+    public static func run(_ r: MIRequest, float: FloatNetwork, int8: IntegerNetwork, set: LabeledImages,
+                           quiet: Bool) throws -> AuditResults {
         var runner = AuditRunner(float: float, int8: int8, set: set, settings: r.settings, quiet: quiet)
         if let wanted = r.layers {
             let known = runner.probes.map(\.name)
-            for w in wanted where !known.contains(w) { throw EdgeError.usage("unknown layer '\(w)'; probes are: \(known.joined(separator: ", "))") }
+            for w in wanted where !known.contains(w) {
+                throw EdgeError.usage("unknown layer '\(w)'; probes are: \(known.joined(separator: ", "))")
+            }
             runner.probeFilter = Set(wanted)
         }
         runner.exportActivations = r.exportActivations

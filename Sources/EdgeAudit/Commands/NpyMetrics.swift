@@ -32,7 +32,9 @@ public enum NpyMetrics {
             }
             let k = p.shape[1]
             let lab = try y.values.map { v -> Int in
-                guard v >= 0, v < Double(k), v == v.rounded() else { throw EdgeError.badData(path: labels, reason: "label \(v) is not in 0..<\(k)") }
+                guard v >= 0, v < Double(k), v == v.rounded() else {
+                    throw EdgeError.badData(path: labels, reason: "label \(v) is not in 0..<\(k)")
+                }
                 return Int(v)
             }
             return CalibrationMetrics.evaluate(probabilities: p.values, classes: k, labels: lab, bins: bins)
@@ -50,14 +52,16 @@ public enum NpyMetrics {
 
         /// Checks σ² and λ (positive, finite) and `format` (usage errors, exit 2).
         public init(activations: String, labels: String, sigma2: Double, binSize: Double, format: String) throws {
-            guard sigma2 > 0, sigma2.isFinite, binSize > 0, binSize.isFinite else { throw EdgeError.usage("--sigma2 and --bin-size must be positive") }
+            guard sigma2 > 0, sigma2.isFinite, binSize > 0, binSize.isFinite else {
+                throw EdgeError.usage("--sigma2 and --bin-size must be positive")
+            }
             self.format = try OutputFormat(parsing: format)
             self.activations = activations; self.labels = labels; self.sigma2 = sigma2; self.binSize = binSize
         }
 
         /// Reads both files and estimates; returns N, d (trailing dimensions flattened) and
         /// the estimate. Mismatched shapes, non-finite activations and non-integer labels
-        /// are bad data (exit 65); N > 20000 is a usage error (the N×N distance matrix).
+        /// and zero-width arrays are bad data (exit 65); N > 20000 is a usage error (the N×N distance matrix).
         public func run() throws -> (n: Int, d: Int, estimate: MIEstimate) {
             let a = try NpyArray.parse(try AtomicFile.read(activations, limit: 4 << 30), path: activations)
             let y = try NpyArray.parse(try AtomicFile.read(labels), path: labels)
@@ -65,10 +69,16 @@ public enum NpyMetrics {
                 throw EdgeError.badData(path: activations, reason: "need activations [N, d…] and labels [N] with N > 1; got \(a.shape) and \(y.shape)")
             }
             let n = a.shape[0], d = a.values.count / n
+            // A zero-width array used to reach the estimator's precondition (SIGILL).
+            guard d > 0 else {
+                throw EdgeError.badData(path: activations, reason: "activations \(a.shape) have no features per sample")
+            }
             guard n <= 20_000 else { throw EdgeError.usage("N = \(n) needs an N×N distance matrix; use at most 20000 samples") }
             let t = a.values.map { Float($0) }
             try MutualInformation.validate(t, path: activations)
-            guard y.values.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else { throw EdgeError.badData(path: labels, reason: "labels must be integers") }
+            guard y.values.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e9 }) else {
+                throw EdgeError.badData(path: labels, reason: "labels must be integers")
+            }
             return (n, d, MutualInformation.estimate(t, n: n, d: d, labels: y.values.map { Int($0) }, sigma2: sigma2, binSize: binSize))
         }
     }

@@ -17,7 +17,9 @@ public enum NpyMetricsText {
         }
         var lines = rows.map { CommandText.pad($0.0, 14) + f6($0.1) }
         lines.append("bins (lower, upper]: count, confidence, accuracy")
-        for b in r.bins where b.count > 0 { lines.append(String(format: "  (%.3f, %.3f]  %6d  %.4f  %.4f", b.lower, b.upper, b.count, b.confidence, b.accuracy)) }
+        for b in r.bins where b.count > 0 {
+            lines.append(String(format: "  (%.3f, %.3f]  %6d  %.4f  %.4f", b.lower, b.upper, b.count, b.confidence, b.accuracy))
+        }
         return lines.joined(separator: "\n")
     }
 
