@@ -1,13 +1,8 @@
 import ArgumentParser
 import EdgeAudit
-import EdgeCore
 import EdgeCorruptions
-import EdgeData
-import EdgeFloat
-import EdgeQuant
-import Foundation
 
-/// `edge-audit corrupt`: writes corrupted copies of an image folder.
+/// `edge-audit corrupt`: writes corrupted copies of an image folder (EdgeAudit's CorruptRun).
 struct Corrupt: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write corrupted copies of an image folder.")
 
@@ -20,21 +15,13 @@ struct Corrupt: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard let c = Corruption(name: kind) else { throw EdgeError.usage("--kind: unknown corruption '\(kind)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let c = try CorruptRun.corruption(named: kind)
         try CLISupport.checkDisjoint(output: out, input: images)
-        let shape = try ImageFolder.firstImageShape(images)
-        let r = try ImageFolder.load(images, classNames: nil, shape: shape)
-        for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
-        let set = r.images
-        let params = c.parameters(side: min(set.height, set.width))
-        guard level >= 1, level <= params.count else { throw EdgeError.usage("--level: \(c.rawValue) has levels 1...\(params.count), got \(level)") }
-        let outSet = try c.apply(to: set, level: level, seed: seed)
-        let n = try ImageFolder.write(outSet, to: out, keepNames: true)
-        print("wrote \(n) images: \(c.rawValue) level \(level) (\(c.parameterName) = \(MetricKey.number(params[level - 1]))), seed \(seed), to \(out)")
+        print(try CorruptRun.run(c, images: images, level: level, seed: seed, out: out))
     }
 }
 
-/// `edge-audit evaluate`: accuracy and ECE under corruptions, float vs int8.
+/// `edge-audit evaluate`: accuracy and ECE under corruptions, float vs int8 (EdgeAudit's EvaluateRun).
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Accuracy and ECE under every corruption and level.")
 
@@ -50,47 +37,9 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard ["float", "int8", "both"].contains(net) else { throw EdgeError.usage("--net must be float, int8 or both") }
-        guard format == "table" || format == "json" else { throw EdgeError.usage("--format must be table or json") }
-        var s = AuditSettings.profile("default")!
-        s.seed = seed
-        s.limit = limit
-        if corruptions != "all" {
-            s.corruptions = try corruptions.split(separator: ",").map { n in
-                guard let c = Corruption(name: String(n)) else {
-                    throw EdgeError.usage("--corruptions: unknown corruption '\(n)'; known: \(Corruption.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return c
-            }
-        }
+        let q = try EvaluateRequest(corruptions: corruptions, net: net, format: format, limit: limit, seed: seed)
         let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "evaluate")
-        let r = try AuditRunner(float: float, int8: int8, set: set, settings: s, quiet: compute.quiet).run(stages: [.clean, .corruptions])
-        let nets = net == "both" ? ["float", "int8"] : [net]
-        let m = r.metrics
-        if format == "json" {
-            var keys = m.keys.filter { k in nets.contains { k.hasPrefix("\($0).") } || k.hasPrefix("corruption.") }.sorted()
-            if net != "both" { keys.removeAll { $0.hasSuffix("relative_ce") } }
-            print("{\n" + keys.map { "  \"\($0)\": \(String(format: "%.6f", m[$0] ?? 0))" }.joined(separator: ",\n") + "\n}")
-            return
-        }
-        var header = pad("corruption", 16) + pad("level", 6) + pad("parameter", 16)
-        for n in nets { header += pad("\(n) acc", 10, right: true) + pad("\(n) ECE", 10, right: true) }
-        print(header)
-        func line(_ a: String, _ b: String, _ c: String, _ key: String) {
-            var l = pad(a, 16) + pad(b, 6) + pad(c, 16)
-            for n in nets {
-                l += pad(String(format: "%.2f%%", (m["\(n).\(key).accuracy"] ?? 0) * 100), 10, right: true)
-                l += pad(String(format: "%.4f", m["\(n).\(key).ece"] ?? 0), 10, right: true)
-            }
-            print(l)
-        }
-        line("clean", "-", "-", "clean")
-        for c in s.corruptions {
-            for (i, p) in c.parameters(side: min(set.height, set.width)).enumerated() {
-                line(c.rawValue, "\(i + 1)", "\(c.parameterName)=\(MetricKey.number(p))", "corruption.\(c.rawValue).level_\(i + 1)")
-            }
-            if net == "both", let ce = m["int8.corruption.\(c.rawValue).relative_ce"] { print(pad("", 22) + String(format: "CE int8/float = %.3f", ce)) }
-        }
-        if net == "both", let ce = m["int8.corruption.relative_ce"] { print(String(format: "mean CE int8/float over corruptions: %.3f", ce)) }
+        let r = try EvaluateRun.run(q, float: float, int8: int8, set: set, quiet: compute.quiet)
+        print(q.format == .json ? EvaluateReportText.json(r, request: q) : EvaluateReportText.table(r, request: q, side: min(set.height, set.width)))
     }
 }
