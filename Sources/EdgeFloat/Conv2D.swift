@@ -1,5 +1,7 @@
-// Conv2D on one image through im2col + GEMM.
+// Conv2D through im2col + GEMM, per image, and the batch-level layer over it.
 // Shapes: x [C, H, W]; weight [O, C·k·k]; col [C·k·k, P] with P = OH·OW; y [O, P].
+
+import EdgeCore
 
 /// Geometry of one convolution.
 public struct ConvGeometry: Sendable {
@@ -134,5 +136,79 @@ enum ConvKernels {
                 col2im(g, col, dx)
             }
         }
+    }
+}
+
+/// A convolution node over a batch: X [B, C, H, W] → Y [B, O, OH, OW]. Images run in fixed
+/// chunks of `FloatNetwork.chunkSize`, each with its own im2col scratch.
+enum Conv2DLayer {
+    static func forward(_ geo: ConvGeometry, x: [Float], weight w: [Float], bias: [Float], batch b: Int) -> [Float] {
+        let inSize = geo.c * geo.h * geo.w, outSize = geo.o * geo.positions
+        var y = [Float](repeating: 0, count: b * outSize)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                w.withUnsafeBufferPointer { wp in
+                    bias.withUnsafeBufferPointer { bp in
+                        let (xp, yp, wp, bp) = (xp, yp, wp, bp)
+                        let chunks = Parallel.chunks(b, size: FloatNetwork.chunkSize)
+                        Parallel.forEach(chunks.count) { c in
+                            let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, geo.kdim * geo.positions))
+                            defer { col.deallocate() }
+                            for n in chunks[c] {
+                                ConvKernels.forward(geo, x: xp.baseAddress! + n * inSize, weight: wp.baseAddress!, bias: bp.baseAddress!,
+                                                    y: yp.baseAddress! + n * outSize, col: col)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Parameter gradients (when `parameters`) are per-chunk partial sums added in chunk order,
+    /// so they do not depend on the thread count; dx is returned when `input`.
+    static func backward(_ geo: ConvGeometry, x: [Float], weight w: [Float], dy: [Float], batch b: Int,
+                         parameters wantParams: Bool, input wantDx: Bool) -> (params: [[Float]]?, dx: [Float]?) {
+        let inSize = geo.c * geo.h * geo.w, outSize = geo.o * geo.positions
+        let chunks = Parallel.chunks(b, size: FloatNetwork.chunkSize)
+        let wCount = w.count, oc = geo.o
+        var partialW = [Float](repeating: 0, count: wantParams ? chunks.count * wCount : 0)
+        var partialB = [Float](repeating: 0, count: wantParams ? chunks.count * oc : 0)
+        var dx = [Float](repeating: 0, count: wantDx ? b * inSize : 0)
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                dy.withUnsafeBufferPointer { dyp in
+                    partialW.withUnsafeMutableBufferPointer { pw in
+                        partialB.withUnsafeMutableBufferPointer { pb in
+                            dx.withUnsafeMutableBufferPointer { dxp in
+                                let (xp, wp, dyp, pw, pb, dxp) = (xp, wp, dyp, pw, pb, dxp)
+                                Parallel.forEach(chunks.count) { c in
+                                    let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, geo.kdim * geo.positions))
+                                    defer { col.deallocate() }
+                                    for n in chunks[c] {
+                                        ConvKernels.backward(geo, x: xp.baseAddress! + n * inSize, weight: wp.baseAddress!,
+                                                             dy: dyp.baseAddress! + n * outSize,
+                                                             dW: wantParams ? pw.baseAddress! + c * wCount : nil,
+                                                             db: wantParams ? pb.baseAddress! + c * oc : nil,
+                                                             dx: wantDx ? dxp.baseAddress! + n * inSize : nil, col: col)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var params: [[Float]]?
+        if wantParams {
+            var dW = [Float](repeating: 0, count: wCount), dB = [Float](repeating: 0, count: oc)
+            for c in 0..<chunks.count {
+                for t in 0..<wCount { dW[t] += partialW[c * wCount + t] }
+                for t in 0..<oc { dB[t] += partialB[c * oc + t] }
+            }
+            params = [dW, dB]
+        }
+        return (params, wantDx ? dx : nil)
     }
 }
