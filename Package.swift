@@ -37,7 +37,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2", "-Wall"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "EdgeData", dependencies: ["EdgeCore", "CImageIO"], swiftSettings: release),
-        .target(name: "CEdgeKernels", exclude: [], cSettings: [.unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
+        // One op per folder, one ISA per file; config.c alone detects the CPU and picks the kernels.
+        .target(name: "CEdgeKernels", cSettings: [.headerSearchPath("internal"), .unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
         .target(name: "EdgeImport", dependencies: ["EdgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
