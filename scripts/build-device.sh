@@ -35,6 +35,7 @@ SHARED=(
   Sources/EdgeCore/SHA256.swift
   Sources/EdgeCore/Shape.swift
   Sources/EdgeModel/Graph.swift
+  Sources/EdgeModel/LayerSpecs.swift
   Sources/EdgeQuant/QConvLayer.swift
   Sources/EdgeQuant/QLayers.swift
   Sources/EdgeQuant/QuantParams.swift

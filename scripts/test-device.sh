@@ -124,7 +124,7 @@ echo "== engine planning: the runner's Engine against IntegerNetwork, natively"
 # can bring to the runner (table inputs, TFLite pooling, MEAN, PAD, depthwise, double scale).
 HC=$WORK/hostcheck
 mkdir -p "$HC/src" "$HC/obj" "$HC/cmod"
-for f in Sources/EdgeCore/*.swift Sources/EdgeModel/Graph.swift Sources/EdgeData/LabeledImages.swift Sources/EdgeData/Image8.swift \
+for f in Sources/EdgeCore/*.swift Sources/EdgeModel/Graph.swift Sources/EdgeModel/LayerSpecs.swift Sources/EdgeData/LabeledImages.swift Sources/EdgeData/Image8.swift \
          Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
          Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift Sources/EdgeQuant/QuantizedGraph+Validate.swift \
          Sources/EdgeQuant/IntegerNetwork.swift Sources/EdgeQuant/IntegerNetwork+Pixels.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do

@@ -1,5 +1,7 @@
-// Element-wise nodes over a batch: ReLU, the residual add, flatten (a no-op on the data)
-// and fake quantisation. Shapes: any, flattened; every function keeps the layout.
+// Element-wise nodes over a batch: ReLU, the residual add, fake quantisation, clip; and zero
+// padding. Shapes: any, flattened; every function but the padding keeps the layout.
+
+import EdgeModel
 
 enum ElementwiseLayer {
     /// y = max(x, 0).
@@ -36,5 +38,40 @@ enum ElementwiseLayer {
             let r = (v / s).rounded(.toNearestOrAwayFromZero) + zp
             return s * (min(max(r, -128), 127) - zp)
         }
+    }
+}
+
+/// Clip and zero padding: imported models' ReLU6 / Clip and PAD.
+enum ClipPadLayer {
+    /// y = min(max(x, lower), upper).
+    static func clipForward(_ x: [Float], lower: Float, upper: Float) -> [Float] {
+        x.map { min(max($0, lower), upper) }
+    }
+
+    /// dx = dy where lower < x < upper, else 0 (at a bound the subgradient 0, as PyTorch's hardtanh).
+    static func clipBackward(x: [Float], dy: [Float], lower: Float, upper: Float) -> [Float] {
+        zip(x, dy).map { $0 > lower && $0 < upper ? $1 : 0 }
+    }
+
+    /// [B, C, H, W] → [B, C, H + top + bottom, W + left + right], zeros around.
+    static func padForward(_ x: [Float], batch b: Int, si: [Int], _ p: SidePadding) -> [Float] {
+        let (c, h, w) = (si[0], si[1], si[2]), oh = h + p.top + p.bottom, ow = w + p.left + p.right
+        var y = [Float](repeating: 0, count: b * c * oh * ow)
+        for n in 0..<b { for ch in 0..<c { for iy in 0..<h {
+            let src = ((n * c + ch) * h + iy) * w, dst = ((n * c + ch) * oh + iy + p.top) * ow + p.left
+            for ix in 0..<w { y[dst + ix] = x[src + ix] }
+        } } }
+        return y
+    }
+
+    /// The inner window of dy: the gradient of the padding is dropped.
+    static func padBackward(_ dy: [Float], batch b: Int, si: [Int], _ p: SidePadding) -> [Float] {
+        let (c, h, w) = (si[0], si[1], si[2]), oh = h + p.top + p.bottom, ow = w + p.left + p.right
+        var dx = [Float](repeating: 0, count: b * c * h * w)
+        for n in 0..<b { for ch in 0..<c { for iy in 0..<h {
+            let dst = ((n * c + ch) * h + iy) * w, src = ((n * c + ch) * oh + iy + p.top) * ow + p.left
+            for ix in 0..<w { dx[dst + ix] = dy[src + ix] }
+        } } }
+        return dx
     }
 }

@@ -1,6 +1,6 @@
 // One node of the float graph, forward and backward: each case hands the node's tensors to
-// the layer that owns them (Conv2D.swift, Dense.swift, Pooling.swift, BatchNorm.swift,
-// Elementwise.swift). Tensors are [B, per-node shape] flattened, CHW per image.
+// the layer that owns them (Conv2D.swift, DepthwiseConv2D.swift, Dense.swift, Pooling.swift,
+// WindowPooling.swift, BatchNorm.swift, Elementwise.swift). Tensors are [B, per-node shape] flattened, CHW per image.
 
 import EdgeModel
 
@@ -53,6 +53,18 @@ extension FloatNetwork {
             return r.y
         case .add:
             return ElementwiseLayer.addForward(x, pass.outputs[node.inputs[1]])
+        case let .convolution(c):
+            let g = ConvGeometry(input: shapes[j], output: shapes[i], window: c.window)
+            if c.depthwise { return DepthwiseLayer.forward(g, x: x, weight: p[0].data, bias: p[1].data, batch: b) }
+            return Conv2DLayer.forward(g, x: x, weight: p[0].data, bias: p[1].data, batch: b)
+        case let .pool(spec):
+            let r = WindowPoolLayer.forward(ConvGeometry(input: shapes[j], output: shapes[i], window: spec.window), spec, x: x, batch: b)
+            if let arg = r.arg { pass.poolArgs[i] = arg }
+            return r.y
+        case let .clip(lo, hi):
+            return ClipPadLayer.clipForward(x, lower: lo, upper: hi)
+        case let .pad(sides):
+            return ClipPadLayer.padForward(x, batch: b, si: shapes[j], sides)
         }
     }
 
@@ -96,6 +108,21 @@ extension FloatNetwork {
             if let dx = g.dx { r.inputs = [(j, dx)] }
         case .add:
             for k in node.inputs where wants(k) { r.inputs.append((k, dy)) }
+        case let .convolution(c):
+            let geo = ConvGeometry(input: shapes[j], output: shapes[i], window: c.window)
+            let g = c.depthwise
+                ? DepthwiseLayer.backward(geo, x: x, weight: p[0].data, dy: dy, batch: b, parameters: wantParams, input: wantDx)
+                : Conv2DLayer.backward(geo, x: x, weight: p[0].data, dy: dy, batch: b, parameters: wantParams, input: wantDx)
+            r.params = g.params
+            if let dx = g.dx { r.inputs = [(j, dx)] }
+        case let .pool(spec):
+            guard wantDx else { break }
+            let geo = ConvGeometry(input: shapes[j], output: shapes[i], window: spec.window)
+            r.inputs = [(j, WindowPoolLayer.backward(geo, spec, dy: dy, arg: pass.poolArgs[i], batch: b))]
+        case let .clip(lo, hi):
+            if wantDx { r.inputs = [(j, ClipPadLayer.clipBackward(x: x, dy: dy, lower: lo, upper: hi))] }
+        case let .pad(sides):
+            if wantDx { r.inputs = [(j, ClipPadLayer.padBackward(dy, batch: b, si: shapes[j], sides))] }
         }
         return r
     }

@@ -139,6 +139,8 @@ public enum Quantizer {
                           rangeMin: lo, rangeMax: hi)
             case .batchNorm:
                 throw EdgeError.internalError("unfolded batch norm")
+            case .convolution, .pool, .clip, .pad:
+                throw EdgeError.usage("\(name): the quantiser does not handle imported \(node.op.kind) layers yet")
             }
             for k in [f.head, f.bn, f.relu ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
             qnodes.append(q)
