@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeImportFloat", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
         .target(name: "EdgeExport", dependencies: ["EdgeCore", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeImportQuant", dependencies: ["EdgeCore", "EdgeImport", "EdgeQuant"], swiftSettings: release),
+        .target(name: "EdgeImportFloat", dependencies: ["EdgeCore", "EdgeImport", "EdgeModel"], swiftSettings: release),
         .target(name: "EdgeMetrics", dependencies: ["EdgeCore", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeCorruptions", dependencies: ["EdgeCore", "EdgeData"], swiftSettings: release),
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant"], swiftSettings: release),
@@ -60,6 +61,7 @@ let package = Package(
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
+        .testTarget(name: "EdgeImportFloatTests", dependencies: ["EdgeImportFloat", "EdgeImport", "EdgeFloat", "EdgeModel", "EdgeCore"]),
         .testTarget(name: "EdgeExportTests", dependencies: ["EdgeExport", "EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),
