@@ -91,3 +91,58 @@ public struct PoolSpec: Equatable, Sendable {
         self.countIncludesPadding = countIncludesPadding
     }
 }
+
+// MARK: - GRPH bytes of ops 10–13 (docs/model-format.md), shared by the host's ModelFile and
+// the board runner's loader so that both give every file the same verdict.
+
+extension Op {
+    /// Appends the parameters of an op 10–13 (nothing for the others).
+    public func encodeImportedParameters(_ w: inout ByteWriter) {
+        func window(_ win: Window2D) {
+            ([win.kernelH, win.kernelW, win.strideH, win.strideW] + win.padding.values).forEach { w.u32(UInt32($0)) }
+        }
+        switch self {
+        case let .convolution(c): w.u32(UInt32(c.outChannels)); window(c.window); w.u8(c.depthwise ? 1 : 0)
+        case let .pool(p): w.u8(p.isMax ? 1 : 0); window(p.window); w.u8(p.countIncludesPadding ? 1 : 0)
+        case let .clip(lo, hi): w.f32(lo); w.f32(hi)
+        case let .pad(p): p.values.forEach { w.u32(UInt32($0)) }
+        default: break
+        }
+    }
+
+    /// Reads op `code` (10–13) and its parameters; every count is bounded before use.
+    public static func decodeImported(_ code: UInt8, _ r: inout ByteReader) throws(EdgeError) -> Op {
+        let k = Graph.Limits.maxKernel
+        func flag(_ what: String) throws(EdgeError) -> Bool {
+            let b = try r.u8(what)
+            guard b <= 1 else { throw r.fail("\(what) must be 0 or 1, is \(b)") }
+            return b == 1
+        }
+        func window() throws(EdgeError) -> Window2D {
+            let kh = try r.count("kernel h", max: k), kw = try r.count("kernel w", max: k)
+            let sh = try r.count("stride h", max: k), sw = try r.count("stride w", max: k)
+            let t = try r.count("pad top", max: k), l = try r.count("pad left", max: k)
+            let b = try r.count("pad bottom", max: k), rr = try r.count("pad right", max: k)
+            return Window2D(kernelH: kh, kernelW: kw, strideH: sh, strideW: sw, padding: SidePadding(top: t, left: l, bottom: b, right: rr))
+        }
+        switch code {
+        case 10:
+            let o = try r.count("out channels", max: Graph.Limits.maxChannels)
+            let win = try window()
+            return .convolution(ConvSpec(outChannels: o, window: win, depthwise: try flag("depthwise")))
+        case 11:
+            let isMax = try flag("max")
+            let win = try window()
+            return .pool(PoolSpec(isMax: isMax, window: win, countIncludesPadding: try flag("count includes padding")))
+        case 12:
+            let lo = try r.f32("clip lower")
+            return .clip(lower: lo, upper: try r.f32("clip upper"))
+        case 13:
+            let t = try r.count("pad top", max: k), l = try r.count("pad left", max: k)
+            let b = try r.count("pad bottom", max: k), rr = try r.count("pad right", max: k)
+            return .pad(SidePadding(top: t, left: l, bottom: b, right: rr))
+        default:
+            throw r.fail("op code \(code) is not one of the imported-model ops 10–13")
+        }
+    }
+}

@@ -182,11 +182,7 @@ public enum ModelFile {
             case let .dense(o): w.u32(UInt32(o))
             case let .maxPool(k, s), let .avgPool(k, s): w.u32(UInt32(k)); w.u32(UInt32(s))
             case let .batchNorm(eps): w.f32(eps)
-            case let .convolution(c):
-                w.u32(UInt32(c.outChannels)); encodeWindow(c.window, &w); w.u8(c.depthwise ? 1 : 0)
-            case let .pool(p): w.u8(p.isMax ? 1 : 0); encodeWindow(p.window, &w); w.u8(p.countIncludesPadding ? 1 : 0)
-            case let .clip(lo, hi): w.f32(lo); w.f32(hi)
-            case let .pad(p): p.values.forEach { w.u32(UInt32($0)) }
+            case .convolution, .pool, .clip, .pad: n.op.encodeImportedParameters(&w)
             default: break
             }
             w.string(n.name)
@@ -220,7 +216,7 @@ public enum ModelFile {
             case 7: op = .flatten
             case 8: op = .batchNorm(epsilon: try r.f32("epsilon"))
             case 9: op = .add
-            case 10...13: op = try decodeImportedOp(code, &r)
+            case 10...13: op = try Op.decodeImported(code, &r)
             default: throw r.fail("node \(i) has unknown op code \(code)")
             }
             let name = try r.string("node \(i) name", max: 256)
@@ -228,44 +224,6 @@ public enum ModelFile {
         }
         guard r.remaining == 0 else { throw r.fail("\(r.remaining) trailing bytes after the last node") }
         return Graph(inputShape: input, nodes: nodes)
-    }
-
-    // Kernel and stride per axis, then the padding top, left, bottom, right: eight u32.
-    static func encodeWindow(_ win: Window2D, _ w: inout ByteWriter) {
-        ([win.kernelH, win.kernelW, win.strideH, win.strideW] + win.padding.values).forEach { w.u32(UInt32($0)) }
-    }
-
-    static func decodeWindow(_ r: inout ByteReader) throws -> Window2D {
-        let k = Graph.Limits.maxKernel
-        let v = try ["kernel h", "kernel w", "stride h", "stride w", "pad top", "pad left", "pad bottom", "pad right"].map { try r.count($0, max: k) }
-        return Window2D(kernelH: v[0], kernelW: v[1], strideH: v[2], strideW: v[3],
-                        padding: SidePadding(top: v[4], left: v[5], bottom: v[6], right: v[7]))
-    }
-
-    static func flag(_ r: inout ByteReader, _ what: String) throws -> Bool {
-        let b = try r.u8(what)
-        guard b <= 1 else { throw r.fail("\(what) must be 0 or 1, is \(b)") }
-        return b == 1
-    }
-
-    /// Ops 10–13: the general layers of imported models (`Op.convolution` … `Op.pad`).
-    static func decodeImportedOp(_ code: UInt8, _ r: inout ByteReader) throws -> Op {
-        switch code {
-        case 10:
-            let o = try r.count("out channels", max: Graph.Limits.maxChannels)
-            let win = try decodeWindow(&r)
-            return .convolution(ConvSpec(outChannels: o, window: win, depthwise: try flag(&r, "depthwise")))
-        case 11:
-            let isMax = try flag(&r, "max")
-            let win = try decodeWindow(&r)
-            return .pool(PoolSpec(isMax: isMax, window: win, countIncludesPadding: try flag(&r, "count includes padding")))
-        case 12:
-            return .clip(lower: try r.f32("clip lower"), upper: try r.f32("clip upper"))
-        default:
-            let k = Graph.Limits.maxKernel
-            return .pad(SidePadding(top: try r.count("pad top", max: k), left: try r.count("pad left", max: k),
-                                    bottom: try r.count("pad bottom", max: k), right: try r.count("pad right", max: k)))
-        }
     }
 
     // MARK: - Float weights section
