@@ -14,10 +14,7 @@ extension FloatBuilder {
         case .depthwiseConv(let c):
             out = (try conv(n, c, depthwise: true), .spatial)
         case .pool(let p):
-            let x = try spatial(n.inputs[0], n)
-            let spec = PoolSpec(isMax: p.kind == .max, window: try window(n, p.kernelH, p.kernelW, p.strideH, p.strideW, p.padding),
-                                countIncludesPadding: p.countIncludesPadding)
-            out = (activation(p.activation, after: append(.pool(spec), [x], name: n.name), name: n.name), .spatial)
+            out = (try pool(n, p), .spatial)
         case .mean(let keepDims):
             out = try mean(n, keepDims: keepDims)
         case .add(let a):
@@ -39,6 +36,22 @@ extension FloatBuilder {
             throw fail(n, "operator", "quantises inside a float graph")
         }
         holder[n.output] = out
+    }
+
+    /// An average that counts the padding is a zero pad followed by an unpadded average (the
+    /// same sums: adding zeros is exact), which the int8 engine can run as PAD + AVERAGE_POOL.
+    mutating func pool(_ n: ImportedNode, _ p: Pooling) throws -> Int {
+        var x = try spatial(n.inputs[0], n)
+        var pads = p.padding
+        let padded = [pads.top, pads.left, pads.bottom, pads.right].contains { $0 > 0 }
+        if p.kind == .average && p.countIncludesPadding && padded {
+            x = append(.pad(SidePadding(top: pads.top, left: pads.left, bottom: pads.bottom, right: pads.right)), [x], name: n.name + "/pad")
+            pads = .zero
+            notes.append("\(n.sourceOp) '\(n.name)': padding counted by the average, mapped to a zero pad and an unpadded average")
+        }
+        let spec = PoolSpec(isMax: p.kind == .max, window: try window(n, p.kernelH, p.kernelW, p.strideH, p.strideW, pads),
+                            countIncludesPadding: p.countIncludesPadding)
+        return activation(p.activation, after: append(.pool(spec), [x], name: n.name), name: n.name)
     }
 
     func sameLayout(_ a: Held, _ b: Held) -> Bool {

@@ -55,9 +55,10 @@ extension ImportedModelCLITests {
         let r = try run(["inspect", fixtures + "/torch_b_opset13.onnx"])
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssert(r.out.contains("float engine:") && r.out.contains("dwconv") && r.out.contains("clip"), r.out)
-        // torch_b's first Conv pads (1, 2) and its AveragePool counts the padding.
+        // torch_b's first Conv pads (1, 2); its AveragePool counts the padding: a pad node, then
+        // an unpadded average over whole windows.
         XCTAssert(r.out.contains("pad 1,2,1,2"), r.out)
-        XCTAssert(r.out.contains("/window"), r.out)
+        XCTAssert(r.out.contains("pad 1,1,1,1") && r.out.contains("2×2/2×2 pad 0,0,0,0 /window"), r.out)
         XCTAssert(r.out.contains("columns permuted from NHWC to CHW"), r.out)
         XCTAssert(r.out.contains("labels: none in the file"), r.out)
     }
