@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import EdgeAttacks
 import EdgeCore
 import EdgeData
 import EdgeFloat
@@ -53,6 +54,13 @@ extension FloatFixtureTests {
             // Measured 2026-12-01: 16/16 on every fixture, 33.6–47.2 dB.
             XCTAssertGreaterThanOrEqual(agree, 15, file)
             XCTAssertGreaterThan(sqnr, 25, file)
+            // The straight-through simulation (dequantised int8 weights, every int8 output on its
+            // grid) must stand for the int8 net: within two output steps of its logits.
+            let ste = try StraightThrough.network(m.model, q).forward(set.floatBatch(all).data, batch: set.count).logits
+            let step = q.nodes[q.nodes.count - 1].quant.scale
+            let worst = zip(ste, dq).map { abs($0 - $1) }.max() ?? 0
+            print("\(file): straight-through vs int8 engine: largest logit difference \(worst / step) output steps")
+            XCTAssertLessThanOrEqual(worst, 2 * step, file)   // measured: 1.0 step on every fixture
         }
     }
 }
