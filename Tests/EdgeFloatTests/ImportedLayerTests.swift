@@ -98,4 +98,32 @@ extension GradientCheckTests {
         refused(.clip(lower: 1, upper: 0), [3, 5, 5], "clip")
         refused(.pad(SidePadding(top: -1, left: 0, bottom: 0, right: 0)), [3, 5, 5], "pad")
     }
+
+    /// model.bin with ops 10–13 under damage: every strict prefix is refused with a typed
+    /// error, and every single-byte flip of the GRPH payload is refused or yields a model the
+    /// executor validates and runs (no trap, no out-of-bounds read).
+    func testGeneralLayersSurviveTruncationAndFlips() throws {
+        let net = try makeNet([Node(.pad(SidePadding(top: 1, left: 2, bottom: 0, right: 1)), [0], name: "p"),
+                               Node(.convolution(ConvSpec(outChannels: 2, window: win(3, 2, 2, 1, [1, 0, 1, 1]), depthwise: true)), [1], name: "dw"),
+                               Node(.clip(lower: 0, upper: 6), [2], name: "relu6"),
+                               Node(.pool(PoolSpec(isMax: true, window: win(2, 3, 1, 2, [0, 1, 1, 0]), countIncludesPadding: false)), [3], name: "mx"),
+                               Node(.flatten, [4], name: "flat"), Node(.dense(outFeatures: 2), [5], name: "fc")], input: [2, 6, 6], seed: 4)
+        let bytes = try ModelFile.encode(net.model)
+        for n in 0..<bytes.count {
+            XCTAssertThrowsError(try ModelFile.decode(Array(bytes.prefix(n)), path: "<cut>"), "prefix \(n)")
+        }
+        var decoded = 0
+        // The GRPH section comes first; flipping its bytes (checksums off) reaches the op parser.
+        for i in 0..<min(bytes.count, 400) {
+            for bit in [0, 3, 7] {
+                var b = bytes
+                b[i] ^= UInt8(1 << bit)
+                guard let m = try? ModelFile.decode(b, path: "<flip>", verifyChecksums: false), let f = try? FloatNetwork(m) else { continue }
+                decoded += 1
+                let x = [Float](repeating: 0.5, count: 2 * f.sizes[0])
+                XCTAssertEqual(f.forward(x, batch: 2).logits.count, 2 * f.classes)
+            }
+        }
+        XCTAssertGreaterThan(decoded, 0)
+    }
 }
