@@ -23,7 +23,9 @@ enum WindowPoolKernels {
                 for ox in 0..<g.ow {
                     let s = span(g, oy, ox, countPadding: false)
                     var best = -Float.infinity, bi = s.y0 * g.w + s.x0
-                    for iy in s.y0..<s.y1 { for ix in s.x0..<s.x1 where plane[iy * g.w + ix] > best { best = plane[iy * g.w + ix]; bi = iy * g.w + ix } }
+                    for iy in s.y0..<s.y1 {
+                        for ix in s.x0..<s.x1 where plane[iy * g.w + ix] > best { best = plane[iy * g.w + ix]; bi = iy * g.w + ix }
+                    }
                     let o = (ch * g.oh + oy) * g.ow + ox
                     y[o] = best
                     arg[o] = Int32(bi)

@@ -106,7 +106,8 @@ extension FloatBuilder {
         var src = try source(n.inputs[0], n)
         if case .spatial = src.held {
             let sh = graph.tensors[n.inputs[0]].shape
-            src = (append(.flatten, [src.node], name: n.name + "/flatten"), sh[0] * sh[1] == 1 || sh[2] == 1 ? .vector : .flattened(h: sh[0], w: sh[1], c: sh[2]))
+            let held: Held = sh[0] * sh[1] == 1 || sh[2] == 1 ? .vector : .flattened(h: sh[0], w: sh[1], c: sh[2])
+            src = (append(.flatten, [src.node], name: n.name + "/flatten"), held)
         }
         let s = f.weights.shape
         guard s.count == 2 else { throw fail(n, "weights", "must be [O, I], are \(s)") }

@@ -30,7 +30,8 @@ struct FloatBuilder {
     }
 
     func fail(_ n: ImportedNode, _ field: String, _ why: String) -> EdgeError {
-        let section = graph.format == .tflite ? "Model.subgraphs[0].operators[\(n.sourceIndex)] (\(n.sourceOp))" : "node \(n.sourceIndex) (\(n.sourceOp))"
+        let section = graph.format == .tflite ? "Model.subgraphs[0].operators[\(n.sourceIndex)] (\(n.sourceOp))"
+                                              : "node \(n.sourceIndex) (\(n.sourceOp))"
         return .badModel(path: path, section: section, offset: -1, reason: "'\(n.name)': \(field) \(why); the float engine cannot run it")
     }
 
@@ -86,7 +87,8 @@ struct FloatBuilder {
         holder[graph.input] = (append(.input, [], name: t.name.isEmpty ? "input" : t.name), .spatial)
         for n in graph.nodes { try map(n) }
         guard let out = holder[graph.output] else {
-            throw EdgeError.badModel(path: path, section: "\(graph.format.rawValue) output", offset: -1, reason: "the output tensor is not produced by any operator")
+            throw EdgeError.badModel(path: path, section: "\(graph.format.rawValue) output", offset: -1,
+                                     reason: "the output tensor is not produced by any operator")
         }
         switch out.held {
         case .vector: break

@@ -72,7 +72,8 @@ public enum FloatGraphMapper {
             throw EdgeError.usage("preprocessing \(flag) has \(v.count) values; \(path) takes \(c) channel(s): give 1 or \(c)")
         }
         guard pre.inputScale.isFinite, pre.inputScale > 0, pre.std.allSatisfy({ $0.isFinite && $0 != 0 }), pre.mean.allSatisfy(\.isFinite) else {
-            throw EdgeError.usage("preprocessing scale \(pre.inputScale), mean \(pre.mean), std \(pre.std): every value must be finite, scale > 0, std ≠ 0")
+            throw EdgeError.usage("preprocessing scale \(pre.inputScale), mean \(pre.mean), std \(pre.std): "
+                                  + "every value must be finite, scale > 0, std ≠ 0")
         }
         let model = Model(graph: g, parameters: b.parameters, metadata: ModelMetadata(classNames: names))
         _ = try model.validate(path: path)

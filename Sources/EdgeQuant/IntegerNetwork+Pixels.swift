@@ -70,7 +70,9 @@ extension IntegerNetwork {
                         self.runOne(base + starts[b], layout, ws)
                         let last = ws.buffers[ws.buffers.count - 1]
                         for j in 0..<k { lp[b * k + j] = last[j] }
-                        if keep { kp[b] = ws.buffers.enumerated().map { Array(UnsafeBufferPointer(start: $0.element, count: self.sizes[$0.offset])) } }
+                        if keep {
+                            kp[b] = ws.buffers.enumerated().map { Array(UnsafeBufferPointer(start: $0.element, count: self.sizes[$0.offset])) }
+                        }
                     }
                 }
             }

@@ -35,7 +35,8 @@ extension Quantizer {
         case let .pool(s):
             let p = s.window.padding
             if !s.isMax && s.countIncludesPadding && p.values.contains(where: { $0 > 0 }) {
-                throw EdgeError.usage("\(name): the int8 engine's average pool divides by the cells inside the input (TFLite's rule), not the padded window")
+                throw EdgeError.usage("\(name): the int8 engine's average pool divides by the cells inside the input "
+                                      + "(TFLite's rule), not the padded window")
             }
             let layer = QPoolLayer(kind: s.isMax ? .max : .average, kernelH: s.window.kernelH, kernelW: s.window.kernelW,
                                    strideH: s.window.strideH, strideW: s.window.strideW, padTop: p.top, padBottom: p.bottom,

@@ -33,8 +33,10 @@ extension ModelLoading {
         let shapes = try g.shapes()
         let macs = g.macs(shapes: shapes).reduce(0, +)
         let params = m.model.parameters.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+        let pre = m.preprocessing
         var lines = ["float engine: \(g.nodes.count) nodes, \(params) parameters, \(macs) MACs per image (float32, CHW)",
-                     "input: \(g.inputShape[1])×\(g.inputShape[2])×\(g.inputShape[0]) pixels; x = (pixel·\(m.preprocessing.inputScale) − mean \(m.preprocessing.mean)) / std \(m.preprocessing.std) [\(m.preprocessing.source)]",
+                     "input: \(g.inputShape[1])×\(g.inputShape[2])×\(g.inputShape[0]) pixels; "
+                         + "x = (pixel·\(pre.inputScale) − mean \(pre.mean)) / std \(pre.std) [\(pre.source)]",
                      "#  layer                   op        out CHW     window"]
         for (i, n) in g.nodes.enumerated() {
             var win = ""
@@ -44,7 +46,8 @@ extension ModelLoading {
                 win = "\(w.kernelH)×\(w.kernelW)/\(w.strideH)×\(w.strideW) pad \(p.top),\(p.left),\(p.bottom),\(p.right)"
             case let .pool(s):
                 let w = s.window, p = w.padding
-                win = "\(w.kernelH)×\(w.kernelW)/\(w.strideH)×\(w.strideW) pad \(p.top),\(p.left),\(p.bottom),\(p.right)" + (s.isMax ? "" : (s.countIncludesPadding ? " /window" : " /inside"))
+                win = "\(w.kernelH)×\(w.kernelW)/\(w.strideH)×\(w.strideW) pad \(p.top),\(p.left),\(p.bottom),\(p.right)"
+                    + (s.isMax ? "" : (s.countIncludesPadding ? " /window" : " /inside"))
             case let .clip(lo, hi): win = "[\(lo), \(hi)]"
             case let .pad(p): win = "pad \(p.top),\(p.left),\(p.bottom),\(p.right)"
             default: break
