@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks", "EdgeInformation",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeImportFloat", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks", "EdgeInformation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -37,7 +37,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2", "-Wall"])],
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "EdgeData", dependencies: ["EdgeCore", "CImageIO"], swiftSettings: release),
-        .target(name: "CEdgeKernels", exclude: [], cSettings: [.unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
+        // One op per folder, one ISA per file; config.c alone detects the CPU and picks the kernels.
+        .target(name: "CEdgeKernels", cSettings: [.headerSearchPath("internal"), .unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
         .target(name: "EdgeImport", dependencies: ["EdgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -47,6 +48,7 @@ let package = Package(
         .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
         .target(name: "EdgeExport", dependencies: ["EdgeCore", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeImportQuant", dependencies: ["EdgeCore", "EdgeImport", "EdgeQuant"], swiftSettings: release),
+        .target(name: "EdgeImportFloat", dependencies: ["EdgeCore", "EdgeImport", "EdgeModel"], swiftSettings: release),
         .target(name: "EdgeMetrics", dependencies: ["EdgeCore", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeCorruptions", dependencies: ["EdgeCore", "EdgeData"], swiftSettings: release),
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeTrain"], swiftSettings: release),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
+        .testTarget(name: "EdgeImportFloatTests", dependencies: ["EdgeImportFloat", "EdgeImport", "EdgeFloat", "EdgeModel", "EdgeQuant", "EdgeData", "EdgeAttacks", "EdgeCore"]),
         .testTarget(name: "EdgeExportTests", dependencies: ["EdgeExport", "EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),

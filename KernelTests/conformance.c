@@ -1,7 +1,8 @@
 // Bit-exactness of every SIMD path against the scalar reference kernels, over a sweep of
 // shapes (channel counts below, at and above each vector width, odd sizes, every stride
 // and padding), extreme values and K at the accumulator bound. Tolerance: zero.
-// Built natively by scripts/test-kernels.sh and for AArch64 by scripts/test-arm.sh.
+// Built by scripts/test-arm.sh (natively, then for AArch64 under qemu with and without the
+// dot-product extension) and by scripts/sanitize.sh (ASan + UBSan).
 //   usage: conformance [seed] [cases]
 #include "edge_kernels.h"
 #include <stdio.h>

@@ -35,6 +35,7 @@ SHARED=(
   Sources/EdgeCore/SHA256.swift
   Sources/EdgeCore/Shape.swift
   Sources/EdgeModel/Graph.swift
+  Sources/EdgeModel/LayerSpecs.swift
   Sources/EdgeQuant/QConvLayer.swift
   Sources/EdgeQuant/QLayers.swift
   Sources/EdgeQuant/QuantParams.swift
@@ -45,17 +46,18 @@ SHARED=(
 )
 SWIFT_SOURCES=("$DEV"/Sources/*.swift "${SHARED[@]}")
 if [ "$TARGET" = aarch64-linux ]; then SHIM=$DEV/shim/edge_run_shim.c; else SHIM=$DEV/shim/nolibc.c; fi
-C_SOURCES=("$KERNELS"/*.c "$SHIM")
+mapfile -t KERNEL_C < <(find "$KERNELS" -name '*.c' | sort)
+C_SOURCES=("${KERNEL_C[@]}" "$SHIM")
 SWIFTFLAGS=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -Osize -parse-as-library
             -module-name EdgeRun -I "$OBJ/stubs" -I "$DEV/shim" -Xcc -I"$KERNELS/include")
-CFLAGS=(-O2 -march=armv8-a -Wall -ffunction-sections -fdata-sections -I"$KERNELS/include" -I"$KERNELS")
+CFLAGS=(-O2 -march=armv8-a -Wall -ffunction-sections -fdata-sections -I"$KERNELS/include" -I"$KERNELS/internal")
 # The libc-free shim must not have its loops turned into calls to memcpy/memset (itself).
 NOLIBC_CFLAGS=(-ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns -fno-stack-protector)
 LDFLAGS=(-static -fuse-ld=lld "-B$TOOLBIN" -Wl,--gc-sections -s)
 [ "$TARGET" = aarch64-linux-nolibc ] && LDFLAGS+=(-nostdlib)
 
 # Everything that determines the binary, hashed: unchanged inputs mean nothing to do.
-STAMP=$( { cat "$0" "${SWIFT_SOURCES[@]}" "${C_SOURCES[@]}" "$KERNELS"/*.h "$KERNELS"/include/*.h "$DEV"/shim/*.h "$DEV"/shim/module.modulemap
+STAMP=$( { cat "$0" "${SWIFT_SOURCES[@]}" "${C_SOURCES[@]}" "$KERNELS"/internal/*.h "$KERNELS"/include/*.h "$DEV"/shim/*.h "$DEV"/shim/module.modulemap
            swiftc --version 2>&1; aarch64-linux-gnu-gcc --version; } | sha256sum | cut -c1-16)
 if [ -x "$OUT/edge-run" ] && [ "$(cat "$OUT/.stamp" 2>/dev/null)" = "$STAMP" ]; then
   echo "edge-run up to date: $OUT/edge-run"
@@ -73,7 +75,7 @@ done
 swiftc "${SWIFTFLAGS[@]}" -c "${SWIFT_SOURCES[@]}" -o "$OBJ/edge-run-swift.o"
 objs=("$OBJ/edge-run-swift.o")
 for c in "${C_SOURCES[@]}"; do
-  o="$OBJ/$(basename "${c%.c}").o"
+  o="$OBJ/$(echo "${c%.c}" | tr / _).o"
   extra=()
   [ "$c" = "$DEV/shim/nolibc.c" ] && extra=("${NOLIBC_CFLAGS[@]}")
   aarch64-linux-gnu-gcc "${CFLAGS[@]}" "${extra[@]}" -c "$c" -o "$o"

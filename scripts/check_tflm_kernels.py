@@ -20,8 +20,8 @@ SRC = os.path.join(ROOT, "Sources/CEdgeKernels")
 
 
 def build_lib(out):
-    srcs = [os.path.join(SRC, f) for f in sorted(os.listdir(SRC)) if f.endswith(".c")]
-    subprocess.check_call(["cc", "-O2", "-shared", "-fPIC", "-I" + SRC + "/include", "-I" + SRC] + srcs + ["-o", out])
+    srcs = sorted(os.path.join(d, f) for d, _, fs in os.walk(SRC) for f in fs if f.endswith(".c"))
+    subprocess.check_call(["cc", "-O2", "-shared", "-fPIC", "-I" + SRC + "/include", "-I" + SRC + "/internal"] + srcs + ["-o", out])
     return ctypes.CDLL(out)
 
 

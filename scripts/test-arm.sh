@@ -6,17 +6,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=Sources/CEdgeKernels
 OUT=${TMPDIR:-/tmp}/edge-audit-kernels
+# Every kernel file: one op per folder, one ISA per file (config.c picks among them).
+mapfile -t KERNEL_C < <(find $SRC -name '*.c' | sort)
 mkdir -p "$OUT"
 SEED=${1:-20261122}
 CASES=${2:-1500}
 echo "== native ($(uname -m))"
-cc -O2 -Wall -I$SRC/include -I$SRC $SRC/*.c KernelTests/conformance.c -lm -o "$OUT/conformance"
+cc -O2 -Wall -I$SRC/include -I$SRC/internal "${KERNEL_C[@]}" KernelTests/conformance.c -lm -o "$OUT/conformance"
 "$OUT/conformance" "$SEED" "$CASES"
 if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null; then
   echo "aarch64-linux-gnu-gcc or qemu-aarch64 missing: run scripts/setup.sh" >&2
   exit 1
 fi
-aarch64-linux-gnu-gcc -O2 -Wall -static -march=armv8-a -I$SRC/include -I$SRC $SRC/*.c KernelTests/conformance.c -lm -o "$OUT/conformance-aarch64"
+aarch64-linux-gnu-gcc -O2 -Wall -static -march=armv8-a -I$SRC/include -I$SRC/internal "${KERNEL_C[@]}" KernelTests/conformance.c -lm -o "$OUT/conformance-aarch64"
 for cpu in max cortex-a53; do
   echo "== qemu-aarch64 -cpu $cpu"
   qemu-aarch64 -cpu "$cpu" "$OUT/conformance-aarch64" "$SEED" "$CASES"

@@ -15,13 +15,13 @@ public enum StraightThrough {
         let shapes = try g.shapes()
         for node in q.nodes {
             guard case .conv(let c) = node.op else { continue }
-            // Walk back from the represented float node through ReLU and batch norm to the
-            // convolution or dense layer that starts the fused group.
+            // Walk back from the represented float node through ReLU (or an imported model's
+            // clip) and batch norm to the convolution or dense layer that starts the fused group.
             var head = node.floatNode
             var bn: Int? = nil
             while true {
                 switch g.nodes[head].op {
-                case .relu: head = g.nodes[head].inputs[0]; continue
+                case .relu, .clip: head = g.nodes[head].inputs[0]; continue
                 case .batchNorm: bn = head; head = g.nodes[head].inputs[0]; continue
                 default: break
                 }
@@ -50,9 +50,10 @@ public enum StraightThrough {
                         for k in 0..<per { w[oc * per + k] = Float(c.weights[oc * per + k]) * sw }
                     }
                 } else {
-                    let (k, cin) = (c.kernel, inShape[0])
-                    for ci in 0..<cin { for y in 0..<k { for x in 0..<k {
-                        w[((oc * cin + ci) * k + y) * k + x] = Float(c.weights[((oc * k + y) * k + x) * cin + ci]) * sw
+                    // int8 [O][kh][kw][I] → float [O][I][kh][kw]; depthwise: I = 1.
+                    let (kh, kw, cin) = (c.kernelH, c.kernelW, c.isDepthwise ? 1 : inShape[0])
+                    for ci in 0..<cin { for y in 0..<kh { for x in 0..<kw {
+                        w[((oc * cin + ci) * kh + y) * kw + x] = Float(c.weights[((oc * kh + y) * kw + x) * cin + ci]) * sw
                     } } }
                 }
             }

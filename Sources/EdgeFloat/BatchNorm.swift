@@ -1,6 +1,8 @@
 // Batch normalisation over a batch X [N, C, S] (S = H·W). Per-channel statistics are
 // reduced in a fixed (n, s) order in Double, so results do not depend on the thread count.
 
+import EdgeCore
+
 /// Saved state of a training-mode forward pass, needed by the backward pass.
 struct BatchNormCache {
     /// Normalised input, same layout as X.
@@ -113,3 +115,42 @@ enum BatchNormKernels {
 }
 
 import EdgeCore
+
+/// The batch-norm node over X [B, C, S]; parameters p = [γ, β, running mean, running variance].
+enum BatchNormLayer {
+    /// Eval mode uses the running statistics. Training mode normalises with the batch's and
+    /// returns the cache and the updated running statistics (momentum `m`, unbiased variance).
+    static func forward(x: [Float], batch b: Int, channels c: Int, spatial s: Int, eps: Float, p: [Tensor], training: Bool,
+                        momentum m: Float)
+        -> (y: [Float], cache: BatchNormCache?, running: (mean: [Float], variance: [Float])?) {
+        var y = [Float](repeating: 0, count: x.count)
+        guard training else {
+            BatchNormKernels.evalForward(n: b, c: c, s: s, eps: eps, x: x, gamma: p[0].data, beta: p[1].data,
+                                         mean: p[2].data, variance: p[3].data, y: &y)
+            return (y, nil, nil)
+        }
+        let r = BatchNormKernels.trainForward(n: b, c: c, s: s, eps: eps, x: x, gamma: p[0].data, beta: p[1].data, y: &y)
+        var mean = p[2].data, variance = p[3].data
+        let unbias = Float(b * s) / Float(max(b * s - 1, 1))
+        for ch in 0..<c {
+            mean[ch] = (1 - m) * p[2].data[ch] + m * r.mean[ch]
+            variance[ch] = (1 - m) * p[3].data[ch] + m * r.variance[ch] * unbias
+        }
+        return (y, r.cache, (mean, variance))
+    }
+
+    /// With a training cache, the batch statistics are differentiated through; without, they are constants.
+    static func backward(x: [Float], dy: [Float], batch b: Int, channels c: Int, spatial s: Int, eps: Float, p: [Tensor],
+                         cache: BatchNormCache?,
+                         input wantDx: Bool) -> (dGamma: [Float], dBeta: [Float], dx: [Float]?) {
+        var dx: [Float]? = wantDx ? [Float](repeating: 0, count: x.count) : nil
+        var dG = [Float](repeating: 0, count: c), dB = dG
+        if let cache {
+            BatchNormKernels.trainBackward(n: b, c: c, s: s, cache: cache, gamma: p[0].data, dy: dy, dGamma: &dG, dBeta: &dB, dx: &dx)
+        } else {
+            BatchNormKernels.evalBackward(n: b, c: c, s: s, eps: eps, x: x, gamma: p[0].data, mean: p[2].data,
+                                          variance: p[3].data, dy: dy, dGamma: &dG, dBeta: &dB, dx: &dx)
+        }
+        return (dG, dB, dx)
+    }
+}

@@ -1,4 +1,7 @@
-// Pooling on one image. x [C, H, W] → y [C, OH, OW]; windows k×k, stride s, no padding.
+// Pooling: per-image kernels and the batch-level nodes over them.
+// x [C, H, W] → y [C, OH, OW]; windows k×k, stride s, no padding. Global: [C, H, W] → [C].
+
+import EdgeCore
 
 enum PoolKernels {
     /// Max pool; `arg` receives, per output, the index of the winning input within its
@@ -67,5 +70,100 @@ enum PoolKernels {
                 }
             }
         }
+    }
+}
+
+/// The pooling nodes over a batch; `si`/`so` are the per-image input and output shapes.
+enum PoolLayer {
+    static func maxForward(x: [Float], batch b: Int, si: [Int], so: [Int], k: Int, s: Int) -> (y: [Float], arg: [Int32]) {
+        let inSize = si[0] * si[1] * si[2], outSize = so[0] * so[1] * so[2]
+        var y = [Float](repeating: 0, count: b * outSize)
+        var arg = [Int32](repeating: 0, count: b * outSize)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                arg.withUnsafeMutableBufferPointer { ap in
+                    let (xp, yp, ap) = (xp, yp, ap)
+                    Parallel.forEach(b) { n in
+                        PoolKernels.maxForward(c: si[0], h: si[1], w: si[2], oh: so[1], ow: so[2], k: k, s: s,
+                                               x: xp.baseAddress! + n * inSize, y: yp.baseAddress! + n * outSize,
+                                               arg: ap.baseAddress! + n * outSize)
+                    }
+                }
+            }
+        }
+        return (y, arg)
+    }
+
+    static func maxBackward(dy: [Float], arg: [Int32], batch b: Int, si: [Int], so: [Int]) -> [Float] {
+        let inSize = si[0] * si[1] * si[2], outSize = so[0] * so[1] * so[2]
+        var dx = [Float](repeating: 0, count: b * inSize)
+        dx.withUnsafeMutableBufferPointer { dxp in
+            dy.withUnsafeBufferPointer { dyp in
+                arg.withUnsafeBufferPointer { ap in
+                    for n in 0..<b {
+                        PoolKernels.maxBackward(c: si[0], h: si[1], w: si[2], outPerChannel: so[1] * so[2],
+                                                dy: dyp.baseAddress! + n * outSize, arg: ap.baseAddress! + n * outSize,
+                                                dx: dxp.baseAddress! + n * inSize)
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    static func avgForward(x: [Float], batch b: Int, si: [Int], so: [Int], k: Int, s: Int) -> [Float] {
+        let inSize = si[0] * si[1] * si[2], outSize = so[0] * so[1] * so[2]
+        var y = [Float](repeating: 0, count: b * outSize)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for n in 0..<b {
+                    PoolKernels.avgForward(c: si[0], h: si[1], w: si[2], oh: so[1], ow: so[2], k: k, s: s,
+                                           x: xp.baseAddress! + n * inSize, y: yp.baseAddress! + n * outSize)
+                }
+            }
+        }
+        return y
+    }
+
+    static func avgBackward(dy: [Float], batch b: Int, si: [Int], so: [Int], k: Int, s: Int) -> [Float] {
+        let inSize = si[0] * si[1] * si[2], outSize = so[0] * so[1] * so[2]
+        var dx = [Float](repeating: 0, count: b * inSize)
+        dx.withUnsafeMutableBufferPointer { dxp in
+            dy.withUnsafeBufferPointer { dyp in
+                for n in 0..<b {
+                    PoolKernels.avgBackward(c: si[0], h: si[1], w: si[2], oh: so[1], ow: so[2], k: k, s: s,
+                                            dy: dyp.baseAddress! + n * outSize, dx: dxp.baseAddress! + n * inSize)
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Mean over each channel plane, summed left to right in Float.
+    static func globalForward(x: [Float], batch b: Int, si: [Int]) -> [Float] {
+        let c = si[0], hw = si[1] * si[2]
+        var y = [Float](repeating: 0, count: b * c)
+        for n in 0..<b {
+            for ch in 0..<c {
+                var acc: Float = 0
+                let base = (n * c + ch) * hw
+                for j in 0..<hw { acc += x[base + j] }
+                y[n * c + ch] = acc / Float(hw)
+            }
+        }
+        return y
+    }
+
+    static func globalBackward(dy: [Float], batch b: Int, si: [Int]) -> [Float] {
+        let c = si[0], hw = si[1] * si[2]
+        var dx = [Float](repeating: 0, count: b * c * hw)
+        for n in 0..<b {
+            for ch in 0..<c {
+                let v = dy[n * c + ch] / Float(hw)
+                let base = (n * c + ch) * hw
+                for t in 0..<hw { dx[base + t] = v }
+            }
+        }
+        return dx
     }
 }

@@ -13,6 +13,18 @@ public struct DoubleJacobian {
     let net: FloatNetwork
     let params: [[[Double]]]
 
+    /// Whether the twin covers every op of `net`: the layers of our own trainer's nets.
+    /// Imported graphs' general convolutions, padded pools, clips and pads have no float64
+    /// twin yet (the float32 path measures them).
+    public static func supports(_ net: FloatNetwork) -> Bool {
+        net.model.graph.nodes.allSatisfy { n in
+            switch n.op {
+            case .convolution, .pool, .clip, .pad: return false
+            default: return true
+            }
+        }
+    }
+
     /// Prepares the float64 weights of `net` (its model and fake quantisation).
     public init(_ net: FloatNetwork) {
         self.net = net
@@ -59,6 +71,7 @@ public struct DoubleJacobian {
                     return (a[t] - p[2][ch]) * (p[0][ch] / (p[3][ch] + Double(eps)).squareRoot()) + p[1][ch]
                 }
             case .add: y = zip(a, outs[node.inputs[1]]).map { $0 + $1 }
+            case .convolution, .pool, .clip, .pad: y = a   // excluded by `supports`
             }
             if let q = net.fakeQuant[i] {
                 let sc = Double(q.scale), zp = Double(q.zeroPoint)
@@ -96,6 +109,7 @@ public struct DoubleJacobian {
             case let .batchNorm(eps):
                 let c = net.shapes[j][0], s = a.count / c, p = params[i]
                 add(j, dy.indices.map { t in dy[t] * p[0][t / s] / (p[3][t / s] + Double(eps)).squareRoot() })
+            case .convolution, .pool, .clip, .pad: add(j, dy)   // excluded by `supports`
             case .add:
                 add(node.inputs[0], dy)
                 add(node.inputs[1], dy)

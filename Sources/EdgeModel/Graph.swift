@@ -25,6 +25,15 @@ public enum Op: Equatable, Sendable {
     case batchNorm(epsilon: Float)
     /// Element-wise sum of two inputs of equal shape (residual connection).
     case add
+    /// Convolution with per-axis kernel and stride, per-side padding, dense or depthwise
+    /// (imported models); weight [O, I, KH, KW] ([C, 1, KH, KW] depthwise) and bias [O].
+    case convolution(ConvSpec)
+    /// Max or average pooling with per-axis window and per-side padding (imported models).
+    case pool(PoolSpec)
+    /// min(max(x, lower), upper): ReLU6 is clip(0, 6).
+    case clip(lower: Float, upper: Float)
+    /// Zero padding of a [C, H, W] tensor.
+    case pad(SidePadding)
 
     /// Stable numeric code used in model.bin.
     public var code: UInt8 {
@@ -39,6 +48,10 @@ public enum Op: Equatable, Sendable {
         case .flatten: return 7
         case .batchNorm: return 8
         case .add: return 9
+        case .convolution: return 10
+        case .pool: return 11
+        case .clip: return 12
+        case .pad: return 13
         }
     }
 
@@ -55,6 +68,10 @@ public enum Op: Equatable, Sendable {
         case .flatten: return "flatten"
         case .batchNorm: return "batchnorm"
         case .add: return "add"
+        case .convolution(let c): return c.depthwise ? "dwconv" : "conv"
+        case .pool(let p): return p.isMax ? "maxpool" : "avgpool"
+        case .clip: return "clip"
+        case .pad: return "pad"
         }
     }
 
@@ -132,48 +149,7 @@ public struct Graph: Equatable, Sendable {
             guard n.inputs.count == n.op.arity else { throw bad(i, "\(n.op.kind) takes \(n.op.arity) inputs, has \(n.inputs.count)") }
             for j in n.inputs where j < 0 || j >= i { throw bad(i, "input index \(j) does not name an earlier node") }
             if i > 0 && n.op == .input { throw bad(i, "only node 0 may be the input") }
-            let ins = n.inputs.map { shapes[$0] }
-            let s: [Int]
-            switch n.op {
-            case .input:
-                s = inputShape
-            case let .conv2d(o, k, st, p):
-                guard ins[0].count == 3 else { throw bad(i, "conv2d needs a [C, H, W] input") }
-                guard o > 0, o <= Limits.maxChannels, k > 0, k <= Limits.maxKernel, st > 0, st <= Limits.maxKernel, p >= 0, p < k else {
-                    throw bad(i, "conv2d parameters out of range (out \(o), kernel \(k), stride \(st), padding \(p))")
-                }
-                guard let oh = ShapeMath.windowOutput(size: ins[0][1], kernel: k, stride: st, padding: p),
-                      let ow = ShapeMath.windowOutput(size: ins[0][2], kernel: k, stride: st, padding: p) else {
-                    throw bad(i, "kernel \(k) does not fit input \(ins[0])")
-                }
-                s = [o, oh, ow]
-            case let .dense(o):
-                guard ins[0].count == 1 else { throw bad(i, "dense needs a flat input (add a flatten)") }
-                guard o > 0, o <= Limits.maxChannels else { throw bad(i, "dense output \(o) out of range") }
-                guard ShapeMath.product([o, ins[0][0]]).map({ $0 <= Limits.maxParameters }) == true else { throw bad(i, "dense weight too large") }
-                s = [o]
-            case .relu:
-                s = ins[0]
-            case let .maxPool(k, st), let .avgPool(k, st):
-                guard ins[0].count == 3, k > 0, k <= Limits.maxKernel, st > 0, st <= Limits.maxKernel else { throw bad(i, "pool parameters out of range") }
-                guard let oh = ShapeMath.windowOutput(size: ins[0][1], kernel: k, stride: st, padding: 0),
-                      let ow = ShapeMath.windowOutput(size: ins[0][2], kernel: k, stride: st, padding: 0) else {
-                    throw bad(i, "pool window \(k) does not fit input \(ins[0])")
-                }
-                s = [ins[0][0], oh, ow]
-            case .globalAvgPool:
-                guard ins[0].count == 3 else { throw bad(i, "global average pool needs [C, H, W]") }
-                s = [ins[0][0]]
-            case .flatten:
-                guard let p = ShapeMath.product(ins[0]) else { throw bad(i, "size overflows") }
-                s = [p]
-            case let .batchNorm(eps):
-                guard eps > 0, eps.isFinite else { throw bad(i, "batchnorm epsilon must be positive") }
-                s = ins[0]
-            case .add:
-                guard ins[0] == ins[1] else { throw bad(i, "add of unequal shapes \(ins[0]) and \(ins[1])") }
-                s = ins[0]
-            }
+            let s = try outputShape(i, n.inputs.map { shapes[$0] }, bad)
             guard let size = ShapeMath.product(s), size > 0, size <= Limits.maxActivation else {
                 throw bad(i, "activation \(s) is empty or larger than \(Limits.maxActivation) elements")
             }
@@ -183,6 +159,93 @@ public struct Graph: Equatable, Sendable {
         return shapes
     }
 
+    /// Per-image output shape of node `i` from its input shapes `ins` (already checked for
+    /// count and order), or the error `bad` builds.
+    func outputShape(_ i: Int, _ ins: [[Int]], _ bad: (Int, String) -> EdgeError) throws(EdgeError) -> [Int] {
+        let n = nodes[i]
+        let s: [Int]
+        switch n.op {
+        case .input:
+            s = inputShape
+        case let .conv2d(o, k, st, p):
+            guard ins[0].count == 3 else { throw bad(i, "conv2d needs a [C, H, W] input") }
+            guard o > 0, o <= Limits.maxChannels, k > 0, k <= Limits.maxKernel, st > 0, st <= Limits.maxKernel, p >= 0, p < k else {
+                throw bad(i, "conv2d parameters out of range (out \(o), kernel \(k), stride \(st), padding \(p))")
+            }
+            guard let oh = ShapeMath.windowOutput(size: ins[0][1], kernel: k, stride: st, padding: p),
+                  let ow = ShapeMath.windowOutput(size: ins[0][2], kernel: k, stride: st, padding: p) else {
+                throw bad(i, "kernel \(k) does not fit input \(ins[0])")
+            }
+            s = [o, oh, ow]
+        case let .dense(o):
+            guard ins[0].count == 1 else { throw bad(i, "dense needs a flat input (add a flatten)") }
+            guard o > 0, o <= Limits.maxChannels else { throw bad(i, "dense output \(o) out of range") }
+            guard ShapeMath.product([o, ins[0][0]]).map({ $0 <= Limits.maxParameters }) == true else { throw bad(i, "dense weight too large") }
+            s = [o]
+        case .relu:
+            s = ins[0]
+        case let .maxPool(k, st), let .avgPool(k, st):
+            guard ins[0].count == 3, k > 0, k <= Limits.maxKernel, st > 0, st <= Limits.maxKernel else { throw bad(i, "pool parameters out of range") }
+            guard let oh = ShapeMath.windowOutput(size: ins[0][1], kernel: k, stride: st, padding: 0),
+                  let ow = ShapeMath.windowOutput(size: ins[0][2], kernel: k, stride: st, padding: 0) else {
+                throw bad(i, "pool window \(k) does not fit input \(ins[0])")
+            }
+            s = [ins[0][0], oh, ow]
+        case .globalAvgPool:
+            guard ins[0].count == 3 else { throw bad(i, "global average pool needs [C, H, W]") }
+            s = [ins[0][0]]
+        case .flatten:
+            guard let p = ShapeMath.product(ins[0]) else { throw bad(i, "size overflows") }
+            s = [p]
+        case let .batchNorm(eps):
+            guard eps > 0, eps.isFinite else { throw bad(i, "batchnorm epsilon must be positive") }
+            s = ins[0]
+        case .add:
+            guard ins[0] == ins[1] else { throw bad(i, "add of unequal shapes \(ins[0]) and \(ins[1])") }
+            s = ins[0]
+        case .convolution, .pool, .clip, .pad:
+            s = try importedOpShape(i, ins, bad)
+        }
+        return s
+    }
+
+    /// Output shapes of the ops imported models add (general windows, clip, pad).
+    func importedOpShape(_ i: Int, _ ins: [[Int]], _ bad: (Int, String) -> EdgeError) throws(EdgeError) -> [Int] {
+        let n = nodes[i]
+        let s: [Int]
+        switch n.op {
+        case let .convolution(c):
+            guard ins[0].count == 3 else { throw bad(i, "\(n.op.kind) needs a [C, H, W] input") }
+            guard c.outChannels > 0, c.outChannels <= Limits.maxChannels, !c.depthwise || c.outChannels == ins[0][0] else {
+                throw bad(i, "\(n.op.kind) output channels \(c.outChannels) out of range (depthwise: equal to the input's \(ins[0][0]))")
+            }
+            let out = c.window.output(h: ins[0][1], w: ins[0][2])
+            guard let hw = out.hw else { throw bad(i, "\(n.op.kind): \(out.why)") }
+            s = [c.outChannels] + hw
+            let perFilter = c.depthwise ? 1 : ins[0][0]
+            guard ShapeMath.product([c.outChannels, perFilter, c.window.kernelH, c.window.kernelW]).map({ $0 <= Limits.maxParameters }) == true else {
+                throw bad(i, "\(n.op.kind) weight too large")
+            }
+        case let .pool(p):
+            guard ins[0].count == 3 else { throw bad(i, "\(n.op.kind) needs a [C, H, W] input") }
+            let out = p.window.output(h: ins[0][1], w: ins[0][2])
+            guard let hw = out.hw else { throw bad(i, "\(n.op.kind): \(out.why)") }
+            s = [ins[0][0]] + hw
+        case let .clip(lo, hi):
+            guard !lo.isNaN, !hi.isNaN, lo <= hi else { throw bad(i, "clip bounds [\(lo), \(hi)] must be ordered numbers") }
+            s = ins[0]
+        case let .pad(p):
+            let lim = Limits.maxKernel
+            guard ins[0].count == 3, p.values.allSatisfy({ (0...lim).contains($0) }) else {
+                throw bad(i, "pad needs a [C, H, W] input and sides in 0...\(lim), has \(p.values)")
+            }
+            s = [ins[0][0], ins[0][1] + p.top + p.bottom, ins[0][2] + p.left + p.right]
+        default:
+            throw bad(i, "\(n.op.kind) is not an imported-model op")
+        }
+        return s
+    }
+
     /// Parameter tensor shapes of node `i`, given the per-image shapes from `shapes()`.
     public func parameterShapes(_ i: Int, shapes: [[Int]]) -> [[Int]] {
         let n = nodes[i]
@@ -190,6 +253,8 @@ public struct Graph: Equatable, Sendable {
         case let .conv2d(o, k, _, _): return [[o, shapes[n.inputs[0]][0], k, k], [o]]
         case let .dense(o): return [[o, shapes[n.inputs[0]][0]], [o]]
         case .batchNorm: let c = shapes[n.inputs[0]][0]; return [[c], [c], [c], [c]]
+        case let .convolution(c):
+            return [[c.outChannels, c.depthwise ? 1 : shapes[n.inputs[0]][0], c.window.kernelH, c.window.kernelW], [c.outChannels]]
         default: return []
         }
     }
@@ -197,7 +262,7 @@ public struct Graph: Equatable, Sendable {
     /// Names of node `i`'s parameters, in `parameterShapes` order.
     public func parameterNames(_ i: Int) -> [String] {
         switch nodes[i].op {
-        case .conv2d, .dense: return ["weight", "bias"]
+        case .conv2d, .dense, .convolution: return ["weight", "bias"]
         case .batchNorm: return ["weight", "bias", "running_mean", "running_var"]
         default: return []
         }
@@ -213,6 +278,9 @@ public struct Graph: Equatable, Sendable {
                 return o[0] * o[1] * o[2] * shapes[n.inputs[0]][0] * k * k
             case let .dense(o):
                 return o * shapes[n.inputs[0]][0]
+            case let .convolution(c):
+                let o = shapes[i]
+                return o[0] * o[1] * o[2] * (c.depthwise ? 1 : shapes[n.inputs[0]][0]) * c.window.kernelH * c.window.kernelW
             default:
                 return 0
             }

@@ -182,6 +182,7 @@ public enum ModelFile {
             case let .dense(o): w.u32(UInt32(o))
             case let .maxPool(k, s), let .avgPool(k, s): w.u32(UInt32(k)); w.u32(UInt32(s))
             case let .batchNorm(eps): w.f32(eps)
+            case .convolution, .pool, .clip, .pad: n.op.encodeImportedParameters(&w)
             default: break
             }
             w.string(n.name)
@@ -215,6 +216,7 @@ public enum ModelFile {
             case 7: op = .flatten
             case 8: op = .batchNorm(epsilon: try r.f32("epsilon"))
             case 9: op = .add
+            case 10...13: op = try Op.decodeImported(code, &r)
             default: throw r.fail("node \(i) has unknown op code \(code)")
             }
             let name = try r.string("node \(i) name", max: 256)

@@ -18,11 +18,11 @@ public final class IntegerNetwork {
     public let graph: QuantizedGraph
     /// The ISA actually used ("scalar", "avx512vnni", …).
     public let isaName: String
-    private let isa: Int32
-    private var plans: [Int: OpaquePointer] = [:]
-    private let sizes: [Int]
-    private let scratchSize: Int
-    private let inputTable: [Int8]
+    let isa: Int32
+    var plans: [Int: OpaquePointer] = [:]
+    let sizes: [Int]
+    let scratchSize: Int
+    let inputTable: [Int8]
 
     /// Prepares plans (packed weights) for every convolution on the chosen kernels.
     public init(_ graph: QuantizedGraph, kernels: KernelChoice = .auto) throws {
@@ -86,40 +86,23 @@ public final class IntegerNetwork {
     public var classes: Int { sizes.last ?? 0 }
 
     /// Runs images `indices` of `set`; returns int8 logits [N, classes]. When `keep` is
-    /// set, also every node's int8 output per image (for probes and SQNR).
+    /// set, also every node's int8 output per image (for probes and SQNR). A thin wrapper over
+    /// `run(pixels:layout:keep:)` that reads the images in place. Every index must name an
+    /// image of `set` holding at least the input's C·H·W pixels (checked: traps otherwise,
+    /// since the kernels read through unchecked pointers).
     public func run(_ set: LabeledImages, _ indices: [Int], keep: Bool = false) -> (logits: [Int8], outputs: [[[Int8]]]) {
-        let k = classes
-        var logits = [Int8](repeating: 0, count: indices.count * k)
-        var kept = [[[Int8]]](repeating: [], count: keep ? indices.count : 0)
-        let chunks = Parallel.chunks(indices.count, size: 16)
-        logits.withUnsafeMutableBufferPointer { lp in
-            kept.withUnsafeMutableBufferPointer { kp in
-                let (lp, kp) = (lp, kp)
-                Parallel.forEach(chunks.count) { c in
-                    let ws = Workspace(sizes: sizes, scratch: scratchSize)
-                    defer { ws.free() }
-                    for b in chunks[c] {
-                        self.runOne(set, indices[b], ws)
-                        let last = ws.buffers[ws.buffers.count - 1]
-                        for j in 0..<k { lp[b * k + j] = last[j] }
-                        if keep { kp[b] = ws.buffers.enumerated().map { Array(UnsafeBufferPointer(start: $0.element, count: self.sizes[$0.offset])) } }
-                    }
-                }
-            }
+        let stride = set.imageSize
+        precondition(stride >= imageSize, "images of \(stride) pixels are smaller than the int8 input's \(imageSize)")
+        precondition(indices.allSatisfy { $0 >= 0 && $0 * stride + imageSize <= set.pixels.count }, "image index out of range")
+        return set.pixels.withUnsafeBufferPointer { px in
+            runImages(px, starts: indices.map { $0 * stride }, layout: .chw, keep: keep)
         }
-        return (logits, kept)
     }
 
     /// Predicted class of each image at `indices`: the argmax of the int8 logits, the first
     /// index on ties.
     public func predict(_ set: LabeledImages, _ indices: [Int]) -> [Int] {
-        let q = run(set, indices).logits
-        let k = classes
-        return (0..<indices.count).map { i in
-            var best = 0
-            for j in 1..<k where q[i * k + j] > q[i * k + best] { best = j }
-            return best
-        }
+        argmax(run(set, indices).logits)
     }
 
     /// Dequantised logits (scale·(q − zp)) for reporting.
@@ -142,23 +125,13 @@ public final class IntegerNetwork {
         }
     }
 
-    private func runOne(_ set: LabeledImages, _ index: Int, _ ws: Workspace) {
+    /// One image whose pixels start at `px`, through every node into `ws`.
+    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace) {
         for (i, n) in graph.nodes.enumerated() {
             let out = ws.buffers[i]
             switch n.op {
             case .input, .quantizedInput:
-                // Planar CHW uint8 → HWC int8 through the per-channel table (for `.input`
-                // the table is q = pixel − 128: exact, scale 1/255, zero point −128).
-                let (h, w, c) = (n.shape[0], n.shape[1], n.shape[2])
-                set.pixels.withUnsafeBufferPointer { px in
-                    inputTable.withUnsafeBufferPointer { lut in
-                        let base = index * set.imageSize
-                        for ch in 0..<c {
-                            let t = lut.baseAddress! + ch * 256
-                            for p in 0..<(h * w) { out[p * c + ch] = t[Int(px[base + ch * h * w + p])] }
-                        }
-                    }
-                }
+                quantizeInput(px, layout, shape: n.shape, out)
             case .conv:
                 if let plan = plans[i] { ea_conv_plan_run(plan, ws.buffers[n.inputs[0]], out, ws.scratch) }
             case let .maxPool(k, s):

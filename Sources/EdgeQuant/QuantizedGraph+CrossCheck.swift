@@ -30,10 +30,10 @@ extension QuantizedGraph {
             var head = f
             switch n.op {
             case .conv(let c):
-                if graph.nodes[head].op == .relu, let j = graph.nodes[head].inputs.first { head = j }
+                if Self.isFusedActivation(graph.nodes[head].op), let j = graph.nodes[head].inputs.first { head = j }
                 if !c.isDense, case .batchNorm = graph.nodes[head].op, let j = graph.nodes[head].inputs.first { head = j }
             case .add:
-                if graph.nodes[head].op == .relu, let j = graph.nodes[head].inputs.first { head = j }
+                if Self.isFusedActivation(graph.nodes[head].op), let j = graph.nodes[head].inputs.first { head = j }
             default:
                 break
             }
@@ -51,6 +51,17 @@ extension QuantizedGraph {
                 kindMatches = c.isDense && !c.isDepthwise && c.outChannels == o && c.kernelH == 1 && c.kernelW == 1
             case let (.maxPool(k, s), .maxPool(k2, s2)), let (.avgPool(k, s), .avgPool(k2, s2)): kindMatches = k == k2 && s == s2
             case (.globalAvgPool, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
+            case let (.conv(c), .convolution(spec)):
+                let w = spec.window, p = w.padding
+                kindMatches = !c.isDense && c.isDepthwise == spec.depthwise && c.outChannels == spec.outChannels
+                    && (c.kernelH, c.kernelW, c.strideH, c.strideW) == (w.kernelH, w.kernelW, w.strideH, w.strideW)
+                    && (c.padTop, c.padLeft, c.padBottom, c.padRight) == (p.top, p.left, p.bottom, p.right)
+            case let (.pool(q), .pool(spec)):
+                let w = spec.window, p = w.padding
+                kindMatches = (q.kind == .max) == spec.isMax && (q.kernelH, q.kernelW, q.strideH, q.strideW) == (w.kernelH, w.kernelW, w.strideH, w.strideW)
+                    && (q.padTop, q.padLeft, q.padBottom, q.padRight) == (p.top, p.left, p.bottom, p.right)
+            case let (.pad(q), .pad(p)):
+                kindMatches = (q.top, q.left, q.bottom, q.right) == (p.top, p.left, p.bottom, p.right)
             default: kindMatches = false
             }
             guard kindMatches else {
@@ -71,6 +82,14 @@ extension QuantizedGraph {
         }
         guard let last = nodes.last, last.floatNode == graph.nodes.count - 1 else {
             throw bad(nodes.count - 1, "float node", "the int8 logits must stand for the float logits (node \(graph.nodes.count - 1))")
+        }
+    }
+
+    /// A float activation the quantiser folds into the clamp of the layer before it.
+    static func isFusedActivation(_ op: Op) -> Bool {
+        switch op {
+        case .relu, .clip: return true
+        default: return false
         }
     }
 }

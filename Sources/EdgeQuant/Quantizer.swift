@@ -24,11 +24,12 @@ public enum Quantizer {
     }
 
     /// A float node's plan: which int8 node represents it.
-    private struct Fusion {
+    struct Fusion {
         var head: Int          // conv/dense/add/other float node that starts the group
-        var tail: Int          // last float node folded into it (bn, relu)
+        var tail: Int          // last float node folded into it (bn, relu, clip)
         var bn: Int?           // folded batch norm
         var relu: Bool
+        var clip: (lower: Float, upper: Float)? = nil   // a fused clip (ReLU6), imported graphs
     }
 
     /// Quantises `model` with `calibration` images.
@@ -47,18 +48,19 @@ public enum Quantizer {
         for i in g.nodes.indices where !covered.contains(i) {
             var f = Fusion(head: i, tail: i, bn: nil, relu: false)
             switch g.nodes[i].op {
-            case .conv2d, .dense, .add:
+            case .conv2d, .dense, .add, .convolution:
                 if case .conv2d = g.nodes[i].op, let c = sole(i), case .batchNorm = g.nodes[c].op {
                     f.bn = c; f.tail = c
                 }
                 if let c = sole(f.tail), g.nodes[c].op == .relu { f.relu = true; f.tail = c }
+                else if let c = sole(f.tail), case let .clip(lo, hi) = g.nodes[c].op { f.clip = (lo, hi); f.tail = c }
             case .batchNorm:
                 throw EdgeError.badModel(path: "model", section: "graph", offset: 0,
                                          reason: "node \(g.nodes[i].name): batch norm that does not follow a convolution cannot be folded")
             default:
                 break
             }
-            for k in [f.head, f.bn, f.relu ? f.tail : nil].compactMap({ $0 }) { covered.insert(k) }
+            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { covered.insert(k) }
             groups.append(f)
         }
         let samples = ActivationSamples.collect(net, calibration, nodes: Set(groups.map(\.tail)))
@@ -139,9 +141,12 @@ public enum Quantizer {
                           rangeMin: lo, rangeMax: hi)
             case .batchNorm:
                 throw EdgeError.internalError("unfolded batch norm")
+            case .convolution, .pool, .clip, .pad:
+                q = try importedNode(f, model: model, qnodes: qnodes, inputs: inputs, range: (lo, hi), out: out, options: options,
+                                     shapes: fshapes)
             }
-            for k in [f.head, f.bn, f.relu ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
-            qnodes.append(q)
+            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
+            qnodes.append(f.clip.map { clamped(q, $0) } ?? q)
         }
         let qg = QuantizedGraph(nodes: qnodes, method: options.method.rawValue, calibrationImages: calibration.count, perTensor: options.perTensor)
         try qg.validate(inputShape: g.inputShape)

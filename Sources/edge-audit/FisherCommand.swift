@@ -54,6 +54,9 @@ struct FisherCommand: ParsableCommand {
         guard network.classes <= 256 else {
             throw EdgeError.usage("\(model) has \(network.classes) classes; 'fisher' supports at most 256 (K backward passes and a K × K eigenproblem per image)")
         }
+        if prec == .float64, !DoubleJacobian.supports(network) {
+            throw EdgeError.usage("--precision float64 covers our trainer's layers only; this model has general convolutions, padded pools, clips or pads: use float32")
+        }
         try MemoryBudget.check(estimate: FisherInformation.peakBytes(net: network, threads: Parallel.threads, precision: prec),
                                what: "the Fisher Jacobians (\(network.classes) classes × \(network.sizes[0]) inputs)")
         let set = try CLISupport.loadImages(images, for: loaded.model, strict: strict, limit: limit)

@@ -16,7 +16,11 @@ extension Inspect {
         for line in graph.summary { print("  " + line) }
         print("")
         guard graph.precision == .int8 else {
-            print("float32 model: the float engine does not run imported models yet (\(ModelLoading.importedSupport))")
+            let m = try ModelLoading.floatModel(graph, path: model, labels: imported.labels, preprocessing: try imported.preprocessing(),
+                                                needLabels: false)
+            for line in try ModelLoading.describeFloat(m) { print(line) }
+            if let l = graph.metadata.labels { print("labels: \(l.count) from \(graph.metadata.labelSource ?? "the file"): \(l.joined(separator: ", "))") }
+            else { print("labels: none in the file (predict needs --labels FILE)") }
             return
         }
         let m = try ModelLoading.int8Model(graph, path: model, preprocessing: try imported.preprocessing())

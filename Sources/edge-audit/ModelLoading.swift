@@ -9,7 +9,7 @@ import Foundation
 /// on to the integer engine (`Int8GraphMapper`).
 enum ModelLoading {
     /// What works with imported models today, for usage errors.
-    static let importedSupport = "int8 TFLite models work with 'inspect', 'predict --net int8' and 'bench --net int8'"
+    static let importedSupport = "int8 TFLite models work with 'inspect', 'predict' and 'bench --net int8'; float TFLite and ONNX models with 'inspect' and 'predict'"
 
     /// The bytes of `path` and their format (nil: none recognised; EdgeModel's reader then
     /// reports what is wrong with the header).

@@ -12,7 +12,7 @@ import Foundation
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Classify images: a JSON/CSV line each, accuracy.")
 
-    @Argument(help: "model.bin, or an int8 .tflite (the format is told by the file's content).") var model: String
+    @Argument(help: "model.bin, a .tflite (int8 or float) or a float .onnx (the format is told by the file's content).") var model: String
     @Option(help: "Folder of class folders (DIR/<class>/*.png|jpg).") var images: String
     @Option(help: "jsonl or csv.") var format = "jsonl"
     @Flag(help: "Also print the logits.") var logits = false
@@ -106,8 +106,16 @@ struct Predict: ParsableCommand {
     /// An imported int8 TFLite model on the integer engine.
     func importedSource(_ bytes: [UInt8], _ kc: KernelChoice) throws -> Source {
         let graph = try ModelLoading.importGraph(bytes, path: model)
+        if graph.precision == .float32 {
+            if net == "int8" { throw EdgeError.usage("\(model) is a float model: quantising imported models is not supported yet; use --net float") }
+            let m = try ModelLoading.floatModel(graph, path: model, labels: imported.labels, preprocessing: try imported.preprocessing())
+            let fn = try FloatNetwork(m.model)
+            let set = try CLISupport.loadImages(images, classNames: m.model.metadata.classNames, shape: m.inputShape, strict: strict, limit: limit)
+            return Source(names: m.model.metadata.classNames, set: set, logits: { ModelLoading.floatLogits(fn, m, set, $0) },
+                          engine: "float net from \(graph.format == .tflite ? "TFLite" : "ONNX")", int8: nil)
+        }
         if net == "float" {
-            throw EdgeError.usage("\(model): float inference of imported models is not supported yet; use --net int8 (\(ModelLoading.importedSupport))")
+            throw EdgeError.usage("\(model): float inference of imported models is not supported yet for int8 files; use --net int8 (\(ModelLoading.importedSupport))")
         }
         let m = try ModelLoading.int8Model(graph, path: model, preprocessing: try imported.preprocessing())
         let names = try ModelLoading.labels(imported.labels, graph: graph, classes: m.classes, path: model)

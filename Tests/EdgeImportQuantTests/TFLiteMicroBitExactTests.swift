@@ -81,6 +81,8 @@ final class TFLiteMicroBitExactTests: XCTestCase {
             for kernels in KernelChoice.allCases {
                 let net = try IntegerNetwork(graph, kernels: kernels)
                 let got = net.run(set, Array(0..<n)).logits
+                // The fixture's own NHWC buffer, read in place by the pixel API.
+                XCTAssertEqual(try net.run(pixels: nhwc, layout: .hwc).logits, want, "\(model) \(what) \(kernels.rawValue): HWC pixel buffer")
                 let differing = zip(got, want).filter { $0 != $1 }.count
                 let worst = zip(got, want).map { abs(Int($0) - Int($1)) }.max() ?? 0
                 print("\(model): \(what), \(kernels.rawValue) kernels (\(net.isaName)): \(got.count - differing)/\(want.count) int8 logits equal to TFLite Micro's, largest difference \(worst)")

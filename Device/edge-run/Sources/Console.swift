@@ -65,6 +65,22 @@ extension DefaultStringInterpolation {
         case .flatten: appendLiteral("flatten")
         case let .batchNorm(eps): appendLiteral("batchNorm(epsilon: \(eps))")
         case .add: appendLiteral("add")
+        case let .convolution(c):
+            appendLiteral("convolution(EdgeModel.ConvSpec(outChannels: \(c.outChannels), window: \(c.window), depthwise: \(c.depthwise)))")
+        case let .pool(p):
+            appendLiteral("pool(EdgeModel.PoolSpec(isMax: \(p.isMax), window: \(p.window), countIncludesPadding: \(p.countIncludesPadding)))")
+        case let .clip(lo, hi): appendLiteral("clip(lower: \(lo), upper: \(hi))")
+        case let .pad(p): appendLiteral("pad(\(p))")
         }
+    }
+
+    /// `Window2D` as the host's reflection prints it inside an op.
+    mutating func appendInterpolation(_ w: Window2D) {
+        appendLiteral("EdgeModel.Window2D(kernelH: \(w.kernelH), kernelW: \(w.kernelW), strideH: \(w.strideH), strideW: \(w.strideW), padding: \(w.padding))")
+    }
+
+    /// `SidePadding` as the host's reflection prints it inside an op.
+    mutating func appendInterpolation(_ p: SidePadding) {
+        appendLiteral("EdgeModel.SidePadding(top: \(p.top), left: \(p.left), bottom: \(p.bottom), right: \(p.right))")
     }
 }

@@ -91,6 +91,7 @@ enum ModelLoader {
             case 7: op = .flatten
             case 8: op = .batchNorm(epsilon: try r.f32("epsilon"))
             case 9: op = .add
+            case 10...13: op = try Op.decodeImported(code, &r)   // the host's rule (LayerSpecs.swift)
             default: throw r.fail("node \(i) has unknown op code \(code)")
             }
             let name = try r.string("node \(i) name", max: 256)

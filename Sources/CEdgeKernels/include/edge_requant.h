@@ -3,13 +3,17 @@
 #define EDGE_REQUANT_H
 #include <stdint.h>
 
-// round(a·b / 2^31) with ties away from zero, saturating the single overflow case
-// (a = b = INT32_MIN) to INT32_MAX.
+// a·b / 2^31 rounded to nearest, ties toward +infinity (1.5 → 2, −1.5 → −1: gemmlowp's
+// SaturatingRoundingDoublingHighMul, whose name says "rounding" but whose negative nudge
+// 1 − 2^30 makes negative ties round toward zero), saturating the single overflow case
+// (a = b = INT32_MIN) to INT32_MAX. Equivalently floor((a·b + 2^30) / 2^31), which is how
+// the SIMD paths compute it.
 static inline int32_t ea_srdhm(int32_t a, int32_t b) {
     if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
     int64_t ab = (int64_t)a * (int64_t)b;
     int64_t nudge = ab >= 0 ? (1ll << 30) : (1 - (1ll << 30));
-    // C division truncates toward zero, which with the nudge gives round-half-away.
+    // C division truncates toward zero: for ab ≥ 0 this is floor((ab + 2^30)/2^31); for
+    // ab < 0, ceil((ab + 1 − 2^30)/2^31), which is the same floor((ab + 2^30)/2^31).
     return (int32_t)((ab + nudge) / (1ll << 31));
 }
 

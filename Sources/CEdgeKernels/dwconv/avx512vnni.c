@@ -1,7 +1,7 @@
 // x86-64 AVX-512 VNNI depthwise convolution, depth multiplier 1, any kernel/stride per
 // axis and any padding: 32 channels per block (16 for layers of ≤ 16 channels), taps in pairs by vpdpwssd (int16 pairs
 // multiplied and added to int32 lanes in one instruction, non-saturating; lane order and
-// the exactness argument in qs8-dwconv-x86-pack.c); requantisation in registers (16 lanes
+// the exactness argument in dwconv/x86-pack.c); requantisation in registers (16 lanes
 // × 2), narrowing with vpmovswb and a masked store for the last block.
 #if defined(__x86_64__)
 #include "conv_plan.h"

@@ -69,16 +69,12 @@ VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8
     _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
 }
 
-VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+// The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
+VNNI static void image_u8(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
     const ea_conv_shape *s = &p->s;
-    const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c, k = s->kernel_h;
-    const int P = s->out_h * OW, R = (s->kernel_w * C + 3) & ~3, RT = R / 4;
-    const int Wp = ea_padded_w(s), Hp = ea_padded_h(s);
-    const size_t rowBytes = (size_t)Wp * C;
-    uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
-    const int8_t *w = (const int8_t *)p->w;
-    // The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
-    memset(img, (uint8_t)(s->in_zp + 128), (size_t)Hp * rowBytes + 64);
+    const int C = s->in_c;
+    const size_t rowBytes = (size_t)ea_padded_w(s) * C;
+    memset(img, (uint8_t)(s->in_zp + 128), (size_t)ea_padded_h(s) * rowBytes + 64);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     const size_t inRow = (size_t)s->in_w * C;
     for (int y = 0; y < s->in_h; y++) {
@@ -91,53 +87,66 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
             _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
         }
     }
+}
+
+// Window origin of output pixel `q` in the padded image.
+static inline const uint8_t *origin(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int q) {
+    int oy = q / p->s.out_w, ox = q % p->s.out_w;
+    return img + (size_t)(oy * p->s.stride_h) * rowBytes + (size_t)(ox * p->s.stride_w) * p->s.in_c;
+}
+
+// out_c ≤ 8: eight pixels per pass, four accumulators each holding two pixels (lanes 0–7
+// and 8–15). Returns the first pixel not done.
+VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int8_t *out) {
+    const ea_conv_shape *s = &p->s;
+    const int P = s->out_h * s->out_w, O = s->out_c;
+    const int8_t *w = (const int8_t *)p->w;
+    const __m512i mult = _mm512_loadu_si512((const void *)p->mult_p), rsh = _mm512_loadu_si512((const void *)p->rshift_p);
+    const __m512i lsh = _mm512_loadu_si512((const void *)p->lshift_p);
+    const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
+    const __m512i zp = _mm512_set1_epi32(s->out_zp), lo = _mm512_set1_epi32(s->act_min), hi = _mm512_set1_epi32(s->act_max);
+    const __mmask16 m8 = (__mmask16)((1u << O) - 1);
     int first = 0;
-    if (p->paired) {
-        // Eight pixels per pass: four accumulators, each holding two pixels (lanes 0–7 and 8–15).
-        const __m512i mult = _mm512_loadu_si512((const void *)p->mult_p), rsh = _mm512_loadu_si512((const void *)p->rshift_p);
-        const __m512i lsh = _mm512_loadu_si512((const void *)p->lshift_p);
-        const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
-        const __m512i zp = _mm512_set1_epi32(s->out_zp), lo = _mm512_set1_epi32(s->act_min), hi = _mm512_set1_epi32(s->act_max);
-        const __mmask16 m8 = (__mmask16)((1u << O) - 1);
-        for (; first + 8 <= P; first += 8) {
-            const uint8_t *b[8];
-            for (int j = 0; j < 8; j++) {
-                int oy = (first + j) / OW, ox = (first + j) % OW;
-                b[j] = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)(ox * s->stride_w) * C;
-            }
-            __m512i a[4] = {bias, bias, bias, bias};
-            const int8_t *wk = w;
-            for (int ky = 0; ky < k; ky++) {
-                const size_t ro = (size_t)ky * rowBytes;
-                for (int t = 0; t < RT; t++, wk += 64) {
-                    __m512i wv = _mm512_loadu_si512((const void *)wk);
-                    for (int j = 0; j < 4; j++) {
-                        int32_t va, vb;
-                        memcpy(&va, b[2 * j] + ro + 4 * t, 4);
-                        memcpy(&vb, b[2 * j + 1] + ro + 4 * t, 4);
-                        a[j] = _mm512_dpbusd_epi32(a[j], _mm512_mask_set1_epi32(_mm512_set1_epi32(va), 0xFF00, vb), wv);
-                    }
+    for (; first + 8 <= P; first += 8) {
+        const uint8_t *b[8];
+        for (int j = 0; j < 8; j++) b[j] = origin(p, img, rowBytes, first + j);
+        __m512i a[4] = {bias, bias, bias, bias};
+        const int8_t *wk = w;
+        for (int ky = 0; ky < s->kernel_h; ky++) {
+            const size_t ro = (size_t)ky * rowBytes;
+            for (int t = 0; t < RT; t++, wk += 64) {
+                __m512i wv = _mm512_loadu_si512((const void *)wk);
+                for (int j = 0; j < 4; j++) {
+                    int32_t va, vb;
+                    memcpy(&va, b[2 * j] + ro + 4 * t, 4);
+                    memcpy(&vb, b[2 * j + 1] + ro + 4 * t, 4);
+                    a[j] = _mm512_dpbusd_epi32(a[j], _mm512_mask_set1_epi32(_mm512_set1_epi32(va), 0xFF00, vb), wv);
                 }
             }
-            for (int j = 0; j < 4; j++) {
-                __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_requant16_ls(a[j], mult, lsh, rsh), zp), lo), hi);
-                _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
-                __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
-                _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
-            }
+        }
+        for (int j = 0; j < 4; j++) {
+            __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_requant16_ls(a[j], mult, lsh, rsh), zp), lo), hi);
+            _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
+            __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
+            _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
         }
     }
+    return first;
+}
+
+// EA_PIXELS pixels per pass, 16 output channels per vector. Returns the first pixel not done.
+VNNI static int run_pixels4(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
+    const ea_conv_shape *s = &p->s;
+    const int P = s->out_h * s->out_w, O = s->out_c, Op = p->Op;
+    const int8_t *w = (const int8_t *)p->w;
     for (; first + EA_PIXELS <= P; first += EA_PIXELS) {
         const uint8_t *b[EA_PIXELS];
-        for (int j = 0; j < EA_PIXELS; j++) {
-            int oy = (first + j) / OW, ox = (first + j) % OW;
-            b[j] = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)(ox * s->stride_w) * C;
-        }
+        for (int j = 0; j < EA_PIXELS; j++) b[j] = origin(p, img, rowBytes, first + j);
         for (int ob = 0; ob < Op; ob += 16) {
             __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
             __m512i a1 = a0, a2 = a0, a3 = a0;
             const int8_t *wk = w + (size_t)ob * 4;
-            for (int ky = 0; ky < k; ky++) {
+            for (int ky = 0; ky < s->kernel_h; ky++) {
                 const size_t ro = (size_t)ky * rowBytes;
                 for (int t = 0; t < RT; t++, wk += (size_t)Op * 4) {
                     __m512i wv = _mm512_loadu_si512((const void *)wk);
@@ -157,13 +166,20 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
             store16(p, a3, ob, dst + 3 * O);
         }
     }
+    return first;
+}
+
+// The last pixels, one at a time.
+VNNI static void run_tail(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
+    const ea_conv_shape *s = &p->s;
+    const int P = s->out_h * s->out_w, O = s->out_c, Op = p->Op;
+    const int8_t *w = (const int8_t *)p->w;
     for (; first < P; first++) {
-        int oy = first / OW, ox = first % OW;
-        const uint8_t *b0 = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)(ox * s->stride_w) * C;
+        const uint8_t *b0 = origin(p, img, rowBytes, first);
         for (int ob = 0; ob < Op; ob += 16) {
             __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
             const int8_t *wk = w + (size_t)ob * 4;
-            for (int ky = 0; ky < k; ky++) {
+            for (int ky = 0; ky < s->kernel_h; ky++) {
                 const uint8_t *r = b0 + (size_t)ky * rowBytes;
                 for (int t = 0; t < RT; t++, wk += (size_t)Op * 4) {
                     int32_t v0;
@@ -174,5 +190,16 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
             store16(p, a0, ob, out + (size_t)first * O);
         }
     }
+}
+
+VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    const ea_conv_shape *s = &p->s;
+    const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
+    const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c;
+    uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
+    image_u8(p, in, img);
+    int first = p->paired ? run_paired(p, img, rowBytes, RT, out) : 0;
+    first = run_pixels4(p, img, rowBytes, RT, first, out);
+    run_tail(p, img, rowBytes, RT, first, out);
 }
 #endif

@@ -1,7 +1,49 @@
-// Reference pooling with TFLite's window rules (reference_integer_ops/pooling.h
-// AveragePool / MaxPool): windows clipped to the image, any kernel/stride per axis,
-// explicit top/left padding, fused clamp. Shapes: input [H][W][C], output [OH][OW][C].
+// Reference pooling: the trainer's square unpadded windows (max, average, global average)
+// and TFLite's clipped windows with padding and a fused clamp. The spec the per-ISA pooling
+// files match bit for bit.
 #include "edge_kernels.h"
+
+void ea_qs8_maxpool_ref(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+            for (int ch = 0; ch < c; ch++) {
+                int8_t m = -128;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int8_t v = in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
+                        if (v > m) m = v;
+                    }
+                out[((size_t)oy * ow + ox) * c + ch] = m;
+            }
+}
+
+// sum / count rounded half away from zero; count > 0.
+static inline int32_t div_round_away(int32_t sum, int32_t count) {
+    return sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count);
+}
+
+void ea_qs8_avgpool_ref(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+            for (int ch = 0; ch < c; ch++) {
+                int32_t s = 0;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) s += in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
+                out[((size_t)oy * ow + ox) * c + ch] = (int8_t)div_round_away(s, k * k);
+            }
+}
+
+void ea_qs8_gap_ref(int h, int w, int c, const int8_t *in, int8_t *out) {
+    for (int ch = 0; ch < c; ch++) {
+        int32_t s = 0;
+        for (int i = 0; i < h * w; i++) s += in[(size_t)i * c + ch];
+        out[ch] = (int8_t)div_round_away(s, h * w);
+    }
+}
+
+// TFLite pooling windows.
 
 void ea_qs8_maxpool2_ref(const ea_pool_shape *s, const int8_t *in, int8_t *out) {
     for (int oy = 0; oy < s->out_h; oy++)

@@ -1,4 +1,5 @@
-// Internal: the prepared-convolution structure shared by the per-ISA files.
+// Internal: the prepared-convolution structure and the prototypes of every per-ISA kernel,
+// shared by the op folders and config.c (which alone chooses among them).
 #ifndef EA_CONV_PLAN_H
 #define EA_CONV_PLAN_H
 #include "edge_kernels.h"
@@ -74,6 +75,9 @@ static inline void ea_avgpool_tail(int w, int c, int k, int stride, int oy, int 
         dst[ch] = (int8_t)ea_div_round_away(s, k * k);
     }
 }
+// Chooses and runs the packing of plan `p` for `isa` (config.c: the ISA→kernel choice),
+// setting p->isa to the ISA that will run (the reference for what no SIMD path covers).
+int ea_conv_select(ea_conv_plan *p, int isa);
 // Requantises accumulators acc[j][0..out_c) of `n` pixels starting at pixel index `first`.
 void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, int8_t *out);
 

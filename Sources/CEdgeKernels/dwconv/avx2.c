@@ -1,6 +1,6 @@
 // x86-64 AVX2 depthwise convolution, depth multiplier 1, any kernel/stride per axis and
 // any padding: 16 channels per block, taps taken in pairs by vpmaddwd (lane order and the
-// exactness argument in qs8-dwconv-x86-pack.c); requantisation in registers (8 lanes × 2).
+// exactness argument in dwconv/x86-pack.c); requantisation in registers (8 lanes × 2).
 // The input is converted once per call to a zero-padded int16 image x − zp whose channel
 // stride is C rounded up to 16 (padding and spare channels hold 0, the real 0).
 #if defined(__x86_64__)

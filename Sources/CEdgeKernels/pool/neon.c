@@ -1,10 +1,61 @@
-// AArch64 NEON pooling with TFLite's clipped windows (the rules of qs8-pool2-scalar.c):
-// window bounds once per output pixel, then 16 channels at a time (max in int8 lanes,
+// AArch64 NEON pooling, also taken on NEON-dot machines: the trainer's square windows, then
+// TFLite's clipped windows (the rules of pool/scalar.c). Clipped windows: window bounds once per output pixel, then 16 channels at a time (max in int8 lanes,
 // average in int16 sums, |Σ| ≤ 28800). The average's (Σ ± n/2)/n truncation is done in
-// binary32 with vdivq_f32, exact for the reason given in qs8-pool2-avx2.c.
+// binary32 with vdivq_f32, exact for the reason given in pool/avx2.c.
 #if defined(__aarch64__)
 #include "conv_plan.h"
 #include <arm_neon.h>
+
+void ea_maxpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+            int8_t *dst = out + ((size_t)oy * ow + ox) * c;
+            int ch = 0;
+            for (; ch + 16 <= c; ch += 16) {
+                int8x16_t m = vdupq_n_s8(-128);
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++)
+                        m = vmaxq_s8(m, vld1q_s8(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch));
+                vst1q_s8(dst + ch, m);
+            }
+            for (; ch < c; ch++) {
+                int8_t m = -128;
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int8_t v = in[((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch];
+                        if (v > m) m = v;
+                    }
+                dst[ch] = m;
+            }
+        }
+}
+
+void ea_avgpool_neon(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
+    (void)h;
+    const int count = k * k;
+    int32_t sums[8];
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++) {
+            int8_t *dst = out + ((size_t)oy * ow + ox) * c;
+            int ch = 0;
+            for (; ch + 8 <= c; ch += 8) {
+                int32x4_t s0 = vdupq_n_s32(0), s1 = vdupq_n_s32(0);
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++) {
+                        int16x8_t v = vmovl_s8(vld1_s8(in + ((size_t)(oy * stride + ky) * w + ox * stride + kx) * c + ch));
+                        s0 = vaddw_s16(s0, vget_low_s16(v));
+                        s1 = vaddw_high_s16(s1, v);
+                    }
+                vst1q_s32(sums, s0);
+                vst1q_s32(sums + 4, s1);
+                for (int e = 0; e < 8; e++) dst[ch + e] = (int8_t)ea_div_round_away(sums[e], count);
+            }
+            ea_avgpool_tail(w, c, k, stride, oy, ox, ch, in, dst);
+        }
+}
+
+// TFLite pooling windows.
 
 static inline void window(const ea_pool_shape *s, int oy, int ox, int *y0, int *x0, int *ky0, int *ky1, int *kx0, int *kx1) {
     *y0 = oy * s->stride_h - s->pad_top; *x0 = ox * s->stride_w - s->pad_left;

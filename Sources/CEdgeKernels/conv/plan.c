@@ -1,50 +1,9 @@
-// Preparing and running a convolution on the chosen ISA, CPU feature detection, and the
-// pooling dispatch.
+// Preparing a convolution: validation of the requantisation parameters, copies of the
+// weights, the packing chosen by config.c, and the helpers the per-ISA files share
+// (window gathering, requantised stores, scratch layout).
 #include "conv_plan.h"
 #include <stdlib.h>
 #include <string.h>
-#if defined(__aarch64__) && defined(__linux__)
-#include <sys/auxv.h>
-#ifndef HWCAP_ASIMDDP
-#define HWCAP_ASIMDDP (1 << 20)
-#endif
-#endif
-
-int ea_isa_supported(int isa) {
-    switch (isa) {
-    case EA_ISA_SCALAR: return 1;
-#if defined(__x86_64__)
-    case EA_ISA_AVX2:
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2");
-    case EA_ISA_AVX512VNNI:
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
-#endif
-#if defined(__aarch64__)
-    case EA_ISA_NEON: return 1;
-    case EA_ISA_NEONDOT:
-#if defined(__linux__)
-        return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
-#else
-        return 0;
-#endif
-#endif
-    default: return 0;
-    }
-}
-
-int ea_isa_best(void) {
-    static const int order[] = {EA_ISA_AVX512VNNI, EA_ISA_AVX2, EA_ISA_NEONDOT, EA_ISA_NEON};
-    for (int i = 0; i < 4; i++)
-        if (ea_isa_supported(order[i])) return order[i];
-    return EA_ISA_SCALAR;
-}
-
-const char *ea_isa_name(int isa) {
-    static const char *names[] = {"scalar", "avx2", "avx512vnni", "neon", "neondot"};
-    return isa >= 0 && isa < EA_ISA_COUNT ? names[isa] : "unknown";
-}
 
 ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
                                   const int32_t *mult, const int32_t *shift, const double *real_scale, int isa) {
@@ -75,29 +34,7 @@ ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const
         if (!p->real_scale) { ea_conv_plan_destroy(p); return NULL; }
         memcpy(p->real_scale, real_scale, O * sizeof(double));
     }
-    // Only the reference covers double-precision requantisation and depth multipliers > 1
-    // (dense tails and rare layers); everything else has a SIMD path per ISA.
-    if (s->requant_mode == EA_REQUANT_DOUBLE || s->depth_multiplier > 1) isa = EA_ISA_SCALAR;
-    p->isa = isa;
-    const int dw = s->depth_multiplier == 1;
-    int ok = 1;
-    switch (isa) {
-    case EA_ISA_SCALAR: p->Kp = p->K; p->Op = s->out_c; break;
-#if defined(__x86_64__)
-    case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0) : ea_conv_pack_avx2(p); break;
-    case EA_ISA_AVX512VNNI:
-        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16)
-                : ea_conv_pack_avx512vnni(p);
-        break;
-#endif
-#if defined(__aarch64__)
-    case EA_ISA_NEON: ok = dw ? ea_dwconv_pack_neon(p) : ea_conv_pack_neon(p); break;
-    // sdot depthwise needs kernel rows of at most 4 taps; wider kernels take the NEON path.
-    case EA_ISA_NEONDOT: ok = dw ? (s->kernel_w <= 4 ? ea_dwconv_pack_neondot(p) : ea_dwconv_pack_neon(p)) : ea_conv_pack_neondot(p); break;
-#endif
-    default: ok = 0;
-    }
-    if (!ok) { ea_conv_plan_destroy(p); return NULL; }
+    if (!ea_conv_select(p, isa)) { ea_conv_plan_destroy(p); return NULL; }
     return p;
 }
 
@@ -209,76 +146,3 @@ void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, 
     }
 }
 
-void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
-    if (p->s.depth_multiplier == 1 && p->isa != EA_ISA_SCALAR) {
-        switch (p->isa) {
-#if defined(__x86_64__)
-        case EA_ISA_AVX2: ea_dwconv_run_avx2(p, in, out, scratch); return;
-        case EA_ISA_AVX512VNNI: ea_dwconv_run_avx512(p, in, out, scratch); return;
-#endif
-#if defined(__aarch64__)
-        case EA_ISA_NEON: ea_dwconv_run_neon(p, in, out, scratch); return;
-        case EA_ISA_NEONDOT:
-            if (p->dw_t4) ea_dwconv_run_neondot(p, in, out, scratch);
-            else ea_dwconv_run_neon(p, in, out, scratch);
-            return;
-#endif
-        default: break;
-        }
-    }
-    switch (p->isa) {
-#if defined(__x86_64__)
-    case EA_ISA_AVX2: ea_conv_run_avx2(p, in, out, scratch); return;
-    case EA_ISA_AVX512VNNI: ea_conv_run_avx512vnni(p, in, out, scratch); return;
-#endif
-#if defined(__aarch64__)
-    case EA_ISA_NEON: ea_conv_run_neon(p, in, out, scratch); return;
-    case EA_ISA_NEONDOT: ea_conv_run_neondot(p, in, out, scratch); return;
-#endif
-    default: ea_qs8_conv_ref(&p->s, in, p->wref, p->bias, p->mult, p->shift, p->real_scale, out); return;
-    }
-}
-
-void ea_qs8_maxpool(int isa, int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
-#if defined(__x86_64__)
-    if (isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) { ea_maxpool_avx2(h, w, c, k, stride, oh, ow, in, out); return; }
-#endif
-#if defined(__aarch64__)
-    if (isa == EA_ISA_NEON || isa == EA_ISA_NEONDOT) { ea_maxpool_neon(h, w, c, k, stride, oh, ow, in, out); return; }
-#endif
-    (void)isa;
-    ea_qs8_maxpool_ref(h, w, c, k, stride, oh, ow, in, out);
-}
-
-void ea_qs8_avgpool(int isa, int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
-#if defined(__x86_64__)
-    if (isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) { ea_avgpool_avx2(h, w, c, k, stride, oh, ow, in, out); return; }
-#endif
-#if defined(__aarch64__)
-    if (isa == EA_ISA_NEON || isa == EA_ISA_NEONDOT) { ea_avgpool_neon(h, w, c, k, stride, oh, ow, in, out); return; }
-#endif
-    (void)isa;
-    ea_qs8_avgpool_ref(h, w, c, k, stride, oh, ow, in, out);
-}
-
-void ea_qs8_gap(int isa, int h, int w, int c, const int8_t *in, int8_t *out) {
-    // Global average pool is the average pool whose window is the whole (square or not)
-    // image; the SIMD average pool handles square windows, so non-square maps use the reference.
-    if (h == w) { ea_qs8_avgpool(isa, h, w, c, h, h, 1, 1, in, out); return; }
-    ea_qs8_gap_ref(h, w, c, in, out);
-}
-
-void ea_qs8_add(int isa, const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out) {
-    const int ok = p->a_mult >= (1 << 30) && p->b_mult >= (1 << 30) && p->out_mult >= (1 << 30) &&
-                   p->a_shift <= 0 && p->a_shift >= -31 && p->b_shift <= 0 && p->b_shift >= -31 &&
-                   p->out_shift <= 0 && p->out_shift >= -31 && p->left_shift >= 0 && p->left_shift <= 20;
-#if defined(__x86_64__)
-    if (ok && isa == EA_ISA_AVX512VNNI) { ea_add_avx512(p, n, a, b, out); return; }
-    if (ok && isa == EA_ISA_AVX2) { ea_add_avx2(p, n, a, b, out); return; }
-#endif
-#if defined(__aarch64__)
-    if (ok && (isa == EA_ISA_NEON || isa == EA_ISA_NEONDOT)) { ea_add_neon(p, n, a, b, out); return; }
-#endif
-    (void)isa; (void)ok;
-    ea_qs8_add_ref(p, n, a, b, out);
-}

@@ -2,7 +2,7 @@
 // any padding: 8 channels per block, one smlal/smlal2 pair per tap (int16 x − zp times
 // int16 w into int32 lanes; exact, and the running sum stays within the loader's bound
 // |bias| + K·255·127 < 2^31). Requantisation in registers (vqrdmulh + rounding shift).
-// NEON-dot runs it too for kernels wider than 4 taps (qs8-dwconv-neondot.c covers ≤ 4).
+// NEON-dot runs it too for kernels wider than 4 taps (dwconv/neondot.c covers ≤ 4).
 // The input is converted once per call to a zero-padded int16 image with channel stride
 // C rounded up to 8. Packed weights: int16 [block][tap][8].
 #if defined(__aarch64__)
