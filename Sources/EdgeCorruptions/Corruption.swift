@@ -86,7 +86,8 @@ public enum Corruption: String, CaseIterable, Sendable {
             throw EdgeError.usage("\(rawValue): image of \(x.count) values is not \(c)×\(h)×\(w)")
         }
         let v = params[level - 1], i = level - 1
-        let img = Planes(x, c: c, h: h, w: w)
+        // Built only by the kinds that work in Double; the seed kinds keep their Float code.
+        var img: Planes { Planes(x, c: c, h: h, w: w) }
         switch self {
         case .gaussianNoise: return Self.gaussianNoise(x, sigma: v, rng: &rng)
         case .shotNoise: return Self.shotNoise(x, lambda: v, rng: &rng)
