@@ -79,6 +79,7 @@ public enum Corruption: String, CaseIterable, Sendable {
     /// divide the side.
     public func apply(_ x: [Float], channels c: Int, height h: Int, width w: Int, level: Int, rng: inout SeededGenerator) throws -> [Float] {
         let params = parameters(side: min(h, w))
+        guard !params.isEmpty else { throw EdgeError.usage("\(rawValue) has no levels for a \(h)×\(w) image") }
         guard level >= 1, level <= params.count else {
             throw EdgeError.usage("\(rawValue) has levels 1...\(params.count), got \(level)")
         }
