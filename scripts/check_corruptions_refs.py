@@ -304,3 +304,63 @@ SEEDED = {
     "zigzag": (23, zigzag, range(1, 6)),
     "dotted_line": (24, dotted_line, range(1, 6)),
 }
+
+
+# Kinds whose reference needs OpenCV or scikit-image; compared on the mean difference,
+# because edge-audit's Canny suppresses non-maxima on 4 directions where skimage
+# interpolates and keeps a few different edge pixels.
+APPROX = {}
+try:
+    import cv2
+    from skimage import feature
+
+    def spatter_water(x, severity, rng):
+        c = [(0.62, 0.1, 0.7, 0.7, 0.5, 0), (0.65, 0.1, 0.8, 0.7, 0.5, 0), (0.65, 0.3, 1, 0.69, 0.5, 0)][severity - 1]
+        grey = np.array(x).ndim == 2
+        x = np.array(x, dtype=np.float32) / 255.
+        liquid = sk_gaussian(rng.normal(size=x.shape[:2], loc=c[0], scale=c[1]), c[2])
+        liquid[liquid < c[3]] = 0
+        u8 = (np.clip(liquid, 0, 1) * 255).astype(np.uint8)  # the reference wraps above 1; edge-audit clips
+        dist = 255 - cv2.Canny(u8, 50, 150)
+        dist = cv2.distanceTransform(dist, cv2.DIST_L2, 5)
+        _, dist = cv2.threshold(dist, 20, 20, cv2.THRESH_TRUNC)
+        dist = cv2.blur(dist, (3, 3)).astype(np.uint8)
+        dist = cv2.equalizeHist(dist)
+        ker = np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]])
+        dist = cv2.filter2D(dist, cv2.CV_8U, ker)
+        dist = cv2.blur(dist, (3, 3)).astype(np.float32)
+        m = liquid * dist
+        m = m / m.max() * c[4] if m.max() > 0 else m
+        if grey:
+            return np.clip(x + m * (0.299 * 175 + 0.587 * 238 + 0.114 * 238) / 255., 0, 1) * 255
+        colour = np.array([175, 238, 238]) / 255.
+        return np.clip(x + m[..., np.newaxis] * colour, 0, 1) * 255
+
+    def canny_edges(x, severity, rng):
+        w = [0.2, 0.4, 0.6, 0.8, 1.0][severity - 1]
+        x = np.array(x, dtype=np.float64) / 255.
+        luma = x if x.ndim == 2 else 0.299 * x[..., 0] + 0.587 * x[..., 1] + 0.114 * x[..., 2]
+        e = feature.canny(luma).astype(np.float64)
+        return ((1 - w) * x + w * (e if x.ndim == 2 else e[..., np.newaxis])) * 255
+
+    def warp_skimage(x, severity, rng, kind):
+        """rotate and shear through skimage's own warp (the library MNIST-C called)."""
+        from skimage import transform
+        c = [0.2, 0.4, 0.6, 0.8, 1.][severity - 1] * rng.choice([-1, 1])
+        x = np.array(x) / 255.
+        m = (x.shape[0] - 1) / 2
+        if kind == "rotate":
+            a1, a2, b1, b2 = np.cos(c), -np.sin(c), np.sin(c), np.cos(c)
+        else:  # skimage <= 0.18's shear; 0.19 changed the convention, so build the matrix
+            a1, a2, b1, b2 = 1, -np.sin(c), 0, np.cos(c)
+        aff = transform.AffineTransform(matrix=np.array([[a1, a2, m * (1 - a1 - a2)], [b1, b2, m * (1 - b1 - b2)], [0, 0, 1]]))
+        return np.clip(transform.warp(x, inverse_map=aff, order=1, mode='constant', cval=0), 0, 1) * 255
+
+    APPROX = {
+        "spatter": (17, spatter_water, range(1, 4)),
+        "canny_edges": (25, canny_edges, range(1, 6)),
+    }
+    SEEDED["rotate (skimage)"] = (18, lambda x, s, r: warp_skimage(x, s, r, "rotate"), range(1, 6))
+    SEEDED["shear (skimage)"] = (19, lambda x, s, r: warp_skimage(x, s, r, "shear"), range(1, 6))
+except ImportError:
+    pass
