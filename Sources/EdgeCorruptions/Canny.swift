@@ -41,7 +41,10 @@ enum Canny {
         case (false, true): (a1, a2, b1, b2) = ((-1, 0), (-1, 1), (1, 0), (1, -1))
         }
         let plus = (1 - t) * at(a1.0, a1.1) + t * at(a2.0, a2.1), minus = (1 - t) * at(b1.0, b1.1) + t * at(b2.0, b2.1)
-        return plus <= m && minus <= m
+        // Mathematically equal magnitudes (both sides of a symmetric step) count as ties, as in
+        // skimage, whichever way their last bits fell.
+        let tie = 1e-9 * m
+        return plus <= m + tie && minus <= m + tie
     }
 
     static func edges(_ p: [Double], h: Int, w: Int, l1: Bool, low: Double, high: Double, excludeBorder: Bool) -> [Bool] {
