@@ -57,7 +57,7 @@ enum Canny {
             gx[y * w + x] = sx; gy[y * w + x] = sy
             mag[y * w + x] = l1 ? abs(sx) + abs(sy) : (sx * sx + sy * sy).squareRoot()
         } }
-        let tan22 = tan(Double.pi / 8), tan67 = tan(3 * Double.pi / 8)
+        let tan22 = tan(Double.pi / 8), tan67 = tan(3 * Double.pi / 8), zero = Border.constant(0)
         var weak = [Bool](repeating: false, count: h * w), strong = weak
         for y in 0..<h { for x in 0..<w {
             let i = y * w + x, m = mag[i]
@@ -69,13 +69,23 @@ enum Canny {
                 strong[i] = m >= high
                 continue
             }
+            // OpenCV's rules: strict thresholds, magnitude 0 outside the image, and on the
+            // axis directions a tie with the following pixel kept (a two-pixel ridge gives one edge).
+            guard m > low else { continue }
             let ax = abs(gx[i]), ay = abs(gy[i])
-            let (dy, dx): (Int, Int) = ay <= ax * tan22 ? (0, 1) : (ay >= ax * tan67 ? (1, 0) : (gx[i] * gy[i] > 0 ? (1, 1) : (1, -1)))
-            let a = b.read(mag, h, w, y + dy, x + dx), c = b.read(mag, h, w, y - dy, x - dx)
-            // Ties go to the first pixel of a plateau so a two-pixel ridge yields one edge.
-            guard m > a, m >= c else { continue }
+            func at(_ dy: Int, _ dx: Int) -> Double { zero.read(mag, h, w, y + dy, x + dx) }
+            let keep: Bool
+            if ay < ax * tan22 {
+                keep = m > at(0, -1) && m >= at(0, 1)
+            } else if ay > ax * tan67 {
+                keep = m > at(-1, 0) && m >= at(1, 0)
+            } else {
+                let s = gx[i] * gy[i] < 0 ? -1 : 1
+                keep = m > at(-1, -s) && m > at(1, s)
+            }
+            guard keep else { continue }
             weak[i] = true
-            strong[i] = m >= high
+            strong[i] = m > high
         } }
         var out = strong, stack = (0..<(h * w)).filter { strong[$0] }
         while let i = stack.popLast() {
