@@ -27,7 +27,6 @@ struct Corrupt: ParsableCommand {
         for s in r.skipped.prefix(20) { printError("warning: skipped \(s.path): \(s.reason)") }
         let set = r.images
         let params = c.parameters(side: min(set.height, set.width))
-        guard !params.isEmpty else { throw EdgeError.usage("--kind: \(c.rawValue) has no levels for \(set.height)×\(set.width) images") }
         guard level >= 1, level <= params.count else { throw EdgeError.usage("--level: \(c.rawValue) has levels 1...\(params.count), got \(level)") }
         let outSet = try c.apply(to: set, level: level, seed: seed)
         let n = try ImageFolder.write(outSet, to: out, keepNames: true)
