@@ -85,8 +85,14 @@ extension Corruption {
     }
 
     /// CIFAR-10-C's glass blur: Gaussian σ, truncation to the uint8 grid (np.uint8), then
-    /// `iterations` sweeps from the bottom-right corner swapping each pixel (all channels)
-    /// with one drawn from [−δ, δ) rows and columns away, then Gaussian σ again.
+    /// `iterations` sweeps from the bottom-right corner in which each pixel takes the value
+    /// of the one (dy, dx) ∈ [−δ, δ)² away, then Gaussian σ again.
+    ///
+    /// The reference's line `x[h, w], x[h', w'] = x[h', w'], x[h, w]` reads as a swap, but on
+    /// an H×W×C numpy array both sides are views, so it copies x[h', w'] into x[h, w] and
+    /// leaves x[h', w'] as it was: that copy is what CIFAR-10-C's images went through, and
+    /// what is done here for grey and RGB alike. (A real swap carries values along the
+    /// sweep and shatters the picture far more.)
     static func glassBlur(_ img: Planes, _ t: (sigma: Double, delta: Int, iterations: Int), rng: inout SeededGenerator) -> Planes {
         let (h, w, d) = (img.h, img.w, t.delta)
         // The ε keeps a grid value k/255 that the blur left unchanged from truncating to k − 1
@@ -98,7 +104,7 @@ extension Corruption {
                 for xx in stride(from: w - d, to: d, by: -1) {
                     let dx = rng.nextInt(below: 2 * d) - d, dy = rng.nextInt(below: 2 * d) - d
                     let a = yy * w + xx, b = (yy + dy) * w + xx + dx
-                    for ch in 0..<img.c { x.v.swapAt(ch * n + a, ch * n + b) }
+                    for ch in 0..<img.c { x.v[ch * n + a] = x.v[ch * n + b] }
                 }
             }
         }

@@ -23,7 +23,8 @@ extension Corruption {
             for level in stride(from: 1, through: levels, by: 1) {
                 var g = generator(seed: seed, corruption: c, level: level, index: index)
                 let y = try c.apply(image, channels: channels, height: height, width: width, level: level, rng: &g)
-                tiles.append(GalleryTile(corruption: c, level: level, pixels: y.map { Float(UInt8((min(max($0, 0), 1) * 255).rounded())) * (1 / 255) }))
+                let grid = y.map { Float(UInt8((min(max($0, 0), 1) * 255).rounded())) * (1 / 255) }
+                tiles.append(GalleryTile(corruption: c, level: level, pixels: grid))
             }
         }
         return tiles

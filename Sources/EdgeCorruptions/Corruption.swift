@@ -79,6 +79,7 @@ public enum Corruption: String, CaseIterable, Sendable {
     /// divide the side.
     public func apply(_ x: [Float], channels c: Int, height h: Int, width w: Int, level: Int, rng: inout SeededGenerator) throws -> [Float] {
         let params = parameters(side: min(h, w))
+        guard !params.isEmpty else { throw EdgeError.usage("\(rawValue) has no levels for a \(h)×\(w) image") }
         guard level >= 1, level <= params.count else {
             throw EdgeError.usage("\(rawValue) has levels 1...\(params.count), got \(level)")
         }
@@ -86,7 +87,8 @@ public enum Corruption: String, CaseIterable, Sendable {
             throw EdgeError.usage("\(rawValue): image of \(x.count) values is not \(c)×\(h)×\(w)")
         }
         let v = params[level - 1], i = level - 1
-        let img = Planes(x, c: c, h: h, w: w)
+        // Built only by the kinds that work in Double; the seed kinds keep their Float code.
+        var img: Planes { Planes(x, c: c, h: h, w: w) }
         switch self {
         case .gaussianNoise: return Self.gaussianNoise(x, sigma: v, rng: &rng)
         case .shotNoise: return Self.shotNoise(x, lambda: v, rng: &rng)

@@ -18,10 +18,6 @@ struct Planes {
         }
     }
 
-    init(c: Int, h: Int, w: Int, v: [Double]) {
-        self.c = c; self.h = h; self.w = w; self.v = v
-    }
-
     /// Channel `ch` as a row-major [H, W] plane.
     func plane(_ ch: Int) -> [Double] { Array(v[(ch * h * w)..<((ch + 1) * h * w)]) }
 

@@ -15,6 +15,9 @@ final class NewKindsContractTests: XCTestCase {
         // The seed kinds keep ids 1…9, so their per-image generators are unchanged.
         XCTAssertEqual(Corruption.kinds(of: .seed).map(\.id), Array(1...9))
         XCTAssertEqual(Corruption.motionBlur.id, 10)
+        var g = SeededGenerator(seed: 1)
+        XCTAssertThrowsError(try Corruption.patchShuffle.apply([Float](repeating: 0, count: 9), channels: 1, height: 3, width: 3, level: 1,
+                                                               rng: &g)) { XCTAssert("\($0)".contains("no levels for a 3×3 image"), "\($0)") }
         XCTAssertEqual(Corruption(name: "jpeg_compression"), .jpeg)
         XCTAssertEqual(Corruption(name: "elastic"), .elasticTransform)
         XCTAssertNil(Corruption(name: "frost"))
@@ -37,6 +40,9 @@ final class NewKindsContractTests: XCTestCase {
             }
             var g = SeededGenerator(seed: 1)
             XCTAssertThrowsError(try c.apply(grey, channels: 1, height: 28, width: 28, level: 6, rng: &g))
+            // Tiny images are corrupted, not rejected or trapped on.
+            let tiny = try c.apply([0.2, 0.9, 0.4, 0.6, 1, 0, 0.3, 0.5, 0.7], channels: 1, height: 3, width: 3, level: 5, rng: &g)
+            XCTAssert(tiny.count == 9 && tiny.allSatisfy { $0 >= 0 && $0 <= 1 }, c.rawValue)
             XCTAssertThrowsError(try c.apply(grey, channels: 1, height: 28, width: 27, level: 1, rng: &g)) { e in
                 XCTAssert("\(e)".contains("not 1×28×27"), "\(e)")
             }
