@@ -235,7 +235,11 @@ struct Attack: ParsableCommand {
                 if attack == "square" { f.append("\"mean_queries\": \(String(format: "%.2f", r.queries))") }
                 if !r.matrix.isEmpty { f.append("\"transfer_matrix\": {" + r.matrix.keys.sorted().map { "\"\($0)\": \(String(format: "%.6f", r.matrix[$0] ?? 0))" }.joined(separator: ", ") + "}") }
                 if let note = r.note { f.append("\"warning\": \(jsonString(note))") }
-                if let b = r.breakdown { f.append("\"per_attack\": " + b) }
+                if let b = r.breakdown {
+                    // Which net judged each component (transfer: the float net it was crafted on).
+                    f.append("\"per_attack_judged_on\": \(jsonString(net == "int8" && mode == "ste" ? "int8" : "float"))")
+                    f.append("\"per_attack\": " + b)
+                }
                 f.append("\"seconds\": \(String(format: "%.3f", r.seconds))")
                 f.append("\"craft_seconds\": \(String(format: "%.3f", r.craftSeconds))")
                 return "    {" + f.joined(separator: ", ") + "}"
