@@ -96,13 +96,9 @@ extension APGD {
         var adv = Self.randomStart(x, images: b, eps: eps, norm: norm, rng: &rng)
         var (lossNow, grad, wrong) = evaluate(adv)
         record(adv, lossNow, wrong)
-        var step = [Float](repeating: 2 * eps, count: b)
+        var schedule = StepSchedule(images: b, eps: eps, loss: lossNow)
         var best = adv, bestGrad = grad, bestLoss = lossNow
         var previous = adv
-        var increases = [Int](repeating: 0, count: b)
-        var lastLoss = lossNow, bestAtLastCheck = bestLoss
-        var reducedAtLastCheck = [Bool](repeating: true, count: b)
-        var sinceCheck = 0
         for it in 0..<steps {
             let a: Float = it > 0 ? 0.75 : 1
             var next = adv
@@ -110,7 +106,7 @@ extension APGD {
                 let r = (n * d)..<((n + 1) * d)
                 let dir = Self.direction(grad, r, norm: norm)
                 var z = adv
-                for (j, t) in r.enumerated() { z[t] = adv[t] + step[n] * dir[j] }
+                for (j, t) in r.enumerated() { z[t] = adv[t] + schedule.step[n] * dir[j] }
                 Self.project(&z, x, r, eps: eps, norm: norm)
                 for t in r { next[t] = adv[t] + a * (z[t] - adv[t]) + (1 - a) * (adv[t] - previous[t]) }
                 Self.project(&next, x, r, eps: eps, norm: norm)
@@ -119,32 +115,60 @@ extension APGD {
             adv = next
             (lossNow, grad, wrong) = evaluate(adv)
             record(adv, lossNow, wrong)
-            for n in 0..<b {
-                if lossNow[n] > lastLoss[n] { increases[n] += 1 }
-                if lossNow[n] > bestLoss[n] {
-                    bestLoss[n] = lossNow[n]
-                    for t in (n * d)..<((n + 1) * d) { best[t] = adv[t]; bestGrad[t] = grad[t] }
-                }
+            for n in 0..<b where lossNow[n] > bestLoss[n] {
+                bestLoss[n] = lossNow[n]
+                for t in (n * d)..<((n + 1) * d) { best[t] = adv[t]; bestGrad[t] = grad[t] }
             }
-            lastLoss = lossNow
-            sinceCheck += 1
+            schedule.observe(lossNow)
             guard marks.contains(it) else { continue }
-            for n in 0..<b {
-                // Condition 1: the loss rose in at most 75% of the steps since the last
-                // checkpoint. Condition 2: no halving last time and no better loss since.
+            for n in schedule.checkpoint(bestLoss: bestLoss) {
+                // Halved: continue from the best point so far.
+                for t in (n * d)..<((n + 1) * d) { adv[t] = best[t]; grad[t] = bestGrad[t] }
+            }
+        }
+        return run
+    }
+
+    /// The per-image step sizes and the checkpoint test that halves them.
+    struct StepSchedule {
+        var step: [Float]
+        var increases: [Int]
+        var lastLoss: [Double]
+        var bestAtLastCheck: [Double]
+        var reducedAtLastCheck: [Bool]
+        var sinceCheck = 0
+
+        init(images b: Int, eps: Float, loss: [Double]) {
+            step = [Float](repeating: 2 * eps, count: b)
+            increases = [Int](repeating: 0, count: b)
+            lastLoss = loss
+            bestAtLastCheck = loss
+            reducedAtLastCheck = [Bool](repeating: true, count: b)
+        }
+
+        /// Counts the images whose loss rose in this iteration.
+        mutating func observe(_ loss: [Double]) {
+            for n in loss.indices where loss[n] > lastLoss[n] { increases[n] += 1 }
+            lastLoss = loss
+            sinceCheck += 1
+        }
+
+        /// At a checkpoint: halves the step of, and returns, the images where the loss rose
+        /// in at most 75% of the steps since the last checkpoint (condition 1), or where
+        /// there was no halving last time and no better loss since (condition 2).
+        mutating func checkpoint(bestLoss: [Double]) -> [Int] {
+            var halved: [Int] = []
+            for n in step.indices {
                 let oscillating = Double(increases[n]) <= 0.75 * Double(sinceCheck)
                 let stalled = !reducedAtLastCheck[n] && bestAtLastCheck[n] >= bestLoss[n]
                 let reduce = oscillating || stalled
                 reducedAtLastCheck[n] = reduce
                 bestAtLastCheck[n] = bestLoss[n]
                 increases[n] = 0
-                if reduce {
-                    step[n] /= 2
-                    for t in (n * d)..<((n + 1) * d) { adv[t] = best[t]; grad[t] = bestGrad[t] }
-                }
+                if reduce { step[n] /= 2; halved.append(n) }
             }
             sinceCheck = 0
+            return halved
         }
-        return run
     }
 }

@@ -32,7 +32,8 @@ public enum BoxedHyperplane {
         var lambda = Double.infinity
         for it in items {
             if saturated + slope * it.bp >= need {
-                lambda = (need - saturated) / slope
+                // Rounding can leave the remaining slope at 0 exactly when the plane is reached.
+                lambda = slope > 0 ? (need - saturated) / slope : it.bp
                 break
             }
             saturated += it.beta

@@ -3,10 +3,14 @@ import EdgeFloat
 import EdgeData
 import EdgeQuant
 
-/// The Square attack, L∞ (Andriushchenko et al. 2020): gradient-free random search that
-/// only queries the exact int8 engine. Works on the uint8 grid throughout, so every
-/// candidate is an image a board could receive. Margin loss logit_y − max_{j≠y} logit_j on
-/// the int8 logits; an image is broken once it is misclassified.
+/// The Square attack, L∞ (Andriushchenko et al. 2020): gradient-free random search. On the
+/// int8 net (`run(_: IntegerNetwork, …)`) it only queries the exact engine and works on the
+/// uint8 grid throughout, so every candidate is an image a board could receive; on a float
+/// net (`run(_: FloatNetwork, …)`, AutoAttack's setting) candidates are x ± ε exactly.
+/// Margin loss logit_y − max_{j≠y} logit_j; an image is broken once it is misclassified.
+/// `queries` is the budget per image; `autoAttack(eps:)` is AutoAttack's (5000 queries,
+/// p_init = 0.8, the paper's schedule unscaled) — the audit's default rescales the schedule
+/// into fewer queries, which is weaker and must be reported with its budget.
 public struct SquareAttack: Sendable {
     /// L∞ radius in [0, 1] units (rounded down to whole pixel steps).
     public var eps: Float

@@ -11,13 +11,13 @@ public enum AttackReportText {
         out += "  \"mode\": \(JSONText.quote(r.net == .int8 ? r.mode.rawValue : "white-box")),\n"
         out += "  \"label\": \(JSONText.quote(r.label)),\n  \"images\": \(o.images),\n  \"seed\": \(r.seed),\n"
         out += "  \"targeted\": \(r.targeted),\n  \"results\": [\n"
-        out += o.rows.map { row in "    {" + fields(row, square: r.attack == .square, images: o.images).joined(separator: ", ") + "}" }
+        out += o.rows.map { row in "    {" + fields(row, square: r.attack == .square, images: o.images, judgedOn: r.net == .int8 && r.mode == .ste ? "int8" : "float").joined(separator: ", ") + "}" }
             .joined(separator: ",\n")
         return out + "\n  ]\n}"
     }
 
     /// The `"name": value` pairs of one row.
-    static func fields(_ row: AttackRow, square: Bool, images n: Int) -> [String] {
+    static func fields(_ row: AttackRow, square: Bool, images n: Int, judgedOn: String = "float") -> [String] {
         let f6 = CommandText.f6
         var f = ["\"eps\": \(MetricKey.number(row.eps))", "\"robust_accuracy\": \(f6(row.accuracy))", "\"success_rate\": \(f6(row.success))",
                  "\"mean_linf\": \(f6(row.meanLinf))", "\"median_linf\": \(f6(row.medianLinf))",
@@ -27,7 +27,11 @@ public enum AttackReportText {
             f.append("\"transfer_matrix\": {" + row.matrix.keys.sorted().map { "\"\($0)\": \(f6(row.matrix[$0] ?? 0))" }.joined(separator: ", ") + "}")
         }
         if let note = row.note { f.append("\"warning\": \(JSONText.quote(note))") }
-        if let b = row.perAttack { f.append("\"per_attack\": " + perAttack(b, images: n)) }
+        if let b = row.perAttack {
+            // Which net judged each component (transfer: the float net it was crafted on).
+            f.append("\"per_attack_judged_on\": \(JSONText.quote(judgedOn))")
+            f.append("\"per_attack\": " + perAttack(b, images: n))
+        }
         f.append("\"seconds\": \(String(format: "%.3f", row.seconds))")
         f.append("\"craft_seconds\": \(String(format: "%.3f", row.craftSeconds))")
         return f
