@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks", "EdgeTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: release),
@@ -52,6 +52,11 @@ let package = Package(
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeAudit", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeMetrics",
                                                   "EdgeCorruptions", "EdgeAttacks"], swiftSettings: release),
+        // The work behind the non-audit commands and the CLI's typing helpers (ε lists,
+        // calibration default, subcommand suggestions), so the CLI only parses and prints.
+        .target(name: "EdgeTools", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport",
+                                                  "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeAttacks", "EdgeCorruptions"],
+                swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
@@ -67,6 +72,7 @@ let package = Package(
         .testTarget(name: "EdgeCorruptionsTests", dependencies: ["EdgeCorruptions"]),
         .testTarget(name: "EdgeAttacksTests", dependencies: ["EdgeAttacks", "EdgeTrain"]),
         .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain", "EdgeAttacks"]),
+        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeCore"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],
     swiftLanguageModes: [.v5]
