@@ -23,6 +23,15 @@ public enum Benchmark {
         /// Batch-1 latencies in µs, sorted ascending (at least 100 runs).
         public var latencies: [Double]
 
+        /// A measurement; `latencies` must be sorted and not empty.
+        public init(engine: String, macs: Int, batch: Int, imagesPerSecond: Double, latencies: [Double]) {
+            self.engine = engine
+            self.macs = macs
+            self.batch = batch
+            self.imagesPerSecond = imagesPerSecond
+            self.latencies = latencies
+        }
+
         /// The latency at fraction `p` of the sorted runs (nearest rank, rounded down).
         public func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count - 1) * p))] }
 

@@ -57,9 +57,8 @@ public enum CalibrationDefault {
     /// The parent of folder `dir`, lexically: drops a last name, else climbs with "..".
     static func parent(of dir: String) -> String {
         if dir == "/" { return "/" }
-        var parts = dir.split(separator: "/").map(String.init)
+        var parts = dir.split(separator: "/").map(String.init).filter { $0 != "." }
         let absolute = dir.hasPrefix("/")
-        while parts.last == "." { parts.removeLast() }
         if let last = parts.last, last != ".." {
             parts.removeLast()
         } else if !absolute {
