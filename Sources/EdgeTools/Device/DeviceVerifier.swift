@@ -11,6 +11,13 @@ public enum DeviceVerifier {
         public var sets: Int
         /// The board's `edge-run --bench` line on the clean set, when there is one.
         public var bench: String?
+
+        /// An outcome.
+        public init(failedSets: Int, sets: Int, bench: String?) {
+            self.failedSets = failedSets
+            self.sets = sets
+            self.bench = bench
+        }
     }
 
     /// Verifies `bundle`: the board's logits are run now with `runner` (split at spaces) or
