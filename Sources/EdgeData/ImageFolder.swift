@@ -68,18 +68,10 @@ public enum ImageFolder {
         return String(cString: r)
     }
 
-    /// Loads every image under `directory`.
-    /// - Parameters:
-    ///   - classNames: the model's classes; each folder must name one of them. When nil the
-    ///     sorted folder names become the classes (training from a folder).
-    ///   - shape: required (channels, height, width); images are converted to the channel
-    ///     count, and an image of another size is a bad file.
-    ///   - strict: make the first bad file fatal instead of skipping it.
-    ///   - limit: use this many images, evenly spaced over the sorted file list (every class is represented).
-    ///   - resize: bring images of another size to the required one (`Image8.resized`)
-    ///     instead of skipping them as bad files.
-    public static func load(_ directory: String, classNames: [String]?, shape: (c: Int, h: Int, w: Int),
-                            strict: Bool = false, limit: Int? = nil, resize: Bool = false) throws -> Result {
+    /// The image files under `directory`'s class folders in sorted order with their labels,
+    /// the classes (`classNames`, or the sorted folder names), and the entries skipped.
+    static func listFiles(_ directory: String, classNames: [String]?) throws
+        -> (classes: [String], files: [(path: String, label: Int)], skipped: [Skipped]) {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: directory, isDirectory: &isDir) else {
@@ -131,6 +123,24 @@ public enum ImageFolder {
                 }
             }
         }
+        return (classes, files, skipped)
+    }
+
+    /// Loads every image under `directory`.
+    /// - Parameters:
+    ///   - classNames: the model's classes; each folder must name one of them. When nil the
+    ///     sorted folder names become the classes (training from a folder).
+    ///   - shape: required (channels, height, width); images are converted to the channel
+    ///     count, and an image of another size is a bad file.
+    ///   - strict: make the first bad file fatal instead of skipping it.
+    ///   - limit: use this many images, evenly spaced over the sorted file list (every class is represented).
+    ///   - resize: bring images of another size to the required one (`Image8.resized`)
+    ///     instead of skipping them as bad files.
+    public static func load(_ directory: String, classNames: [String]?, shape: (c: Int, h: Int, w: Int),
+                            strict: Bool = false, limit: Int? = nil, resize: Bool = false) throws -> Result {
+        let listing = try listFiles(directory, classNames: classNames)
+        let classes = listing.classes
+        var files = listing.files, skipped = listing.skipped
         if strict, let s = skipped.first { throw EdgeError.badData(path: s.path, reason: s.reason) }
         if let limit, files.count > limit {
             // Evenly spaced over the sorted list, so that every class folder is represented.
