@@ -58,8 +58,10 @@ public enum DeviceBundler {
                          DeviceInputs.pgd(float, set, settings: s, epsIndex: ei))
             }
             let side = min(set.height, set.width)
+            // A corruption with no level at this image size (a patch grid that does not fit)
+            // has no set, as the audit's corruption stage runs none.
             for c in s.corruptions {
-                for level in 1...c.parameters(side: side).count {
+                for level in c.parameters(side: side).indices.map({ $0 + 1 }) {
                     try emit("corruption-\(c.rawValue)-level_\(level)", "\(c.rawValue) level \(level), seed \(s.seed) (the audit's corruption stage)",
                              try c.apply(to: set, level: level, seed: s.seed))
                 }
