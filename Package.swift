@@ -25,8 +25,9 @@ let package = Package(
         .executableTarget(
             name: "edge-audit",
             dependencies: [
-                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks", "EdgeTools",
+                "EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport", "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeMetrics", "EdgeCorruptions", "EdgeAttacks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EdgeTools",
             ],
             swiftSettings: release),
 
@@ -46,21 +47,22 @@ let package = Package(
         .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
         .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
         .target(name: "EdgeExport", dependencies: ["EdgeCore", "EdgeQuant"], swiftSettings: release),
+        // The work behind the commands other than the audit, and the CLI's typing helpers
+        // (ε lists, calibration default, subcommand suggestions): the CLI only parses and prints.
+        .target(name: "EdgeTools", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport",
+                                                  "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeAttacks", "EdgeCorruptions"],
+                swiftSettings: release),
         .target(name: "EdgeImportQuant", dependencies: ["EdgeCore", "EdgeImport", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeMetrics", dependencies: ["EdgeCore", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeCorruptions", dependencies: ["EdgeCore", "EdgeData"], swiftSettings: release),
         .target(name: "EdgeAttacks", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeAudit", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeQuant", "EdgeMetrics",
                                                   "EdgeCorruptions", "EdgeAttacks"], swiftSettings: release),
-        // The work behind the non-audit commands and the CLI's typing helpers (ε lists,
-        // calibration default, subcommand suggestions), so the CLI only parses and prints.
-        .target(name: "EdgeTools", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport",
-                                                  "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeAttacks", "EdgeCorruptions"],
-                swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
         .testTarget(name: "EdgeDataTests", dependencies: ["EdgeData", "CImageIO"]),
+        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeCore"]),
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
@@ -72,7 +74,6 @@ let package = Package(
         .testTarget(name: "EdgeCorruptionsTests", dependencies: ["EdgeCorruptions"]),
         .testTarget(name: "EdgeAttacksTests", dependencies: ["EdgeAttacks", "EdgeTrain"]),
         .testTarget(name: "EdgeAuditTests", dependencies: ["EdgeAudit", "EdgeTrain", "EdgeAttacks"]),
-        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeCore"]),
         .testTarget(name: "EdgeAuditCLITests", dependencies: ["edge-audit"]),
     ],
     swiftLanguageModes: [.v5]
