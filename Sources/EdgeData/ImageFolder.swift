@@ -23,6 +23,9 @@ public enum ImageFolder {
         /// Images whose channel count was converted to the required one: source channel
         /// count → number of images (empty when every file already had it).
         public var converted: [Int: Int] = [:]
+        /// Images resized to the required size (only with `resize`): source size as
+        /// "W×H" → number of images (empty when none was).
+        public var resized: [String: Int] = [:]
     }
 
     /// The extensions treated as images (case-insensitive).
@@ -65,16 +68,10 @@ public enum ImageFolder {
         return String(cString: r)
     }
 
-    /// Loads every image under `directory`.
-    /// - Parameters:
-    ///   - classNames: the model's classes; each folder must name one of them. When nil the
-    ///     sorted folder names become the classes (training from a folder).
-    ///   - shape: required (channels, height, width); images are converted to the channel
-    ///     count, and an image of another size is a bad file.
-    ///   - strict: make the first bad file fatal instead of skipping it.
-    ///   - limit: use this many images, evenly spaced over the sorted file list (every class is represented).
-    public static func load(_ directory: String, classNames: [String]?, shape: (c: Int, h: Int, w: Int),
-                            strict: Bool = false, limit: Int? = nil) throws -> Result {
+    /// The image files under `directory`'s class folders in sorted order with their labels,
+    /// the classes (`classNames`, or the sorted folder names), and the entries skipped.
+    static func listFiles(_ directory: String, classNames: [String]?) throws
+        -> (classes: [String], files: [(path: String, label: Int)], skipped: [Skipped]) {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: directory, isDirectory: &isDir) else {
@@ -126,6 +123,24 @@ public enum ImageFolder {
                 }
             }
         }
+        return (classes, files, skipped)
+    }
+
+    /// Loads every image under `directory`.
+    /// - Parameters:
+    ///   - classNames: the model's classes; each folder must name one of them. When nil the
+    ///     sorted folder names become the classes (training from a folder).
+    ///   - shape: required (channels, height, width); images are converted to the channel
+    ///     count, and an image of another size is a bad file.
+    ///   - strict: make the first bad file fatal instead of skipping it.
+    ///   - limit: use this many images, evenly spaced over the sorted file list (every class is represented).
+    ///   - resize: bring images of another size to the required one (`Image8.resized`)
+    ///     instead of skipping them as bad files.
+    public static func load(_ directory: String, classNames: [String]?, shape: (c: Int, h: Int, w: Int),
+                            strict: Bool = false, limit: Int? = nil, resize: Bool = false) throws -> Result {
+        let listing = try listFiles(directory, classNames: classNames)
+        let classes = listing.classes
+        var files = listing.files, skipped = listing.skipped
         if strict, let s = skipped.first { throw EdgeError.badData(path: s.path, reason: s.reason) }
         if let limit, files.count > limit {
             // Evenly spaced over the sorted list, so that every class folder is represented.
@@ -136,23 +151,24 @@ public enum ImageFolder {
             throw EdgeError.badData(path: directory, reason: "no images found in the class folders")
         }
         // Decode in parallel; each slot is written by exactly one worker.
-        var decoded = [Swift.Result<(pixels: [UInt8], channels: Int), EdgeError>?](repeating: nil, count: files.count)
+        var decoded = [Swift.Result<Decoded, EdgeError>?](repeating: nil, count: files.count)
         decoded.withUnsafeMutableBufferPointer { out in
             let o = out
             Parallel.forEach(files.count) { i in
-                o[i] = decodeOne(files[i].path, shape: shape)
+                o[i] = decodeOne(files[i].path, shape: shape, resize: resize)
             }
         }
         let size = shape.c * shape.h * shape.w
         var pixels: [UInt8] = []
         pixels.reserveCapacity(files.count * size)
         var labels: [Int] = [], sources: [String] = []
-        var converted: [Int: Int] = [:]
+        var converted: [Int: Int] = [:], resized: [String: Int] = [:]
         for (i, r) in decoded.enumerated() {
             switch r {
             case .success(let d)?:
                 pixels.append(contentsOf: d.pixels)
                 if d.channels != shape.c { converted[d.channels, default: 0] += 1 }
+                if let size = d.resizedFrom { resized[size, default: 0] += 1 }
                 labels.append(files[i].label)
                 sources.append(files[i].path)
             case .failure(let e)?:
@@ -170,7 +186,7 @@ public enum ImageFolder {
         skipped.sort { $0.path < $1.path }
         let set = LabeledImages(channels: shape.c, height: shape.h, width: shape.w, pixels: pixels, labels: labels,
                                 classNames: classes, sources: sources)
-        return Result(images: set, skipped: skipped, converted: converted)
+        return Result(images: set, skipped: skipped, converted: converted, resized: resized)
     }
 
     /// (channels, height, width) of the first decodable image under `dir` (sorted order):
@@ -190,19 +206,28 @@ public enum ImageFolder {
         throw EdgeError.badData(path: dir, reason: "no decodable image found")
     }
 
-    /// Decodes one file into planar pixels of the required shape, with the file's own channel count.
-    static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int)) -> Swift.Result<(pixels: [UInt8], channels: Int), EdgeError> {
+    /// One decoded file: planar pixels of the required shape, the file's own channel count,
+    /// and its size as "W×H" when it was resized.
+    struct Decoded { var pixels: [UInt8]; var channels: Int; var resizedFrom: String? }
+
+    /// Decodes one file into planar pixels of the required shape.
+    static func decodeOne(_ path: String, shape: (c: Int, h: Int, w: Int), resize: Bool) -> Swift.Result<Decoded, EdgeError> {
         do {
             let bytes = try AtomicFile.read(path, limit: maxFileBytes)
-            let img = try ImageCodec.decode(bytes, path: path)
-            guard img.width == shape.w, img.height == shape.h else {
-                return .failure(.badData(path: path, reason: "image is \(img.width)×\(img.height), the model needs \(shape.w)×\(shape.h)"))
+            var img = try ImageCodec.decode(bytes, path: path)
+            var from: String? = nil
+            if img.width != shape.w || img.height != shape.h {
+                guard resize else {
+                    return .failure(.badData(path: path, reason: "image is \(img.width)×\(img.height), the model needs \(shape.w)×\(shape.h)"))
+                }
+                from = "\(img.width)×\(img.height)"
+                img = img.resized(width: shape.w, height: shape.h)
             }
             let conv = img.converted(toChannels: shape.c)
             let n = shape.h * shape.w
             var planar = [UInt8](repeating: 0, count: n * shape.c)
             for c in 0..<shape.c { for i in 0..<n { planar[c * n + i] = conv.pixels[i * shape.c + c] } }
-            return .success((planar, img.channels))
+            return .success(Decoded(pixels: planar, channels: img.channels, resizedFrom: from))
         } catch let e as EdgeError {
             return .failure(e)
         } catch {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import EdgeCore
 import EdgeData
+import EdgeTools
 
 /// `edge-audit data`: exports datasets as PNG class folders.
 struct DataCommand: ParsableCommand {
@@ -19,22 +19,8 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             try compute.apply()
-            guard let s = FashionMNIST.Split(rawValue: split) else { throw EdgeError.usage("--split must be train or test, got '\(split)'") }
-            if let limit, limit <= 0 { throw EdgeError.usage("--limit must be positive") }
-            var set = try FashionMNIST.load(s, directory: source)
-            if let perClass {
-                guard perClass > 0 else { throw EdgeError.usage("--per-class must be positive") }
-                var taken = [Int](repeating: 0, count: set.classNames.count)
-                var keep: [Int] = []
-                for i in 0..<set.count where taken[set.labels[i]] < perClass {
-                    taken[set.labels[i]] += 1
-                    keep.append(i)
-                }
-                set = set.subset(keep)
-            }
-            set = set.prefix(limit)
-            let n = try ImageFolder.write(set, to: out, progress: ProgressBar("writing PNGs", total: set.count, quiet: compute.quiet))
-            print("wrote \(n) PNG images in \(set.classNames.count) class folders under \(out)")
+            let r = try DatasetExport.fashionMNIST(split: split, source: source, out: out, limit: limit, perClass: perClass, quiet: compute.quiet)
+            print("wrote \(r.images) PNG images in \(r.classes) class folders under \(out)")
         }
     }
 }

@@ -6,8 +6,9 @@ import EdgeQuant
 /// `int8.<layer>.weight` I8 [O, k, k, C] (HWC windows), `.bias` I32 [O], `.multiplier`
 /// I32 [O], `.shift` I32 [O], `.weight_scale` F32 [O]; per-layer scalars (scale, zero
 /// point, clamp, add multipliers) are in the `edge-audit.int8.graph` metadata JSON.
-enum Int8Export {
-    static func entries(_ q: QuantizedGraph) -> [Safetensors.Entry] {
+public enum Int8Export {
+    /// The int8 tensors of `q`'s conv/dense layers, five per layer, in graph order.
+    public static func entries(_ q: QuantizedGraph) -> [Safetensors.Entry] {
         var out: [Safetensors.Entry] = []
         func i32(_ name: String, _ v: [Int32]) -> Safetensors.Entry {
             var w = ByteWriter()
@@ -27,9 +28,11 @@ enum Int8Export {
         return out
     }
 
-    static func graphJSON(_ q: QuantizedGraph) -> String {
+    /// The int8 graph as a JSON array, one object per node: name, op, inputs, shape,
+    /// scale and zero point, and the op's integer parameters.
+    public static func graphJSON(_ q: QuantizedGraph) -> String {
         let nodes = q.nodes.map { n -> String in
-            var f = ["\"name\":\(jsonString(n.name))", "\"op\":\"\(n.op.kind)\"", "\"inputs\":[\(n.inputs.map(String.init).joined(separator: ","))]",
+            var f = ["\"name\":\(JSONText.quote(n.name))", "\"op\":\"\(n.op.kind)\"", "\"inputs\":[\(n.inputs.map(String.init).joined(separator: ","))]",
                      "\"shape\":[\(n.shape.map(String.init).joined(separator: ","))]", "\"scale\":\(n.quant.scale)", "\"zero_point\":\(n.quant.zeroPoint)"]
             switch n.op {
             case .conv(let c):
