@@ -1,13 +1,8 @@
 import ArgumentParser
-import EdgeAttacks
 import EdgeAudit
 import EdgeCore
-import EdgeCorruptions
-import EdgeData
-import EdgeFloat
-import EdgeModel
 import EdgeQuant
-import Foundation
+import EdgeTools
 
 /// `edge-audit audit MODEL --images DIR` (also `edge-audit MODEL --images DIR`).
 struct Audit: ParsableCommand {
@@ -20,7 +15,7 @@ struct Audit: ParsableCommand {
     @Option(help: "Output folder for report.json, report.html, junit.xml.") var out = "edge-audit-report"
     @Option(help: "Gates file (docs/gates.md); a failing gate exits 1.") var gates: String?
     @Option(help: "report.json of a previous release, for 'baseline' in gates.") var baseline: String?
-    @Option(help: "Calibration images for on-the-fly quantisation.") var calibration = "calibration/fashion-mnist"
+    @Option(help: "Calibration images for on-the-fly quantisation and temperature scaling (default: the folder beside the model or installed with the tool).") var calibration: String?
     @Option(help: "Override: use at most N images.") var limit: Int?
     @Option(help: "Override: comma-separated L∞ radii, e.g. 0.05,0.1.") var eps: String?
     @Option(help: "Override: PGD steps.") var pgdSteps: Int?
@@ -47,11 +42,7 @@ struct Audit: ParsableCommand {
         o.squareQueries = squareQueries; o.squareImages = squareImages; o.autoAttackImages = autoattackImages
         o.autoAttackStandard = autoattackStandard; o.cwImages = cwImages; o.fisherImages = fisherImages; o.miSamples = miSamples; o.miSigma2 = miSigma2
         o.miBinSize = miBinSize; o.corruptions = corruptions; o.miSweep = miSweep; o.seed = seed; o.temperatureScaling = temperatureScaling
-        if let eps {
-            let v = eps.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw EdgeError.usage("--eps must be a comma-separated list of numbers in (0, 1], got '\(eps)'") }
-            o.eps = v.compactMap { $0 }
-        }
+        o.eps = try eps.map { try EpsilonList.parse($0) }
         return try o.settings()
     }
 
@@ -61,83 +52,16 @@ struct Audit: ParsableCommand {
     @Option(help: "Audit shard K of N (e.g. 2/4): every stage's batches K, K+N, …; 'edge-audit merge' combines the N report folders.") var shard: String?
 
     func run() throws {
-        // Everything that can be checked is checked before any work: flags, the output
-        // folder (and its lock), gates, baseline, model, then memory.
         try compute.apply()
-        let s = try settings()
-        let part = try shard.map { try AuditShard(parsing: $0) } ?? .whole
-        if part != .whole, gates != nil || baseline != nil {
-            throw EdgeError.usage("--gates and --baseline apply to the whole run: pass them to 'edge-audit merge' instead of to a shard")
-        }
         guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference") }
-        let folder = try ReportFolder(out, allowed: AuditJob.reportFiles)
-        let gateList = try gates.map { try Gates.parse(String(decoding: try AtomicFile.read($0, limit: 1 << 20), as: UTF8.self), path: $0) } ?? []
-        let base = try baseline.map { try Baseline.read($0) }
-        guard FileKind.of(images, followSymlinks: true) == .directory else {
-            throw EdgeError.missingInput(path: images, reason: FileKind.of(images, followSymlinks: true) == nil ? "no such folder" : "is not a folder of class folders")
-        }
-        let bytes = try ModelLoading.modelBin(model, for: "audit")
-        let sha = SHA256.hex(bytes)
-        let decoded = try QuantizedModelFile.decode(bytes, path: model)
-        let side = min(decoded.model.graph.inputShape[1], decoded.model.graph.inputShape[2])
-        // Before quantising on the fly, the int8 node names are a subset of the float ones.
-        let names = decoded.model.metadata.classNames
-        let planned = decoded.int8.map { AuditRunner.plannedMetrics(settings: s, int8: $0, hasSTE: true, imageSide: side, classNames: names) }
-            ?? AuditRunner.plannedMetrics(settings: s, layers: decoded.model.graph.nodes.map(\.name), probes: decoded.model.graph.nodes.map(\.name),
-                                          hasSTE: true, imageSide: side, classNames: names)
-        try Gates.validate(gateList, known: planned, baseline: base?.results)
-        if let base, let path = baseline {
-            for w in try base.checkIdentity(path: path, modelSHA256: sha, allowMismatch: allowBaselineMismatch) { printError("warning: " + w) }
-        }
-        try MemoryBudget.check(estimate: AuditMemory.estimate(decoded.model.graph, settings: s, images: s.limit ?? 0), what: "this audit")
-
-        let (loaded, onTheFly) = try CLISupport.withInt8(model, decoded: decoded, calibration: calibration)
-        guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
-        let shape = loaded.model.graph.inputShape
-        let r = try ImageFolder.load(images, classNames: loaded.model.metadata.classNames, shape: (shape[0], shape[1], shape[2]),
-                                     strict: strict, limit: s.limit)
-        for sk in r.skipped.prefix(20) { printError("warning: skipped \(sk.path): \(sk.reason)") }
-        if !r.skipped.isEmpty { printError("warning: \(r.skipped.count) file(s) skipped (--strict makes bad files fatal)") }
-        try MemoryBudget.check(estimate: AuditMemory.estimate(loaded.model.graph, settings: s, images: r.images.count),
-                               what: "this audit of \(r.images.count) images")
-        if let base, let path = baseline {
-            for w in base.warnings(path: path, imageCount: r.images.count, profile: s.profile) { printError("warning: " + w) }
-        }
-        let float = try FloatNetwork(loaded.model)
-        let int8 = try IntegerNetwork(q, kernels: kc)
-        printError("edge-audit \(EdgeAudit.version): \(model) on \(r.images.count) images from \(images)")
-        printError("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        var runner = AuditRunner(float: float, int8: int8, set: r.images, settings: s, quiet: compute.quiet, shard: part)
-        runner.ste = try StraightThrough.network(loaded.model, q)
-        let (baseNet, baseWhy) = try loadCEBaseline(shape: shape, classes: loaded.model.metadata.classNames.count)
-        runner.setCEBaseline(baseNet, reason: baseWhy)
-        if s.temperatureScaling { runner.calibration = try CLISupport.loadImages(calibration, for: loaded.model, strict: false, limit: nil) }
-        let (records, timings) = try runner.record()
-        let file = ShardFile(shard: part, toolVersion: EdgeAudit.version, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
-                             calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
-                             skippedImages: r.skipped.count, classNames: r.images.classNames, settings: s,
-                             environment: ["threads": "\(Parallel.threads)", "int8_kernels": int8.isaName], records: records,
-                             timings: Dictionary(timings, uniquingKeysWith: +))
-        let report = try AuditJob.report(file, gates: gateList, baseline: base?.results)
-        try folder.commit(try AuditJob.files(report, records: part == .whole ? nil : file))
-        folder.release()
+        var job = AuditRun(model: model, images: images, out: out, settings: try settings(),
+                           calibration: calibration ?? CLISupport.defaultCalibration(for: model), toolVersion: EdgeAudit.version)
+        job.shard = try shard.map { try AuditShard(parsing: $0) } ?? .whole
+        job.kernels = kc; job.strict = strict; job.gates = gates; job.baseline = baseline
+        job.allowBaselineMismatch = allowBaselineMismatch; job.ceBaseline = ceBaseline; job.quiet = compute.quiet
+        let report = try job.run(readModel: { try ModelLoading.modelBin($0, for: $1) }, log: printError)
         print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
-        print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml" + (part == .whole ? "" : ", \(out)/records.json (for merge)"))
+        print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml" + (job.shard == .whole ? "" : ", \(out)/records.json (for merge)"))
         if !report.passed { throw ExitCode(1) }
-    }
-
-    /// The mCE baseline's float net, or nil and why not.
-    func loadCEBaseline(shape: [Int], classes: Int) throws -> ((net: FloatNetwork, name: String)?, String) {
-        if ceBaseline == "none" { return (nil, "--ce-baseline none") }
-        guard let path = ceBaseline ?? CEBaseline.defaultPath(modelPath: model) else {
-            return (nil, "the default baseline \(CEBaseline.fileName) was not found; pass --ce-baseline MODEL")
-        }
-        let m = try QuantizedModelFile.decode(try ModelLoading.modelBin(path, for: "audit --ce-baseline"), path: path).model
-        guard m.graph.inputShape == shape, m.metadata.classNames.count == classes else {
-            let why = "the baseline \(path) takes \(m.graph.inputShape) with \(m.metadata.classNames.count) classes, the audited model \(shape) with \(classes)"
-            if ceBaseline != nil { throw EdgeError.usage(why) }
-            return (nil, why + "; pass --ce-baseline MODEL")
-        }
-        return ((try FloatNetwork(m), path), "")
     }
 }

@@ -14,7 +14,8 @@ final class HardeningCLITests: CLITestCase {
     /// A minimal audit (seconds in a debug build): everything but clean, SQNR, FGSM and a 1-step PGD off.
     func tinyAudit(_ model: String, out: String, extra: [String] = []) -> [String] {
         ["audit", model, "--images", images, "--limit", "10", "--eps", "0.05", "--pgd-steps", "1", "--square-images", "0",
-         "--cw-images", "0", "--mi-samples", "0", "--corruptions", "none", "--out", out, "--quiet"] + extra
+         "--cw-images", "0", "--mi-samples", "0", "--corruptions", "none", "--autoattack-images", "0", "--fisher-images", "0",
+         "--out", out, "--quiet"] + extra
     }
 
     // MARK: - Semantic mutations

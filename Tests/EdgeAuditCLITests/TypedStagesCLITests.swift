@@ -40,7 +40,8 @@ final class TypedStagesCLITests: CLITestCase {
 
     func testShardsMergeIntoTheUnshardedReport() throws {
         let args = ["--profile", "quick", "--limit", "250", "--eps", "0.05,0.1", "--pgd-steps", "2", "--square-queries", "10",
-                    "--square-images", "120", "--cw-images", "110", "--mi-samples", "40", "--corruptions", "saturation,jpeg", "--quiet"]
+                    "--square-images", "120", "--cw-images", "110", "--mi-samples", "40", "--corruptions", "saturation,jpeg", "--quiet",
+                    "--autoattack-images", "120", "--fisher-images", "110", "--mi-sweep", "patch_shuffle"]
         let model = root + "/models/fashion-lenet5-q.bin"
         XCTAssertEqual(try run(["audit", model, "--images", images, "--out", tmp + "/whole"] + args).code, 0)
         for k in 1...3 {
