@@ -120,7 +120,7 @@ public struct AuditReport {
             .object(["comparison": .string(c.path), "images": .number(Double(c.images)), "float_accuracy": .number(c.float),
                      "int8_accuracy": .number(c.int8), "float_only": .number(Double(c.test.onlyFirst)),
                      "int8_only": .number(Double(c.test.onlySecond)), "mcnemar_p": .number(c.test.pValue),
-                     "significant": .bool(c.test.significant)])
+                     "significant": .bool(c.significant), "significant_uncorrected": .bool(c.test.significant)])
         })
         return .object(t)
     }

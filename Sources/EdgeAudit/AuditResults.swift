@@ -68,6 +68,12 @@ public struct AuditResults: Sendable {
         paired.append(PairedComparison(path: path, images: float.count, float: f, int8: q, test: t))
     }
 
+    /// Marks the comparisons that survive Holm's correction over all of them.
+    mutating func correctForMultipleComparisons() {
+        let keep = Significance.holm(paired.map(\.test.pValue))
+        for i in paired.indices { paired[i].significant = keep[i] }
+    }
+
     /// Names of the layers with MI estimates, in network order.
     public var miLayers: [String] {
         let layers = Set(values.keys.compactMap { $0.stage == "mi" && $0.net == .float ? $0.layer : nil })
@@ -90,4 +96,7 @@ public struct PairedComparison: Sendable, Equatable {
     public var float: Double, int8: Double
     /// The test.
     public var test: Significance.Paired
+    /// Whether the difference survives Holm's correction over all of the run's comparisons
+    /// (what the verdict and the report call significant).
+    public var significant = false
 }

@@ -31,6 +31,7 @@ public enum AuditSummary {
         r.notes += records.whole.notes
         r.gallery = records.whole.gallery
         worstCase(records, settings: settings, into: &r)
+        r.correctForMultipleComparisons()
         r.notes += MaskingChecks.notes(r, settings: settings)
         if !records.attacks.filter({ $0.attack == "autoattack" }).isEmpty && !settings.autoAttackIsStandard {
             r.notes.append("AutoAttack ran with a WEAKENED budget in profile \(settings.profile) (APGD \(settings.autoAttackSteps) steps, \(settings.autoAttackTargets) targets, FAB \(settings.autoAttackFabSteps) steps, Square \(settings.autoAttackQueries) queries; standard: 100, 9, 100, 5000): its robust accuracy is an upper bound, not AutoAttack's number; --autoattack-standard runs the standard budget")

@@ -26,14 +26,14 @@ public enum Verdict {
         func item(_ c: PairedComparison) -> String {
             "\(title(c.path)) \(pct(c.float)) → \(pct(c.int8)) (p=\(String(format: c.test.pValue < 0.001 ? "%.1e" : "%.3f", c.test.pValue)))"
         }
-        let worse = r.paired.filter { $0.test.significant && $0.int8 < $0.float }
-        let better = r.paired.filter { $0.test.significant && $0.int8 > $0.float }
+        let worse = r.paired.filter { $0.significant && $0.int8 < $0.float }
+        let better = r.paired.filter { $0.significant && $0.int8 > $0.float }
         if worse.isEmpty && better.isEmpty {
-            return "verdict: int8 matches float within chance on all \(r.paired.count) comparisons (McNemar p ≥ 0.05 on the same images)"
+            return "verdict: int8 matches float within chance on all \(r.paired.count) comparisons (McNemar on the same images, Holm-corrected at 5%)"
         }
         var s = "verdict: "
         if !worse.isEmpty {
-            s += "int8 is worse than float on \(worse.count) of \(r.paired.count) comparisons: " + worse.prefix(5).map(item).joined(separator: "; ")
+            s += "int8 is worse than float on \(worse.count) of \(r.paired.count) comparisons (McNemar, Holm-corrected at 5%): " + worse.prefix(5).map(item).joined(separator: "; ")
             if worse.count > 5 { s += "; …" }
         } else {
             s += "int8 is nowhere worse than float beyond chance"

@@ -51,6 +51,21 @@ public enum Significance {
         return Paired(onlyFirst: b, onlySecond: c, pValue: mcnemar(onlyFirst: b, onlySecond: c))
     }
 
+    /// Holm's step-down correction (Holm 1979) of `pValues` at family-wise level `alpha`:
+    /// sorted ascending, the i-th smallest (0-based) is rejected while p ≤ α/(m − i); once one
+    /// is kept, every larger one is kept. An audit makes a hundred comparisons, and at 5% each
+    /// about five would look significant by chance alone.
+    public static func holm(_ pValues: [Double], alpha: Double = 0.05) -> [Bool] {
+        let m = pValues.count
+        let order = pValues.indices.sorted { (pValues[$0], $0) < (pValues[$1], $1) }
+        var out = [Bool](repeating: false, count: m)
+        for (i, j) in order.enumerated() {
+            guard pValues[j] <= alpha / Double(m - i) else { break }
+            out[j] = true
+        }
+        return out
+    }
+
     /// A confusion matrix, counts [true][predicted], of `predicted` against `labels`.
     public static func confusion(labels: [Int], predicted: [Int], classes k: Int) -> [[Int]] {
         var m = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)

@@ -84,7 +84,7 @@ public enum HTMLReport {
     /// when nothing was compared.
     static func verdictClass(_ r: AuditResults) -> String {
         if r.paired.isEmpty { return "none" }
-        return r.paired.contains { $0.test.significant && $0.int8 < $0.float } ? "bad" : "good"
+        return r.paired.contains { $0.significant && $0.int8 < $0.float } ? "bad" : "good"
     }
 
     static func identity(_ report: AuditReport) -> String {

@@ -149,7 +149,7 @@ enum HTMLSections {
         h += "McNemar's exact test; rows with p &lt; 0.05 are tinted (red: int8 worse, green: int8 better). int8 attack rows use transferred examples.</p>"
         // Clean, attacks and every significant row stay in view; the many corruption levels
         // that show nothing fold into a <details> (no script needed to open it).
-        let shown = r.paired.filter { $0.path == "clean" || !$0.path.hasPrefix("corruption.") || $0.test.significant }
+        let shown = r.paired.filter { $0.path == "clean" || !$0.path.hasPrefix("corruption.") || $0.significant }
         h += pairedTable(shown)
         if shown.count < r.paired.count {
             h += "<details><summary>all \(r.paired.count) comparisons, corruption levels included</summary>" + pairedTable(r.paired) + "</details>"
@@ -161,11 +161,11 @@ enum HTMLSections {
         var h = "<table><tr><th class=\"l\">comparison</th><th>images</th><th>float</th><th>int8</th><th>int8 − float</th><th>float only</th>"
         h += "<th>int8 only</th><th>p</th><th>significant</th></tr>"
         for c in list {
-            let cls = c.test.significant ? (c.int8 < c.float ? " class=\"sig-worse\"" : " class=\"sig-better\"") : ""
+            let cls = c.significant ? (c.int8 < c.float ? " class=\"sig-worse\"" : " class=\"sig-better\"") : ""
             let p = String(format: c.test.pValue < 0.001 ? "%.1e" : "%.3f", c.test.pValue)
             h += "<tr\(cls)><td>\(esc(Verdict.title(c.path)))</td><td>\(c.images)</td><td>\(HTMLReport.pct(c.float))</td><td>\(HTMLReport.pct(c.int8))</td>"
             h += delta(c.float, c.int8, percent: true) + "<td>\(c.test.onlyFirst)</td><td>\(c.test.onlySecond)</td><td>\(p)</td>"
-            h += "<td>\(c.test.significant ? "<b>yes</b>" : "no")</td></tr>"
+            h += "<td>\(c.significant ? "<b>yes</b>" : "no")</td></tr>"
         }
         return h + "</table>"
     }
