@@ -159,6 +159,7 @@ final class ReportRenderingTests: XCTestCase {
         // 30 images the float net gets right and the int8 net wrong: McNemar p = 2^-29.
         r.setPaired("pgd.eps_0.1", float: [Bool](repeating: true, count: 30), int8: [Bool](repeating: false, count: 30))
         r.setPaired("clean", float: [true, false, true], int8: [true, true, true])
+        r.correctForMultipleComparisons()
         let rep = AuditReport(toolVersion: "t", modelPath: "m", modelSHA256: "0", quantizedOnTheFly: false, calibration: "c", imagesPath: "i",
                               imageCount: 30, skippedImages: 0, settings: settings(), results: r, gates: [], environment: [])
         let html = HTMLReport.render(rep)
