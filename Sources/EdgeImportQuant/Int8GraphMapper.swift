@@ -135,6 +135,8 @@ struct Builder {
         }
     }
 
+    /// Appends the integer node(s) for imported node `n` (or aliases its output to an
+    /// existing node), refusing anything the engine cannot run exactly.
     mutating func map(_ n: ImportedNode) throws {
         var arity = 1
         if case .add = n.op { arity = 2 }
@@ -169,26 +171,9 @@ struct Builder {
             let layer = try addLayer(act, n, a: nodes[a].quant, b: nodes[b].quant)
             try append(.add(layer), inputs: [a, b], tensor: n.output, shape: nodes[a].shape, quant: quant(n.output, n, "output"), origin: origin, name: name)
         case .pool(let p):
-            let x = try source(n.inputs[0], n)
-            let qo = try quant(n.output, n, "output")
-            guard qo == nodes[x].quant else { throw fail(n, "output quantization", "differs from the input's (TFLite pools keep it)") }
-            guard !p.countIncludesPadding else { throw fail(n, "count_include_pad", "= 1 (int8 pooling divides by the cells inside the input)") }
-            let (lo, hi) = p.activation.quantizedBounds(graph.tensors[n.output].quantization!)
-            let layer = QPoolLayer(kind: p.kind == .max ? .max : .average, kernelH: p.kernelH, kernelW: p.kernelW, strideH: p.strideH,
-                                   strideW: p.strideW, padTop: p.padding.top, padBottom: p.padding.bottom, padLeft: p.padding.left,
-                                   padRight: p.padding.right, actMin: lo, actMax: hi)
-            try checkWindow(n, kernel: (p.kernelH, p.kernelW), stride: (p.strideH, p.strideW), pads: p.padding)
-            append(.pool(layer), inputs: [x], tensor: n.output, shape: out.shape, quant: qo, origin: origin, name: name)
+            try mapPool(p, n, origin: origin, name: name)
         case .mean:
-            let x = try source(n.inputs[0], n)
-            let s = nodes[x].shape
-            guard s.count == 3 else { throw fail(n, "input", "\(s) is not [H, W, C]") }
-            let qi = nodes[x].quant, qo = try quant(n.output, n, "output")
-            guard let layer = QMeanLayer.tflm(inputScale: qi.scale, outputScale: qo.scale, count: s[0] * s[1]) else {
-                throw fail(n, "multiplier", "input scale / output scale = \(Double(qi.scale) / Double(qo.scale)) is out of range")
-            }
-            // The engine's MEAN writes [C]; a kept [1, 1, C] has the same bytes.
-            append(.mean(layer), inputs: [x], tensor: n.output, shape: [s[2]], quant: qo, origin: origin, name: name)
+            try mapMean(n, origin: origin, name: name)
         case .pad(let p):
             let x = try source(n.inputs[0], n)
             let qo = try quant(n.output, n, "output")
@@ -196,34 +181,75 @@ struct Builder {
             append(.pad(QPadLayer(top: p.top, bottom: p.bottom, left: p.left, right: p.right)), inputs: [x], tensor: n.output,
                    shape: out.shape, quant: qo, origin: origin, name: name)
         case .reshape(let shape):
-            let x = try source(n.inputs[0], n)
-            let s = nodes[x].shape
-            guard try quant(n.output, n, "output") == nodes[x].quant else { throw fail(n, "output quantization", "differs from the input's") }
-            if shape.count == 1 || shape.filter({ $0 != 1 }).count <= 1 {
-                // To a vector (or [1, 1, C]): the engine's flatten, or nothing when already flat.
-                if s.count == 1 { holder[n.output] = x; return }
-                append(.flatten, inputs: [x], tensor: n.output, shape: [s.reduce(1, *)], quant: nodes[x].quant, origin: origin, name: name)
-            } else if shape == s {
-                holder[n.output] = x
-            } else {
-                throw fail(n, "new_shape", "\(shape) from \(s): the engine reshapes only to a vector")
-            }
+            try mapReshape(shape, n, origin: origin, name: name)
         case .activation(let a):
-            let x = try source(n.inputs[0], n)
-            let qo = try quant(n.output, n, "output")
-            guard qo == nodes[x].quant else { throw fail(n, "output quantization", "differs from the input's (a requantising activation)") }
-            let (lo, hi) = a.quantizedBounds(graph.tensors[n.output].quantization!)
-            if lo == qo.zeroPoint && hi == 127 {
-                append(.relu, inputs: [x], tensor: n.output, shape: nodes[x].shape, quant: qo, origin: origin, name: name)
-            } else {
-                throw fail(n, "activation", "\(a) as a separate operator (only ReLU is; fused activations are supported)")
-            }
+            try mapActivation(a, n, origin: origin, name: name)
         case .dequantize:
             guard n.output == graph.output else { throw fail(n, "op", "DEQUANTIZE is supported only at the output") }
             holder[n.output] = try source(n.inputs[0], n)
             notes.append("\(origin) (int8 → float at the output) is not run: the engine reports the int8 logits, dequantised for display")
         case .quantize:
             throw fail(n, "op", "QUANTIZE is supported only right after the input (output requantisation is not)")
+        }
+    }
+
+    /// A pooling operator: TFLite pools keep the input's quantisation and divide by the
+    /// cells inside the input, so anything else is refused rather than approximated.
+    mutating func mapPool(_ p: Pooling, _ n: ImportedNode, origin: String, name: String) throws {
+        let out = graph.tensors[n.output]
+        let x = try source(n.inputs[0], n)
+        let qo = try quant(n.output, n, "output")
+        guard qo == nodes[x].quant else { throw fail(n, "output quantization", "differs from the input's (TFLite pools keep it)") }
+        guard !p.countIncludesPadding else { throw fail(n, "count_include_pad", "= 1 (int8 pooling divides by the cells inside the input)") }
+        let (lo, hi) = p.activation.quantizedBounds(graph.tensors[n.output].quantization!)
+        let layer = QPoolLayer(kind: p.kind == .max ? .max : .average, kernelH: p.kernelH, kernelW: p.kernelW, strideH: p.strideH,
+                               strideW: p.strideW, padTop: p.padding.top, padBottom: p.padding.bottom, padLeft: p.padding.left,
+                               padRight: p.padding.right, actMin: lo, actMax: hi)
+        try checkWindow(n, kernel: (p.kernelH, p.kernelW), stride: (p.strideH, p.strideW), pads: p.padding)
+        append(.pool(layer), inputs: [x], tensor: n.output, shape: out.shape, quant: qo, origin: origin, name: name)
+    }
+
+    /// A spatial MEAN over [H, W, C], its multiplier derived as TFLM's Prepare derives it.
+    mutating func mapMean(_ n: ImportedNode, origin: String, name: String) throws {
+        let x = try source(n.inputs[0], n)
+        let s = nodes[x].shape
+        guard s.count == 3 else { throw fail(n, "input", "\(s) is not [H, W, C]") }
+        let qi = nodes[x].quant, qo = try quant(n.output, n, "output")
+        guard let layer = QMeanLayer.tflm(inputScale: qi.scale, outputScale: qo.scale, count: s[0] * s[1]) else {
+            throw fail(n, "multiplier", "input scale / output scale = \(Double(qi.scale) / Double(qo.scale)) is out of range")
+        }
+        // The engine's MEAN writes [C]; a kept [1, 1, C] has the same bytes.
+        append(.mean(layer), inputs: [x], tensor: n.output, shape: [s[2]], quant: qo, origin: origin, name: name)
+    }
+
+    /// A RESHAPE: the engine has no general reshape, so only a flatten to a vector (or a
+    /// no-op reshape, which just aliases the input's node) is accepted.
+    mutating func mapReshape(_ shape: [Int], _ n: ImportedNode, origin: String, name: String) throws {
+        let x = try source(n.inputs[0], n)
+        let s = nodes[x].shape
+        guard try quant(n.output, n, "output") == nodes[x].quant else { throw fail(n, "output quantization", "differs from the input's") }
+        if shape.count == 1 || shape.filter({ $0 != 1 }).count <= 1 {
+            // To a vector (or [1, 1, C]): the engine's flatten, or nothing when already flat.
+            if s.count == 1 { holder[n.output] = x; return }
+            append(.flatten, inputs: [x], tensor: n.output, shape: [s.reduce(1, *)], quant: nodes[x].quant, origin: origin, name: name)
+        } else if shape == s {
+            holder[n.output] = x
+        } else {
+            throw fail(n, "new_shape", "\(shape) from \(s): the engine reshapes only to a vector")
+        }
+    }
+
+    /// A separate activation operator: only ReLU without requantisation maps onto the
+    /// engine (other activations are supported only fused into the preceding layer).
+    mutating func mapActivation(_ a: Activation, _ n: ImportedNode, origin: String, name: String) throws {
+        let x = try source(n.inputs[0], n)
+        let qo = try quant(n.output, n, "output")
+        guard qo == nodes[x].quant else { throw fail(n, "output quantization", "differs from the input's (a requantising activation)") }
+        let (lo, hi) = a.quantizedBounds(graph.tensors[n.output].quantization!)
+        if lo == qo.zeroPoint && hi == 127 {
+            append(.relu, inputs: [x], tensor: n.output, shape: nodes[x].shape, quant: qo, origin: origin, name: name)
+        } else {
+            throw fail(n, "activation", "\(a) as a separate operator (only ReLU is; fused activations are supported)")
         }
     }
 

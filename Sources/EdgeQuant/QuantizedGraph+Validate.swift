@@ -24,84 +24,92 @@ extension QuantizedGraph {
             guard q.scale.isFinite, q.scale > 0 else { throw bad(i, "scale", "= \(q.scale) must be finite and > 0") }
             guard (-128...127).contains(q.zeroPoint) else { throw bad(i, "zero point", "= \(q.zeroPoint) is outside [-128, 127]") }
             for j in n.inputs where j < 0 || j >= i { throw bad(i, "input", "\(j) does not name an earlier node") }
-            let ins = n.inputs.map { nodes[$0].shape }
-            func sameQuant() throws(EdgeError) {
-                guard q == nodes[n.inputs[0]].quant else { throw bad(i, "quantisation", "must equal its input's") }
-            }
-            func clamp(_ lo: Int32, _ hi: Int32) throws(EdgeError) {
-                guard -128 <= lo, lo <= hi, hi <= 127 else { throw bad(i, "clamp", "[\(lo), \(hi)] is not inside [-128, 127]") }
-            }
-            func image() throws(EdgeError) -> (Int, Int, Int) {
-                guard ins.count == 1, ins[0].count == 3 else { throw bad(i, "inputs", "\(n.op.kind) needs one [H, W, C] input") }
-                return (ins[0][0], ins[0][1], ins[0][2])
-            }
-            let expected: [Int]
-            switch n.op {
-            case .input, .quantizedInput:
-                guard i == 0, n.inputs.isEmpty else { throw bad(i, "op", "only node 0 may be the input") }
-                if case .quantizedInput(let t) = n.op {
-                    guard t.table.count == 256 || t.table.count == 256 * inputShape[0] else {
-                        throw bad(i, "input table", "has \(t.table.count) entries, expected 256 or 256·\(inputShape[0])")
-                    }
-                } else {
-                    guard q == QuantParams.input else { throw bad(i, "input quantisation", "must be scale 1/255, zero point -128") }
-                }
-                expected = [inputShape[1], inputShape[2], inputShape[0]]
-            case .conv(let c):
-                guard ins.count == 1 else { throw bad(i, "inputs", "conv takes one input") }
-                let s = ins[0]
-                let (h, w, ch) = s.count == 3 ? (s[0], s[1], s[2]) : (1, 1, s.first ?? 0)
-                expected = try validateConv(c, h: h, w: w, ch: ch, bad: { bad(i, $0, $1) })
-            case let .maxPool(k, s), let .avgPool(k, s):
-                let (h, w, ch) = try image()
-                guard k >= 1, k <= 15, s >= 1, s <= 15,
-                      let oh = ShapeMath.windowOutput(size: h, kernel: k, stride: s, padding: 0),
-                      let ow = ShapeMath.windowOutput(size: w, kernel: k, stride: s, padding: 0) else {
-                    throw bad(i, "kernel/stride", "out of range or does not fit")
-                }
-                try sameQuant()
-                expected = [oh, ow, ch]
-            case .pool(let p):
-                let (h, w, ch) = try image()
-                guard let oh = Self.windowOutput(h, p.kernelH, p.strideH, p.padTop, p.padBottom),
-                      let ow = Self.windowOutput(w, p.kernelW, p.strideW, p.padLeft, p.padRight) else {
-                    throw bad(i, "kernel/stride/padding", "out of range (kernel, stride 1…15, each pad below its kernel) or does not fit")
-                }
-                try clamp(p.actMin, p.actMax)
-                try sameQuant()
-                expected = [oh, ow, ch]
-            case .globalAvgPool:
-                let (_, _, ch) = try image()
-                try sameQuant()
-                expected = [ch]
-            case .mean(let m):
-                let (_, _, ch) = try image()
-                guard m.multiplier >= 0 else { throw bad(i, "mean multiplier", "= \(m.multiplier) is outside [0, 2^31)") }
-                guard (-31...30).contains(m.shift) else { throw bad(i, "mean shift", "= \(m.shift) is outside [-31, 30]") }
-                expected = [ch]
-            case .pad(let p):
-                let (h, w, ch) = try image()
-                guard p.top <= 4096, p.bottom <= 4096, p.left <= 4096, p.right <= 4096 else { throw bad(i, "padding", "exceeds 4096") }
-                try sameQuant()
-                expected = [h + p.top + p.bottom, w + p.left + p.right, ch]
-            case .flatten, .relu:
-                guard ins.count == 1 else { throw bad(i, "inputs", "takes one input") }
-                try sameQuant()
-                expected = n.op == .flatten ? [QuantizedGraph.size(ins[0])] : ins[0]
-            case .add(let a):
-                guard ins.count == 2, ins[0] == ins[1] else { throw bad(i, "inputs", "add needs two inputs of equal shape") }
-                guard (0...20).contains(a.leftShift) else { throw bad(i, "left shift", "= \(a.leftShift) is outside [0, 20]") }
-                for (name, m, s) in [("a multiplier", a.aMult, a.aShift), ("b multiplier", a.bMult, a.bShift), ("output multiplier", a.outMult, a.outShift)] {
-                    guard m >= 1 << 30 else { throw bad(i, name, "= \(m) is outside [2^30, 2^31)") }
-                    guard (-31...0).contains(s) else { throw bad(i, "\(name) shift", "= \(s) is outside [-31, 0]") }
-                }
-                try clamp(a.actMin, a.actMax)
-                expected = ins[0]
-            }
+            let expected = try expectedShape(ofNode: i, inputShape: inputShape, bad: { bad(i, $0, $1) })
             guard n.shape == expected else { throw bad(i, "shape", "\(n.shape) does not match the computed \(expected)") }
             guard let sz = ShapeMath.product(n.shape), sz > 0, sz <= 1 << 22 else { throw bad(i, "shape", "\(n.shape) is empty or too large") }
         }
         guard nodes.last?.shape.count == 1 else { throw bad(nodes.count - 1, "shape", "the last layer must output logits") }
+    }
+
+    /// The rules of node `i`'s op on its inputs; returns the output shape those inputs and
+    /// parameters imply, which `validate` compares with the node's declared shape.
+    /// `bad` builds the error for a field of this node.
+    private func expectedShape(ofNode i: Int, inputShape: [Int],
+                               bad: (String, String) -> EdgeError) throws(EdgeError) -> [Int] {
+        let n = nodes[i], q = n.quant
+        let ins = n.inputs.map { nodes[$0].shape }
+        func sameQuant() throws(EdgeError) {
+            guard q == nodes[n.inputs[0]].quant else { throw bad("quantisation", "must equal its input's") }
+        }
+        func clamp(_ lo: Int32, _ hi: Int32) throws(EdgeError) {
+            guard -128 <= lo, lo <= hi, hi <= 127 else { throw bad("clamp", "[\(lo), \(hi)] is not inside [-128, 127]") }
+        }
+        func image() throws(EdgeError) -> (Int, Int, Int) {
+            guard ins.count == 1, ins[0].count == 3 else { throw bad("inputs", "\(n.op.kind) needs one [H, W, C] input") }
+            return (ins[0][0], ins[0][1], ins[0][2])
+        }
+        switch n.op {
+        case .input, .quantizedInput:
+            guard i == 0, n.inputs.isEmpty else { throw bad("op", "only node 0 may be the input") }
+            if case .quantizedInput(let t) = n.op {
+                guard t.table.count == 256 || t.table.count == 256 * inputShape[0] else {
+                    throw bad("input table", "has \(t.table.count) entries, expected 256 or 256·\(inputShape[0])")
+                }
+            } else {
+                guard q == QuantParams.input else { throw bad("input quantisation", "must be scale 1/255, zero point -128") }
+            }
+            return [inputShape[1], inputShape[2], inputShape[0]]
+        case .conv(let c):
+            guard ins.count == 1 else { throw bad("inputs", "conv takes one input") }
+            let s = ins[0]
+            let (h, w, ch) = s.count == 3 ? (s[0], s[1], s[2]) : (1, 1, s.first ?? 0)
+            return try validateConv(c, h: h, w: w, ch: ch, bad: bad)
+        case let .maxPool(k, s), let .avgPool(k, s):
+            let (h, w, ch) = try image()
+            guard k >= 1, k <= 15, s >= 1, s <= 15,
+                  let oh = ShapeMath.windowOutput(size: h, kernel: k, stride: s, padding: 0),
+                  let ow = ShapeMath.windowOutput(size: w, kernel: k, stride: s, padding: 0) else {
+                throw bad("kernel/stride", "out of range or does not fit")
+            }
+            try sameQuant()
+            return [oh, ow, ch]
+        case .pool(let p):
+            let (h, w, ch) = try image()
+            guard let oh = Self.windowOutput(h, p.kernelH, p.strideH, p.padTop, p.padBottom),
+                  let ow = Self.windowOutput(w, p.kernelW, p.strideW, p.padLeft, p.padRight) else {
+                throw bad("kernel/stride/padding", "out of range (kernel, stride 1…15, each pad below its kernel) or does not fit")
+            }
+            try clamp(p.actMin, p.actMax)
+            try sameQuant()
+            return [oh, ow, ch]
+        case .globalAvgPool:
+            let (_, _, ch) = try image()
+            try sameQuant()
+            return [ch]
+        case .mean(let m):
+            let (_, _, ch) = try image()
+            guard m.multiplier >= 0 else { throw bad("mean multiplier", "= \(m.multiplier) is outside [0, 2^31)") }
+            guard (-31...30).contains(m.shift) else { throw bad("mean shift", "= \(m.shift) is outside [-31, 30]") }
+            return [ch]
+        case .pad(let p):
+            let (h, w, ch) = try image()
+            guard p.top <= 4096, p.bottom <= 4096, p.left <= 4096, p.right <= 4096 else { throw bad("padding", "exceeds 4096") }
+            try sameQuant()
+            return [h + p.top + p.bottom, w + p.left + p.right, ch]
+        case .flatten, .relu:
+            guard ins.count == 1 else { throw bad("inputs", "takes one input") }
+            try sameQuant()
+            return n.op == .flatten ? [QuantizedGraph.size(ins[0])] : ins[0]
+        case .add(let a):
+            guard ins.count == 2, ins[0] == ins[1] else { throw bad("inputs", "add needs two inputs of equal shape") }
+            guard (0...20).contains(a.leftShift) else { throw bad("left shift", "= \(a.leftShift) is outside [0, 20]") }
+            for (name, m, s) in [("a multiplier", a.aMult, a.aShift), ("b multiplier", a.bMult, a.bShift), ("output multiplier", a.outMult, a.outShift)] {
+                guard m >= 1 << 30 else { throw bad(name, "= \(m) is outside [2^30, 2^31)") }
+                guard (-31...0).contains(s) else { throw bad("\(name) shift", "= \(s) is outside [-31, 0]") }
+            }
+            try clamp(a.actMin, a.actMax)
+            return ins[0]
+        }
     }
 
     /// Output size along one axis with per-side padding, or nil when the kernel, stride or

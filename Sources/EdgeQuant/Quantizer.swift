@@ -37,12 +37,34 @@ public enum Quantizer {
         let net = try FloatNetwork(model)
         let g = model.graph
         guard calibration.count > 0 else { throw EdgeError.badData(path: "calibration", reason: "no calibration images") }
+        let groups = try fusionGroups(g)
+        // Only each group's last float node is sampled: its output is the int8 node's output.
+        let samples = ActivationSamples.collect(net, calibration, nodes: Set(groups.map(\.tail)))
+        let fshapes = net.shapes
+
+        var qnodes: [QNode] = []
+        var qIndex = [Int](repeating: -1, count: g.nodes.count)   // float node → int8 node
+        for f in groups {
+            let inputs = g.nodes[f.head].inputs.map { qIndex[$0] }
+            let q = try groupNode(f, model: model, qnodes: qnodes, inputs: inputs,
+                                  range: samples.range(f.tail, method: options.method), options: options, shapes: fshapes)
+            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
+            qnodes.append(f.clip.map { clamped(q, $0) } ?? q)
+        }
+        let qg = QuantizedGraph(nodes: qnodes, method: options.method.rawValue, calibrationImages: calibration.count, perTensor: options.perTensor)
+        try qg.validate(inputShape: g.inputShape)
+        return qg
+    }
+
+    /// Groups the float nodes of `g`, in order, into the int8 nodes they become: a conv
+    /// absorbs a following batch norm, and a conv/dense/add a following ReLU or clip, but
+    /// only when that node is its sole consumer (otherwise the unfused value is still read).
+    static func fusionGroups(_ g: Graph) throws -> [Fusion] {
         // Consumers of each node, to know when folding is safe (single consumer).
         var consumers = [[Int]](repeating: [], count: g.nodes.count)
         for (i, n) in g.nodes.enumerated() { for j in n.inputs { consumers[j].append(i) } }
         func sole(_ i: Int) -> Int? { consumers[i].count == 1 ? consumers[i][0] : nil }
 
-        // Group float nodes into int8 nodes.
         var groups: [Fusion] = []
         var covered = Set<Int>()
         for i in g.nodes.indices where !covered.contains(i) {
@@ -63,94 +85,119 @@ public enum Quantizer {
             for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { covered.insert(k) }
             groups.append(f)
         }
-        let samples = ActivationSamples.collect(net, calibration, nodes: Set(groups.map(\.tail)))
-        let fshapes = net.shapes
+        return groups
+    }
 
-        var qnodes: [QNode] = []
-        var qIndex = [Int](repeating: -1, count: g.nodes.count)   // float node → int8 node
-        for f in groups {
-            let node = g.nodes[f.head]
-            let inputs = node.inputs.map { qIndex[$0] }
-            let name = g.nodes[f.tail].name
-            let (lo, hi) = samples.range(f.tail, method: options.method)
-            var out = QuantParams.covering(lo, hi)
-            let q: QNode
-            func hwc(_ s: [Int]) -> [Int] { s.count == 3 ? [s[1], s[2], s[0]] : s }
-            switch node.op {
-            case .input:
-                q = QNode(op: .input, inputs: [], name: name, floatNode: f.tail, shape: hwc(fshapes[0]), quant: .input, rangeMin: 0, rangeMax: 1)
-            case let .conv2d(o, k, s, p):
-                let inQ = qnodes[inputs[0]].quant
-                var (w, b) = (model.parameters[f.head][0].data, model.parameters[f.head][1].data)
-                if let bn = f.bn { (w, b) = fold(w: w, b: b, outChannels: o, bn: model.parameters[bn], eps: epsilon(g.nodes[bn].op)) }
-                let cin = fshapes[node.inputs[0]][0]
-                // [O][C][ky][kx] → [O][ky][kx][C] for HWC windows.
-                var wh = [Float](repeating: 0, count: w.count)
-                for oc in 0..<o { for c in 0..<cin { for y in 0..<k { for x in 0..<k {
-                    wh[((oc * k + y) * k + x) * cin + c] = w[((oc * cin + c) * k + y) * k + x]
-                } } } }
-                if f.relu { out = QuantParams.covering(0, hi) }
-                let layer = try quantizeLayer(weights: wh, bias: b, outChannels: o, inScale: inQ.scale, out: out, relu: f.relu,
-                                              perTensor: options.perTensor, name: name, kernel: k, stride: s, padding: p, inChannels: cin, dense: false)
-                q = QNode(op: .conv(layer), inputs: inputs, name: name, floatNode: f.tail, shape: hwc(fshapes[f.head]), quant: out, rangeMin: lo, rangeMax: hi)
-            case let .dense(o):
-                let inQ = qnodes[inputs[0]].quant
-                let inF = fshapes[node.inputs[0]][0]
-                var w = model.parameters[f.head][0].data
-                // Dense after a flatten of [C, H, W]: reorder columns from CHW to HWC.
-                if let chw = flattenedFrom(g, node.inputs[0], fshapes) {
-                    let (c, h, ww) = (chw[0], chw[1], chw[2])
-                    var p = [Float](repeating: 0, count: w.count)
-                    for oc in 0..<o { for ci in 0..<c { for y in 0..<h { for x in 0..<ww {
-                        p[oc * inF + (y * ww + x) * c + ci] = w[oc * inF + (ci * h + y) * ww + x]
-                    } } } }
-                    w = p
-                }
-                if f.relu { out = QuantParams.covering(0, hi) }
-                let layer = try quantizeLayer(weights: w, bias: model.parameters[f.head][1].data, outChannels: o, inScale: inQ.scale, out: out,
-                                              relu: f.relu, perTensor: options.perTensor, name: name, kernel: 1, stride: 1, padding: 0,
-                                              inChannels: inF, dense: true)
-                q = QNode(op: .conv(layer), inputs: inputs, name: name, floatNode: f.tail, shape: [o], quant: out, rangeMin: lo, rangeMax: hi)
-            case .add:
-                if f.relu { out = QuantParams.covering(0, hi) }
-                let a = qnodes[inputs[0]].quant, b = qnodes[inputs[1]].quant
-                let leftShift: Int32 = 20
-                let twiceMax = 2 * Double(max(a.scale, b.scale))
-                guard let am = FixedPoint.quantizeMultiplier(Double(a.scale) / twiceMax),
-                      let bm = FixedPoint.quantizeMultiplier(Double(b.scale) / twiceMax),
-                      let om = FixedPoint.quantizeMultiplier(twiceMax / (Double(1 << leftShift) * Double(out.scale))) else {
-                    throw EdgeError.badModel(path: "model", section: "QNET", offset: 0, reason: "\(name): add multipliers out of range")
-                }
-                let layer = QAddLayer(leftShift: leftShift, aMult: am.mult, aShift: am.shift, bMult: bm.mult, bShift: bm.shift,
-                                      outMult: om.mult, outShift: om.shift, actMin: f.relu ? out.zeroPoint : -128, actMax: 127)
-                q = QNode(op: .add(layer), inputs: inputs, name: name, floatNode: f.tail, shape: hwc(fshapes[f.head]), quant: out, rangeMin: lo, rangeMax: hi)
-            case .relu:
-                let inQ = qnodes[inputs[0]].quant
-                q = QNode(op: .relu, inputs: inputs, name: name, floatNode: f.tail, shape: qnodes[inputs[0]].shape, quant: inQ, rangeMin: lo, rangeMax: hi)
-            case let .maxPool(k, s), let .avgPool(k, s):
-                let inQ = qnodes[inputs[0]].quant
-                let isMax: Bool
-                if case .maxPool = node.op { isMax = true } else { isMax = false }
-                q = QNode(op: isMax ? .maxPool(kernel: k, stride: s) : .avgPool(kernel: k, stride: s), inputs: inputs, name: name,
-                          floatNode: f.tail, shape: hwc(fshapes[f.head]), quant: inQ, rangeMin: lo, rangeMax: hi)
-            case .globalAvgPool:
-                q = QNode(op: .globalAvgPool, inputs: inputs, name: name, floatNode: f.tail, shape: fshapes[f.head], quant: qnodes[inputs[0]].quant,
-                          rangeMin: lo, rangeMax: hi)
-            case .flatten:
-                q = QNode(op: .flatten, inputs: inputs, name: name, floatNode: f.tail, shape: fshapes[f.head], quant: qnodes[inputs[0]].quant,
-                          rangeMin: lo, rangeMax: hi)
-            case .batchNorm:
-                throw EdgeError.internalError("unfolded batch norm")
-            case .convolution, .pool, .clip, .pad:
-                q = try importedNode(f, model: model, qnodes: qnodes, inputs: inputs, range: (lo, hi), out: out, options: options,
-                                     shapes: fshapes)
-            }
-            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
-            qnodes.append(f.clip.map { clamped(q, $0) } ?? q)
+    /// A float [C, H, W] shape as the int8 engine's [H, W, C]; other ranks unchanged.
+    private static func hwc(_ s: [Int]) -> [Int] { s.count == 3 ? [s[1], s[2], s[0]] : s }
+
+    /// The int8 node of fused group `f` (before any fused clip is applied), its inputs
+    /// already mapped to int8 node indices and its output range `range` from calibration.
+    private static func groupNode(_ f: Fusion, model: Model, qnodes: [QNode], inputs: [Int], range: (Float, Float),
+                                  options: Options, shapes fshapes: [[Int]]) throws -> QNode {
+        let g = model.graph, node = g.nodes[f.head], name = g.nodes[f.tail].name
+        let (lo, hi) = range
+        let out = QuantParams.covering(lo, hi)
+        switch node.op {
+        case .input:
+            return QNode(op: .input, inputs: [], name: name, floatNode: f.tail, shape: hwc(fshapes[0]), quant: .input, rangeMin: 0, rangeMax: 1)
+        case let .conv2d(o, k, s, p):
+            return try conv2dNode(f, model: model, qnodes: qnodes, inputs: inputs, range: range, out: out, options: options,
+                                  shapes: fshapes, geometry: (o, k, s, p))
+        case let .dense(o):
+            return try denseNode(f, model: model, qnodes: qnodes, inputs: inputs, range: range, out: out, options: options,
+                                 shapes: fshapes, outChannels: o)
+        case .add:
+            return try addNode(f, name: name, qnodes: qnodes, inputs: inputs, range: range, out: out, shape: hwc(fshapes[f.head]))
+        case .relu:
+            let inQ = qnodes[inputs[0]].quant
+            return QNode(op: .relu, inputs: inputs, name: name, floatNode: f.tail, shape: qnodes[inputs[0]].shape, quant: inQ, rangeMin: lo, rangeMax: hi)
+        case let .maxPool(k, s), let .avgPool(k, s):
+            let inQ = qnodes[inputs[0]].quant
+            let isMax: Bool
+            if case .maxPool = node.op { isMax = true } else { isMax = false }
+            return QNode(op: isMax ? .maxPool(kernel: k, stride: s) : .avgPool(kernel: k, stride: s), inputs: inputs, name: name,
+                         floatNode: f.tail, shape: hwc(fshapes[f.head]), quant: inQ, rangeMin: lo, rangeMax: hi)
+        case .globalAvgPool:
+            return QNode(op: .globalAvgPool, inputs: inputs, name: name, floatNode: f.tail, shape: fshapes[f.head], quant: qnodes[inputs[0]].quant,
+                         rangeMin: lo, rangeMax: hi)
+        case .flatten:
+            return QNode(op: .flatten, inputs: inputs, name: name, floatNode: f.tail, shape: fshapes[f.head], quant: qnodes[inputs[0]].quant,
+                         rangeMin: lo, rangeMax: hi)
+        case .batchNorm:
+            throw EdgeError.internalError("unfolded batch norm")
+        case .convolution, .pool, .clip, .pad:
+            return try importedNode(f, model: model, qnodes: qnodes, inputs: inputs, range: (lo, hi), out: out, options: options,
+                                    shapes: fshapes)
         }
-        let qg = QuantizedGraph(nodes: qnodes, method: options.method.rawValue, calibrationImages: calibration.count, perTensor: options.perTensor)
-        try qg.validate(inputShape: g.inputShape)
-        return qg
+    }
+
+    /// A square conv2d group: batch norm folded into its weights, weights reordered to the
+    /// engine's HWC window order, and the output range clipped at 0 when a ReLU is fused.
+    private static func conv2dNode(_ f: Fusion, model: Model, qnodes: [QNode], inputs: [Int], range: (Float, Float), out: QuantParams,
+                                   options: Options, shapes fshapes: [[Int]], geometry: (Int, Int, Int, Int)) throws -> QNode {
+        let g = model.graph, node = g.nodes[f.head], name = g.nodes[f.tail].name
+        let (lo, hi) = range, (o, k, s, p) = geometry
+        var out = out
+        let inQ = qnodes[inputs[0]].quant
+        var (w, b) = (model.parameters[f.head][0].data, model.parameters[f.head][1].data)
+        if let bn = f.bn { (w, b) = fold(w: w, b: b, outChannels: o, bn: model.parameters[bn], eps: epsilon(g.nodes[bn].op)) }
+        let cin = fshapes[node.inputs[0]][0]
+        // [O][C][ky][kx] → [O][ky][kx][C] for HWC windows.
+        var wh = [Float](repeating: 0, count: w.count)
+        for oc in 0..<o { for c in 0..<cin { for y in 0..<k { for x in 0..<k {
+            wh[((oc * k + y) * k + x) * cin + c] = w[((oc * cin + c) * k + y) * k + x]
+        } } } }
+        if f.relu { out = QuantParams.covering(0, hi) }
+        let layer = try quantizeLayer(weights: wh, bias: b, outChannels: o, inScale: inQ.scale, out: out, relu: f.relu,
+                                      perTensor: options.perTensor, name: name, kernel: k, stride: s, padding: p, inChannels: cin, dense: false)
+        return QNode(op: .conv(layer), inputs: inputs, name: name, floatNode: f.tail, shape: hwc(fshapes[f.head]), quant: out, rangeMin: lo, rangeMax: hi)
+    }
+
+    /// A dense group as a 1×1 conv over a vector: columns reordered from CHW to HWC when
+    /// its input is a flattened image, since the engine flattens images in HWC order.
+    private static func denseNode(_ f: Fusion, model: Model, qnodes: [QNode], inputs: [Int], range: (Float, Float), out: QuantParams,
+                                  options: Options, shapes fshapes: [[Int]], outChannels o: Int) throws -> QNode {
+        let g = model.graph, node = g.nodes[f.head], name = g.nodes[f.tail].name
+        let (lo, hi) = range
+        var out = out
+        let inQ = qnodes[inputs[0]].quant
+        let inF = fshapes[node.inputs[0]][0]
+        var w = model.parameters[f.head][0].data
+        // Dense after a flatten of [C, H, W]: reorder columns from CHW to HWC.
+        if let chw = flattenedFrom(g, node.inputs[0], fshapes) {
+            let (c, h, ww) = (chw[0], chw[1], chw[2])
+            var p = [Float](repeating: 0, count: w.count)
+            for oc in 0..<o { for ci in 0..<c { for y in 0..<h { for x in 0..<ww {
+                p[oc * inF + (y * ww + x) * c + ci] = w[oc * inF + (ci * h + y) * ww + x]
+            } } } }
+            w = p
+        }
+        if f.relu { out = QuantParams.covering(0, hi) }
+        let layer = try quantizeLayer(weights: w, bias: model.parameters[f.head][1].data, outChannels: o, inScale: inQ.scale, out: out,
+                                      relu: f.relu, perTensor: options.perTensor, name: name, kernel: 1, stride: 1, padding: 0,
+                                      inChannels: inF, dense: true)
+        return QNode(op: .conv(layer), inputs: inputs, name: name, floatNode: f.tail, shape: [o], quant: out, rangeMin: lo, rangeMax: hi)
+    }
+
+    /// An add group: both inputs rescaled to twice the larger input scale with a left
+    /// shift of 20 (TFLite's int8 ADD scheme), so the sum keeps headroom in int32.
+    private static func addNode(_ f: Fusion, name: String, qnodes: [QNode], inputs: [Int], range: (Float, Float), out: QuantParams,
+                                shape: [Int]) throws -> QNode {
+        let (lo, hi) = range
+        var out = out
+        if f.relu { out = QuantParams.covering(0, hi) }
+        let a = qnodes[inputs[0]].quant, b = qnodes[inputs[1]].quant
+        let leftShift: Int32 = 20
+        let twiceMax = 2 * Double(max(a.scale, b.scale))
+        guard let am = FixedPoint.quantizeMultiplier(Double(a.scale) / twiceMax),
+              let bm = FixedPoint.quantizeMultiplier(Double(b.scale) / twiceMax),
+              let om = FixedPoint.quantizeMultiplier(twiceMax / (Double(1 << leftShift) * Double(out.scale))) else {
+            throw EdgeError.badModel(path: "model", section: "QNET", offset: 0, reason: "\(name): add multipliers out of range")
+        }
+        let layer = QAddLayer(leftShift: leftShift, aMult: am.mult, aShift: am.shift, bMult: bm.mult, bShift: bm.shift,
+                              outMult: om.mult, outShift: om.shift, actMin: f.relu ? out.zeroPoint : -128, actMax: 127)
+        return QNode(op: .add(layer), inputs: inputs, name: name, floatNode: f.tail, shape: shape, quant: out, rangeMin: lo, rangeMax: hi)
     }
 
     private static func epsilon(_ op: Op) -> Float {

@@ -43,6 +43,10 @@ struct TFLiteFile {
     let reader: FlatBufferReader
 
     /// Decodes and validates the structure of `bytes`.
+    ///
+    /// The sections are read in file-schema order (header, operator codes, buffers,
+    /// metadata, subgraph 0) because the hostile-file tests expect the first failing
+    /// check in that order to be the one reported.
     init(_ bytes: [UInt8], path: String) throws {
         guard bytes.count <= ImportLimits.maxFileBytes else {
             throw ImportError(.fileTooLarge, path: path, location: "file", offset: 0,
@@ -57,7 +61,27 @@ struct TFLiteFile {
             throw r.fail(.unsupportedAttribute, "Model.version", model.position, "schema version \(version), expected 3")
         }
         description = try model.string(M.description, "description")
+        let codes = try Self.operatorCodes(model)
+        buffers = try Self.buffers(model)
+        metadata = try Self.metadata(model, bufferCount: buffers.count)
 
+        guard let subs = try model.vector(M.subgraphs, "subgraphs", elementSize: 4, maxCount: ImportLimits.maxSubgraphs),
+              subs.count > 0 else {
+            throw r.fail(.badGraph, "Model.subgraphs", model.position, "the model has no subgraph")
+        }
+        subgraphCount = subs.count
+        let sg = try subs.table(0)
+        typealias S = TFLiteSchema.SubGraph
+        tensors = try Self.tensors(sg, bufferCount: buffers.count)
+        let tensorCount = tensors.count
+        inputs = try Self.indices(sg, S.inputs, "inputs", allowOptional: false, tensorCount: tensorCount)
+        outputs = try Self.indices(sg, S.outputs, "outputs", allowOptional: false, tensorCount: tensorCount)
+        operators = try Self.operators(sg, codes: codes, tensorCount: tensorCount)
+    }
+
+    /// The operator-code table as (builtin code, custom name) pairs, indexed by opcode_index.
+    private static func operatorCodes(_ model: FlatTable) throws -> [(Int32, String?)] {
+        typealias M = TFLiteSchema.Model
         // Operator codes: builtin_code (int32) supersedes deprecated_builtin_code (byte);
         // readers take the larger, as TFLite's GetBuiltinCode does.
         var codes: [(Int32, String?)] = []
@@ -70,8 +94,15 @@ struct TFLiteFile {
                 codes.append((code, try t.string(C.customCode, "custom_code")))
             }
         }
+        return codes
+    }
 
-        buffers = []
+    /// Each buffer's data as a byte range of the file (empty for none); buffers stored
+    /// outside the flatbuffer are refused because only the in-memory bytes are bounded.
+    private static func buffers(_ model: FlatTable) throws -> [Range<Int>] {
+        typealias M = TFLiteSchema.Model
+        let r = model.reader
+        var buffers: [Range<Int>] = []
         if let v = try model.vector(M.buffers, "buffers", elementSize: 4, maxCount: ImportLimits.maxBuffers) {
             for i in 0..<v.count {
                 let t = try v.table(i)
@@ -88,46 +119,59 @@ struct TFLiteFile {
                 }
             }
         }
+        return buffers
+    }
 
-        metadata = []
+    /// The (name, buffer index) metadata entries, each buffer index checked against `bufferCount`.
+    private static func metadata(_ model: FlatTable, bufferCount: Int) throws -> [(name: String, buffer: Int)] {
+        typealias M = TFLiteSchema.Model
+        let r = model.reader
+        var metadata: [(name: String, buffer: Int)] = []
         if let v = try model.vector(M.metadata, "metadata", elementSize: 4, maxCount: ImportLimits.maxMetadata) {
             for i in 0..<v.count {
                 let t = try v.table(i)
                 let name = try t.string(TFLiteSchema.Metadata.name, "name") ?? ""
                 let b = Int(try t.u32(TFLiteSchema.Metadata.buffer, "buffer"))
-                guard b < buffers.count else {
-                    throw r.fail(.badIndex, "\(t.location).buffer", t.position, "buffer \(b) of \(buffers.count)")
+                guard b < bufferCount else {
+                    throw r.fail(.badIndex, "\(t.location).buffer", t.position, "buffer \(b) of \(bufferCount)")
                 }
                 metadata.append((name, b))
             }
         }
+        return metadata
+    }
 
-        guard let subs = try model.vector(M.subgraphs, "subgraphs", elementSize: 4, maxCount: ImportLimits.maxSubgraphs),
-              subs.count > 0 else {
-            throw r.fail(.badGraph, "Model.subgraphs", model.position, "the model has no subgraph")
-        }
-        subgraphCount = subs.count
-        let sg = try subs.table(0)
+    /// The subgraph's tensors, each decoded and checked by `tensor(_:bufferCount:)`.
+    private static func tensors(_ sg: FlatTable, bufferCount: Int) throws -> [TFLiteTensor] {
         typealias S = TFLiteSchema.SubGraph
         var tens: [TFLiteTensor] = []
         if let v = try sg.vector(S.tensors, "tensors", elementSize: 4, maxCount: ImportLimits.maxTensors) {
             for i in 0..<v.count {
-                tens.append(try Self.tensor(try v.table(i), bufferCount: buffers.count))
+                tens.append(try tensor(try v.table(i), bufferCount: bufferCount))
             }
         }
-        tensors = tens
-        let tensorCount = tens.count
-        func indices(_ t: FlatTable, _ slot: Int, _ name: String, allowOptional: Bool) throws -> [Int] {
-            guard let v = try t.vector(slot, name, elementSize: 4, maxCount: ImportLimits.maxOperatorArity) else { return [] }
-            return try v.int32s().enumerated().map { k, x in
-                guard (allowOptional && x == -1) || (x >= 0 && Int(x) < tensorCount) else {
-                    throw r.fail(.badIndex, "\(v.location)[\(k)]", v.start + 4 * k, "tensor index \(x) of \(tensorCount)")
-                }
-                return Int(x)
+        return tens
+    }
+
+    /// A vector of tensor indices (absent means none), each in 0..<tensorCount; -1 is
+    /// accepted only where `allowOptional`, since TFLite marks omitted operator inputs so.
+    private static func indices(_ t: FlatTable, _ slot: Int, _ name: String, allowOptional: Bool,
+                                tensorCount: Int) throws -> [Int] {
+        let r = t.reader
+        guard let v = try t.vector(slot, name, elementSize: 4, maxCount: ImportLimits.maxOperatorArity) else { return [] }
+        return try v.int32s().enumerated().map { k, x in
+            guard (allowOptional && x == -1) || (x >= 0 && Int(x) < tensorCount) else {
+                throw r.fail(.badIndex, "\(v.location)[\(k)]", v.start + 4 * k, "tensor index \(x) of \(tensorCount)")
             }
+            return Int(x)
         }
-        inputs = try indices(sg, S.inputs, "inputs", allowOptional: false)
-        outputs = try indices(sg, S.outputs, "outputs", allowOptional: false)
+    }
+
+    /// The subgraph's operators, opcode index and tensor indices checked; options are kept
+    /// as a table because their layout depends on the op and is read by the importer.
+    private static func operators(_ sg: FlatTable, codes: [(Int32, String?)], tensorCount: Int) throws -> [TFLiteOperator] {
+        typealias S = TFLiteSchema.SubGraph
+        let r = sg.reader
         var ops: [TFLiteOperator] = []
         if let v = try sg.vector(S.operators, "operators", elementSize: 4, maxCount: ImportLimits.maxOperators) {
             for i in 0..<v.count {
@@ -137,15 +181,15 @@ struct TFLiteFile {
                 guard oc < codes.count else {
                     throw r.fail(.badIndex, "\(t.location).opcode_index", t.position, "opcode \(oc) of \(codes.count)")
                 }
-                let ins = try indices(t, O.inputs, "inputs", allowOptional: true)
-                let outs = try indices(t, O.outputs, "outputs", allowOptional: false)
+                let ins = try indices(t, O.inputs, "inputs", allowOptional: true, tensorCount: tensorCount)
+                let outs = try indices(t, O.outputs, "outputs", allowOptional: false, tensorCount: tensorCount)
                 let type = try t.u8(O.builtinOptionsType, "builtin_options_type")
                 ops.append(TFLiteOperator(code: codes[oc].0, customName: codes[oc].1, inputs: ins, outputs: outs,
-                                                optionsType: type, options: try t.table(O.builtinOptions, "builtin_options"),
-                                                location: t.location, offset: t.position))
+                                          optionsType: type, options: try t.table(O.builtinOptions, "builtin_options"),
+                                          location: t.location, offset: t.position))
             }
         }
-        operators = ops
+        return ops
     }
 
     /// One tensor: shape dims non-negative and capped, buffer index valid, quantisation
