@@ -53,3 +53,7 @@ func pad(_ s: String, _ w: Int, right: Bool = false) -> String { TextTable.pad(s
 
 /// A JSON string literal.
 func jsonString(_ s: String) -> String { JSONText.quote(s) }
+
+/// The model-file reader lives in EdgeTools; named here too so that command files which do
+/// not import EdgeTools (the audit's) still find it.
+typealias ModelLoading = EdgeTools.ModelLoading
