@@ -1,7 +1,5 @@
 import ArgumentParser
 import EdgeCore
-import EdgeData
-import EdgeQuant
 import EdgeTools
 import Foundation
 
@@ -24,26 +22,10 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard let fmt = PredictionWriter.Format(rawValue: format) else { throw EdgeError.usage("--format must be jsonl or csv, got '\(format)'") }
-        if let net { guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8, got '\(net)'") } }
-        guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference, got '\(kernels)'") }
-        let (bytes, detected) = try ModelLoading.read(model)
-        let p = try (detected == .tflite || detected == .onnx)
-            ? Prediction.importedFile(bytes, path: model, net: net, labels: imported.labels, preprocessing: imported.preprocessing, kernels: kc) {
-                try CLISupport.loadImages(images, classNames: $0, shape: $1, strict: strict, limit: limit, resize: resize)
-            }
-            : binPrediction(bytes, kc)
+        var job = PredictJob(model: model, images: images)
+        (job.format, job.logits, job.strict, job.resize, job.limit, job.net, job.kernels) = (format, logits, strict, resize, limit, net, kernels)
+        (job.labels, job.importFlagsGiven, job.preprocessing, job.quiet) = (imported.labels, imported.any, imported.preprocessing, compute.quiet)
         let out = FileHandle.standardOutput
-        let w = p.run(format: fmt, withLogits: logits, progress: ProgressBar("predict", total: p.set.count, quiet: compute.quiet)) { out.write(Data($0.utf8)) }
-        if let warning = w.warning(images: p.set.count) { printError(warning) }
-        printError(w.summary(images: p.set.count, folder: images, engine: p.engine))
-    }
-
-    /// A model.bin: its float net, or its int8 net with `--net int8`.
-    func binPrediction(_ bytes: [UInt8], _ kc: KernelChoice) throws -> Prediction {
-        if imported.any { printError("note: --labels, --input-scale, --mean and --std apply to imported models only; \(model) carries its own") }
-        let loaded = try QuantizedModelFile.decode(bytes, path: model)
-        let set = try CLISupport.loadImages(images, for: loaded.model, strict: strict, limit: limit, resize: resize)
-        return try Prediction.modelBin(loaded, path: model, int8: net == "int8", kernels: kc, set: set)
+        try job.run { out.write(Data($0.utf8)) }.forEach(printError)
     }
 }
