@@ -104,4 +104,11 @@ final class CommandJobsTests: XCTestCase {
                                                           preprocessing: { throw EdgeError.usage("bad") }) { partial.append($0) })
         XCTAssertEqual(partial.first, lines.first)
     }
+
+    func testSubcommandCheckSkipsTheProgramPath() {
+        XCTAssertEqual(usage { try SubcommandGuess.check(arguments: ["edge-audit", "inpsect"], subcommands: ["inspect", "audit"]) },
+                       "unknown subcommand 'inpsect'; did you mean 'inspect'?")
+        XCTAssertNil(usage { try SubcommandGuess.check(arguments: ["inpsect"], subcommands: ["inspect"]) })
+        XCTAssertNil(usage { try SubcommandGuess.check(arguments: ["edge-audit", "--help"], subcommands: ["inspect"]) })
+    }
 }
