@@ -51,7 +51,8 @@ let package = Package(
         // The work behind the commands other than the audit, and the CLI's typing helpers
         // (ε lists, calibration default, subcommand suggestions): the CLI only parses and prints.
         .target(name: "EdgeTools", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeTrain", "EdgeQuant", "EdgeImport",
-                                                  "EdgeImportQuant", "EdgeExport", "EdgeAudit", "EdgeAttacks", "EdgeCorruptions"],
+                                                  "EdgeImportQuant", "EdgeImportFloat", "EdgeExport", "EdgeAudit", "EdgeAttacks", "EdgeCorruptions",
+                                                  "EdgeMetrics", "EdgeInformation"],
                 swiftSettings: release),
         .target(name: "EdgeImportQuant", dependencies: ["EdgeCore", "EdgeImport", "EdgeQuant"], swiftSettings: release),
         .target(name: "EdgeImportFloat", dependencies: ["EdgeCore", "EdgeImport", "EdgeModel"], swiftSettings: release),

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EdgeCore
-import EdgeQuant
 import EdgeTools
 
 /// `edge-audit bench`: inference throughput and latency.
@@ -16,23 +15,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8") }
-        guard batch >= 1, batch <= 65536 else { throw EdgeError.usage("--batch must be in 1...65536") }
-        guard seconds > 0, seconds <= 600 else { throw EdgeError.usage("--seconds must be in (0, 600]") }
-        guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference") }
-        let (bytes, detected) = try ModelLoading.read(model)
-        let result: Benchmark.Result
-        if detected == .tflite || detected == .onnx {
-            let graph = try ModelLoading.importGraph(bytes, path: model)
-            guard net == "int8" else {
-                throw EdgeError.usage("\(model): float inference of imported models is not supported yet; use --net int8 (\(ModelLoading.importedSupport))")
-            }
-            let m = try ModelLoading.int8Model(graph, path: model, preprocessing: nil)
-            result = try Benchmark.imported(m, format: ImportedDescription.formatName(graph), batch: batch, kernels: kc, seconds: seconds)
-        } else {
-            let loaded = try QuantizedModelFile.decode(bytes, path: model)
-            result = try Benchmark.modelBin(loaded, path: model, int8: net == "int8", batch: batch, kernels: kc, seconds: seconds)
-        }
+        let result = try Benchmark.file(model, net: net, batch: batch, kernels: kernels, seconds: seconds)
         result.lines(model: model, threads: Parallel.threads).forEach { print($0) }
     }
 }

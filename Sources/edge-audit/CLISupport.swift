@@ -21,19 +21,9 @@ enum CLISupport {
         try ImageLoading.load(dir, classNames: classNames, shape: shape, strict: strict, limit: limit, resize: resize, log: printError)
     }
 
-    /// `Int8OnTheFly.ensure` on the model.bin `bytes`.
-    static func withInt8(_ model: String, bytes: [UInt8], calibration: String) throws -> (LoadedModel, Bool) {
-        try withInt8(model, decoded: try QuantizedModelFile.decode(bytes, path: model), calibration: calibration)
-    }
-
     /// `Int8OnTheFly.ensure` on a model already decoded.
     static func withInt8(_ model: String, decoded: LoadedModel, calibration: String) throws -> (LoadedModel, Bool) {
         try Int8OnTheFly.ensure(model, decoded: decoded, calibration: calibration, log: printError)
-    }
-
-    /// `Int8OnTheFly.quantize`.
-    static func quantize(_ path: String, _ m: Model, calibration: LabeledImages, options: Quantizer.Options) throws -> QuantizedGraph {
-        try Int8OnTheFly.quantize(path, m, calibration: calibration, options: options)
     }
 
     /// Both nets of a model.bin (quantising on the fly when needed), the images and the decoded model.
@@ -48,8 +38,6 @@ enum CLISupport {
     static func defaultCalibration(for model: String) -> String { CalibrationDefault.resolve(modelPath: model) ?? CalibrationDefault.relative }
 }
 
-/// `TextTable.pad`, for the command files' tables.
-func pad(_ s: String, _ w: Int, right: Bool = false) -> String { TextTable.pad(s, w, right: right) }
-
-/// A JSON string literal.
-func jsonString(_ s: String) -> String { JSONText.quote(s) }
+/// The model-file reader lives in EdgeTools; named here too so that command files which do
+/// not import EdgeTools (the audit's) still find it.
+typealias ModelLoading = EdgeTools.ModelLoading

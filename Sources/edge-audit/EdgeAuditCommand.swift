@@ -37,11 +37,7 @@ enum Main {
         do {
             // `edge-audit MODEL …` is the audit's shorthand: a first word that is neither a
             // subcommand nor a file is a typo, not a model path.
-            let names = EdgeAudit.configuration.subcommands.map { $0._commandName } + ["help"]
-            if let first = CommandLine.arguments.dropFirst().first,
-               let m = SubcommandGuess.message(first: first, subcommands: names, fileExists: { FileManager.default.fileExists(atPath: $0) }) {
-                throw EdgeError.usage(m)
-            }
+            try SubcommandGuess.check(arguments: CommandLine.arguments, subcommands: EdgeAudit.configuration.subcommands.map { $0._commandName } + ["help"])
             var command = try EdgeAudit.parseAsRoot()
             try command.run()
         } catch let e as EdgeError {

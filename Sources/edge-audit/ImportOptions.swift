@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeImport
+import EdgeTools
 
 /// Options for models imported from TFLite/ONNX files (ignored for model.bin, which carries
 /// its own class names and preprocessing).

@@ -1,8 +1,5 @@
 import ArgumentParser
 import EdgeCore
-import EdgeFloat
-import EdgeData
-import EdgeQuant
 import EdgeTools
 import Foundation
 
@@ -25,43 +22,10 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard let fmt = PredictionWriter.Format(rawValue: format) else { throw EdgeError.usage("--format must be jsonl or csv, got '\(format)'") }
-        if let net { guard net == "float" || net == "int8" else { throw EdgeError.usage("--net must be float or int8, got '\(net)'") } }
-        guard let kc = KernelChoice(rawValue: kernels) else { throw EdgeError.usage("--kernels must be auto or reference, got '\(kernels)'") }
-        let (bytes, detected) = try ModelLoading.read(model)
-        let p = try (detected == .tflite || detected == .onnx) ? importedPrediction(bytes, kc) : binPrediction(bytes, kc)
+        var job = PredictJob(model: model, images: images)
+        (job.format, job.logits, job.strict, job.resize, job.limit, job.net, job.kernels) = (format, logits, strict, resize, limit, net, kernels)
+        (job.labels, job.importFlagsGiven, job.preprocessing, job.quiet) = (imported.labels, imported.any, imported.preprocessing, compute.quiet)
         let out = FileHandle.standardOutput
-        let w = p.run(format: fmt, withLogits: logits, progress: ProgressBar("predict", total: p.set.count, quiet: compute.quiet)) { out.write(Data($0.utf8)) }
-        if let warning = w.warning(images: p.set.count) { printError(warning) }
-        printError(w.summary(images: p.set.count, folder: images, engine: p.engine))
-    }
-
-    /// A model.bin: its float net, or its int8 net with `--net int8`.
-    func binPrediction(_ bytes: [UInt8], _ kc: KernelChoice) throws -> Prediction {
-        if imported.any { printError("note: --labels, --input-scale, --mean and --std apply to imported models only; \(model) carries its own") }
-        let loaded = try QuantizedModelFile.decode(bytes, path: model)
-        let set = try CLISupport.loadImages(images, for: loaded.model, strict: strict, limit: limit, resize: resize)
-        return try Prediction.modelBin(loaded, path: model, int8: net == "int8", kernels: kc, set: set)
-    }
-
-    /// An imported int8 TFLite/ONNX model on the integer engine.
-    func importedPrediction(_ bytes: [UInt8], _ kc: KernelChoice) throws -> Prediction {
-        let graph = try ModelLoading.importGraph(bytes, path: model)
-        if graph.precision == .float32 {
-            if net == "int8" { throw EdgeError.usage("\(model) is a float model: quantising imported models is not supported yet; use --net float") }
-            let m = try ModelLoading.floatModel(graph, path: model, labels: imported.labels, preprocessing: try imported.preprocessing())
-            let fn = try FloatNetwork(m.model)
-            let set = try CLISupport.loadImages(images, classNames: m.model.metadata.classNames, shape: m.inputShape, strict: strict, limit: limit,
-                                                resize: resize)
-            return Prediction(names: m.model.metadata.classNames, set: set, logits: { ModelLoading.floatLogits(fn, m, set, $0) },
-                              engine: "float net from \(ImportedDescription.formatName(graph))")
-        }
-        if net == "float" {
-            throw EdgeError.usage("\(model): float inference of imported models is not supported yet for int8 files; use --net int8 (\(ModelLoading.importedSupport))")
-        }
-        let m = try ModelLoading.int8Model(graph, path: model, preprocessing: try imported.preprocessing())
-        let names = try ModelLoading.labels(imported.labels, graph: graph, classes: m.classes, path: model)
-        let set = try CLISupport.loadImages(images, classNames: names, shape: m.inputShape, strict: strict, limit: limit, resize: resize)
-        return try Prediction.imported(m, format: ImportedDescription.formatName(graph), names: names, kernels: kc, set: set)
+        try job.run { out.write(Data($0.utf8)) }.forEach(printError)
     }
 }

@@ -1,3 +1,6 @@
+import EdgeCore
+import Foundation
+
 /// Tells a mistyped subcommand from a model path. `edge-audit MODEL --images DIR` is the
 /// audit's shorthand, so a first argument that names no subcommand would otherwise be read
 /// as a model file and fail as a missing input, hiding the typo.
@@ -18,6 +21,14 @@ public enum SubcommandGuess {
             return "unknown subcommand '\(first)' (and no such model file); the subcommands are: \(subcommands.joined(separator: ", "))"
         }
         return nil
+    }
+
+    /// Throws `message`'s usage error for the first of `arguments` (the program's own path
+    /// comes first and is skipped), checking the file system for a model path.
+    public static func check(arguments: [String], subcommands: [String]) throws {
+        guard let first = arguments.dropFirst().first,
+              let m = message(first: first, subcommands: subcommands, fileExists: { FileManager.default.fileExists(atPath: $0) }) else { return }
+        throw EdgeError.usage(m)
     }
 
     /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of

@@ -7,20 +7,20 @@ import Foundation
 /// Reading a MODEL argument: the format is told by content (`ModelFormat.detect`), never by
 /// the file name. model.bin goes to EdgeModel; TFLite/ONNX to the importer, and int8 TFLite
 /// on to the integer engine (`Int8GraphMapper`).
-enum ModelLoading {
+public enum ModelLoading {
     /// What works with imported models today, for usage errors.
-    static let importedSupport = "int8 TFLite models work with 'inspect', 'predict' and 'bench --net int8'; float TFLite and ONNX models with 'inspect' and 'predict'"
+    public static let importedSupport = "int8 TFLite models work with 'inspect', 'predict' and 'bench --net int8'; float TFLite and ONNX models with 'inspect' and 'predict'"
 
     /// The bytes of `path` and their format (nil: none recognised; EdgeModel's reader then
     /// reports what is wrong with the header).
-    static func read(_ path: String) throws -> ([UInt8], ModelFormat?) {
+    public static func read(_ path: String) throws -> ([UInt8], ModelFormat?) {
         let bytes = try AtomicFile.read(path, limit: 512 << 20)
         return (bytes, ModelFormat.detect(bytes))
     }
 
     /// The bytes of a model.bin for `command`; a TFLite or ONNX file is a usage error (exit 2)
     /// saying what is not supported yet and what is.
-    static func modelBin(_ path: String, for command: String) throws -> [UInt8] {
+    public static func modelBin(_ path: String, for command: String) throws -> [UInt8] {
         let (bytes, format) = try read(path)
         if let format, format != .edgeModel {
             throw EdgeError.usage("\(path) is \(format == .tflite ? "a TFLite" : "an ONNX") model: '\(command)' needs an edge-audit model.bin; "
@@ -30,12 +30,12 @@ enum ModelLoading {
     }
 
     /// The imported graph of a TFLite/ONNX file (import failures are exit 65, naming the place).
-    static func importGraph(_ bytes: [UInt8], path: String) throws -> ImportedGraph {
+    public static func importGraph(_ bytes: [UInt8], path: String) throws -> ImportedGraph {
         do { return try ModelImporter.importGraph(bytes, path: path) } catch let e as ImportError { throw e.edgeError }
     }
 
     /// The integer engine's model for an imported int8 graph; a float graph is a usage error.
-    static func int8Model(_ graph: ImportedGraph, path: String, preprocessing: Preprocessing?) throws -> ImportedInt8Model {
+    public static func int8Model(_ graph: ImportedGraph, path: String, preprocessing: Preprocessing?) throws -> ImportedInt8Model {
         guard graph.precision == .int8 else {
             throw EdgeError.usage("\(path) is a float32 \(graph.format == .tflite ? "TFLite" : "ONNX") model: running float imported models is not supported yet (\(importedSupport))")
         }
@@ -49,7 +49,7 @@ enum ModelLoading {
 
     /// Class names in output order: `--labels FILE` (one per line), else the file's own
     /// labels; without either, a usage error saying how to give them.
-    static func labels(_ file: String?, graph: ImportedGraph, classes: Int, path: String) throws -> [String] {
+    public static func labels(_ file: String?, graph: ImportedGraph, classes: Int, path: String) throws -> [String] {
         let names: [String]
         let source: String
         if let file {
@@ -73,7 +73,7 @@ enum ModelLoading {
     }
 
     /// The preprocessing given by `--input-scale`, `--mean`, `--std` (nil when none is).
-    static func preprocessing(inputScale: Float?, mean: String?, std: String?) throws -> Preprocessing? {
+    public static func preprocessing(inputScale: Float?, mean: String?, std: String?) throws -> Preprocessing? {
         guard inputScale != nil || mean != nil || std != nil else { return nil }
         func list(_ s: String?, _ flag: String, _ def: Float) throws -> [Float] {
             guard let s else { return [def] }

@@ -1,34 +1,30 @@
 import EdgeCore
-import EdgeData
-import EdgeFloat
 import EdgeImport
 import EdgeImportFloat
 import EdgeModel
 import Foundation
 
-/// Float TFLite/ONNX models on the float engine (`FloatGraphMapper` → `FloatNetwork`).
-extension ModelLoading {
-    /// The float model of a float32 imported graph, with class names from `--labels` or the
-    /// file; without either, an error when `needLabels`, else classes named "0", "1", ….
-    static func floatModel(_ graph: ImportedGraph, path: String, labels file: String?, preprocessing: Preprocessing?,
-                           needLabels: Bool = true) throws -> ImportedFloatModel {
-        let unnamed = try FloatGraphMapper.map(graph, path: path, preprocessing: preprocessing)
-        if !needLabels && file == nil && graph.metadata.labels == nil { return unnamed }
-        let names = try labels(file, graph: graph, classes: unnamed.classes, path: path)
-        return try FloatGraphMapper.map(graph, path: path, classNames: names, preprocessing: preprocessing)
-    }
-
-    /// Float logits [N, classes] of images `indices` of `set` under the model's preprocessing.
-    static func floatLogits(_ net: FloatNetwork, _ m: ImportedFloatModel, _ set: LabeledImages, _ indices: [Int]) -> [Float] {
-        let size = set.imageSize
-        var px = [UInt8]()
-        px.reserveCapacity(indices.count * size)
-        for i in indices { px.append(contentsOf: set.pixels[(i * size)..<((i + 1) * size)]) }
-        return net.forward(m.input(planarPixels: px), batch: indices.count).logits
+/// `inspect` for an imported file as a whole, and the float engine's view of a float one.
+extension ImportedDescription {
+    /// Every `inspect` line of the TFLite/ONNX file `bytes` at `path`, handed to `emit` as it
+    /// is known (the imported graph's lines come out even when the engine then refuses the
+    /// graph): the imported graph, then the graph the float or integer engine runs. `preprocessing` is read only once
+    /// the header is out, so a bad --mean fails in the same place as before.
+    public static func emit(path: String, bytes: [UInt8], labels: String?,
+                            preprocessing: () throws -> Preprocessing?, to emit: (String) -> Void) throws {
+        let graph = try ModelLoading.importGraph(bytes, path: path)
+        header(path: path, size: bytes.count, graph: graph).forEach(emit)
+        guard graph.precision == .int8 else {
+            let m = try ModelLoading.floatModel(graph, path: path, labels: labels, preprocessing: try preprocessing(), needLabels: false)
+            try floatLines(m).forEach(emit)
+            let l = graph.metadata.labels.map { "labels: \($0.count) from \(graph.metadata.labelSource ?? "the file"): \($0.joined(separator: ", "))" }
+            return emit(l ?? "labels: none in the file (predict needs --labels FILE)")
+        }
+        int8Lines(graph: graph, model: try ModelLoading.int8Model(graph, path: path, preprocessing: try preprocessing())).forEach(emit)
     }
 
     /// `inspect` lines for a float model: the float graph the engine runs, layer by layer.
-    static func describeFloat(_ m: ImportedFloatModel) throws -> [String] {
+    public static func floatLines(_ m: ImportedFloatModel) throws -> [String] {
         let g = m.model.graph
         let shapes = try g.shapes()
         let macs = g.macs(shapes: shapes).reduce(0, +)
