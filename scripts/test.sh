@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+python3 scripts/check_sizes.py
 swift build --build-tests
 swift test --skip-build
 scripts/test-arm.sh
