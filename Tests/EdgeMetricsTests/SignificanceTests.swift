@@ -121,8 +121,10 @@ final class HolmTests: XCTestCase {
         // m = 4, α = 0.05: thresholds .0125, .0167, .025, .05 for the sorted p-values
         // .01 (reject), .015 (reject), .03 (> .025: keep) → .04 is kept too although < .05.
         XCTAssertEqual(Significance.holm([0.04, 0.01, 0.03, 0.015]), [false, true, false, true])
-        // Nothing below α/m: nothing rejected; everything tiny: all rejected.
-        XCTAssertEqual(Significance.holm([0.02, 0.03]), [false, false])
+        // m = 2: .02 ≤ .025 and then .03 ≤ .05, both rejected; .03 > .025 stops at once.
+        XCTAssertEqual(Significance.holm([0.02, 0.03]), [true, true])
+        XCTAssertEqual(Significance.holm([0.03, 0.04]), [false, false])
+        // Everything tiny: all rejected.
         XCTAssertEqual(Significance.holm([1e-9, 1e-8, 1e-7]), [true, true, true])
         XCTAssertEqual(Significance.holm([]), [])
     }
