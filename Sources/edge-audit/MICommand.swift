@@ -17,13 +17,14 @@ struct MICommand: ParsableCommand {
     @Option(help: "Write each probe's activations (float and int8) and the labels as .npy files here.") var exportActivations: String?
     @Option(help: "table or json.") var format = "table"
     @Option(help: "Calibration images when the model has no int8 net.") var calibration = "calibration/fashion-mnist"
+    @Option(help: "Corruptions swept at every level on the clean and PGD inputs, e.g. saturation,patch_shuffle.") var sweep: String?
     @Option(help: "Seed.") var seed: UInt64 = 1
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         try compute.apply()
         let q = try MIRequest(samples: samples, sigma2: sigma2, binSize: binSize, eps: eps, inputs: inputs, layers: layers,
-                              exportActivations: exportActivations, format: format, seed: seed)
+                              exportActivations: exportActivations, format: format, seed: seed, sweep: sweep)
         let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: nil, command: "mi")
         let r = try MIRun.run(q, float: float, int8: int8, set: set, quiet: compute.quiet)
         print(q.format == .json ? MIReportText.json(r) : MIReportText.table(r))

@@ -85,4 +85,18 @@ final class TypedStagesCLITests: CLITestCase {
         XCTAssertEqual(rows.count, 30, r.out)
         XCTAssert(r.out.contains("σ² per layer"), r.out)
     }
+
+    func testMISweepReportsEveryLevelOnCleanAndPGDInputsWithAccuracy() throws {
+        let r = try run(["mi", root + "/models/fashion-lenet5-q.bin", "--images", images, "--samples", "20", "--inputs", "clean",
+                         "--layers", "fc3", "--sweep", "patch_shuffle", "--format", "json", "--quiet"])
+        XCTAssertEqual(r.code, 0, r.err)
+        // patch_shuffle has 3 levels at 28 px (k = 2, 4, 7): each on clean and on PGD inputs.
+        for level in 1...3 {
+            for input in ["patch_shuffle.level_\(level)", "pgd+patch_shuffle.level_\(level)"] {
+                XCTAssert(r.out.contains("\"float.mi.\(input).fc3.kde_upper_itx\""), "\(input)\n\(r.out)")
+                XCTAssert(r.out.contains("\"int8.mi_inputs.\(input).accuracy\""), input)
+            }
+        }
+        XCTAssertEqual(try run(["mi", root + "/models/fashion-lenet5-q.bin", "--images", images, "--sweep", "nope"]).code, 2)
+    }
 }

@@ -18,7 +18,7 @@ public struct MIRequest: Sendable {
     /// Checks the command's options in the order it always has, with its messages: usage
     /// errors exit 2, an `exportActivations` path that is not a folder exits 73.
     public init(samples: Int, sigma2: Double?, binSize: Double, eps: Double, inputs: String, layers: String?, exportActivations: String?,
-                format: String, seed: UInt64) throws {
+                format: String, seed: UInt64, sweep: String? = nil) throws {
         guard samples >= 2, samples <= 20_000 else { throw EdgeError.usage("--samples must be in 2...20000") }
         guard sigma2 ?? 1 > 0, binSize > 0, eps > 0, eps <= 1 else {
             throw EdgeError.usage("--sigma2, --bin-size and --eps must be positive (eps ≤ 1)")
@@ -36,6 +36,8 @@ public struct MIRequest: Sendable {
         if let dir = exportActivations, let k = FileKind.of(dir, followSymlinks: false), k != .directory {
             throw EdgeError.cannotWrite(path: dir, reason: "it is \(k.phrase); --export-activations must name a folder")
         }
+        // --sweep saturation,patch_shuffle: every level on the clean and the PGD sample (Zhang et al. Fig. 5).
+        if let sweep { s.miSweep = try AuditOverrides.corruptions(sweep) }
         settings = s
         self.layers = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         self.exportActivations = exportActivations
