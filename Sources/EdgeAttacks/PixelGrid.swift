@@ -11,4 +11,19 @@ public enum PixelGrid {
         }
         return out
     }
+
+    /// Per image of `imageSize` values, the L∞ and L2 norms of `snapped − clean` in [0, 1]
+    /// pixel units: the perturbation an int8 net on a board actually received.
+    public static func norms(snapped: [UInt8], clean: [UInt8], imageSize d: Int) -> (linf: [Double], l2: [Double]) {
+        var linf: [Double] = [], l2: [Double] = []
+        for b in 0..<(d > 0 ? clean.count / d : 0) {
+            var mx = 0.0, s2 = 0.0
+            for t in 0..<d {
+                let dv = Double(Int(snapped[b * d + t]) - Int(clean[b * d + t])) / 255
+                mx = max(mx, abs(dv)); s2 += dv * dv
+            }
+            linf.append(mx); l2.append(s2.squareRoot())
+        }
+        return (linf, l2)
+    }
 }

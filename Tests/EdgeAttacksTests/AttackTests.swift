@@ -73,6 +73,14 @@ final class AttackTests: XCTestCase {
         XCTAssertEqual(s, [12, 0, 153, 255, 200])  // 0.05·255 = 12.75 → 12; −25.47 → −25 (clamped at 0); +25.47 → +25
     }
 
+    func testSnappedPerturbationNormsPerImage() {
+        // Image 1: δ = (+3, −4)/255 → L∞ 4/255, L2 5/255; image 2: unchanged → 0, 0.
+        let n = PixelGrid.norms(snapped: [13, 6, 7, 7], clean: [10, 10, 7, 7], imageSize: 2)
+        XCTAssertEqual(n.linf, [4.0 / 255, 0])
+        XCTAssertEqual(n.l2[0], 5.0 / 255, accuracy: 1e-15)
+        XCTAssertEqual(n.l2[1], 0)
+    }
+
     func testSquareAttackOnlyCountsSnappedMisclassifications() throws {
         let (m, set) = Self.trained
         let q = try Quantizer.quantize(m, calibration: set)

@@ -43,15 +43,8 @@ public struct GradientAttackStage: AuditStage {
                 let fp = SoftmaxCrossEntropy.argmax(ctx.float.forward(adv, batch: idx.count).logits, classes: ctx.float.classes)
                 // The int8 net sees what a board would: the example on the uint8 grid.
                 let snapped = PixelGrid.snap(adversarial: adv, clean: clean8)
-                let d = ctx.set.imageSize
-                for b in 0..<idx.count {
-                    var mx = 0.0, s2 = 0.0
-                    for t in 0..<d {
-                        let dv = Double(Int(snapped[b * d + t]) - Int(clean8[b * d + t])) / 255
-                        mx = max(mx, abs(dv)); s2 += dv * dv
-                    }
-                    rec.linf.append(mx); rec.l2.append(s2.squareRoot())
-                }
+                let n = PixelGrid.norms(snapped: snapped, clean: clean8, imageSize: ctx.set.imageSize)
+                rec.linf += n.linf; rec.l2 += n.l2
                 rec.images += idx
                 rec.labels += labels
                 rec.float += zip(fp, labels).map { $0 == $1 }
