@@ -4,7 +4,7 @@ import EdgeAudit
 /// `edge-audit attack`: one attack, on the float or the int8 net, per ε (EdgeAudit's AttackRun).
 struct Attack: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "One attack (FGSM … AutoAttack) on the float or int8 net.")
+        abstract: "Run one attack on the float or int8 net.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String
