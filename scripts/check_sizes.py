@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the size limits of docs/ARCHITECTURE.md: no Swift file in Sources/ over 400 lines
 (generated protobuf code excepted), no function, initializer or closure-bodied property over
-80 lines, and the CLI module (Sources/edge-audit) under 700 lines. Exits 1 listing offenders."""
+80 lines, and the CLI module (Sources/edge-audit) under 800 lines. Exits 1 listing offenders."""
 import pathlib, re, sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -47,8 +47,8 @@ for f in sorted((root / 'Sources').rglob('*.swift')):
     for name, at, n in body_lengths(lines):
         if n > 80:
             bad.append(f'{rel}:{at}: {name} … is {n} lines (limit 80)')
-if cli >= 700:
-    bad.append(f'Sources/edge-audit: {cli} lines (limit 700)')
+if cli >= 800:
+    bad.append(f'Sources/edge-audit: {cli} lines (limit 800)')
 print(f'CLI module: {cli} lines')
 for b in bad:
     print(b)
