@@ -29,6 +29,12 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var testAccuracy: Double
     /// Images in the test set that accuracy was measured on.
     public var testImages: Int
+    /// "ceb" for the Conditional Entropy Bottleneck; absent for cross-entropy (older files).
+    public var objective: String?
+    /// CEB's target ρ and the steps γ is annealed over; absent unless `objective` is "ceb".
+    public var rho: Double?, rhoAnnealSteps: Int?
+    /// TRADES' β; absent unless `adversarial` is "trades".
+    public var beta: Double?
 
     /// A recipe; every field is explicit so the file is self-describing.
     public init(arch: String, dataset: String, epochs: Int, batch: Int, optimizer: String, learningRate: Double,

@@ -37,14 +37,25 @@ public struct Optimizer {
     /// Applies one step with learning rate `lr`. Weight decay skips biases and batch-norm
     /// parameters (decaying them only hurts).
     public mutating func update(_ model: inout Model, gradients g: [[[Float]]], lr: Float) {
+        let graph = model.graph
+        update(&model.parameters, gradients: g, lr: lr) { i, t in
+            (Self.trainable(graph, i, t), t == 0 && !Self.isBatchNorm(graph, i))
+        }
+    }
+
+    /// Applies one step to parameters outside a model (CEB's class means); `rule(i, t)` says
+    /// whether tensor t of group i is trained and whether weight decay applies to it.
+    public mutating func update(_ parameters: inout [[Tensor]], gradients g: [[[Float]]], lr: Float,
+                                rule: (Int, Int) -> (trainable: Bool, decays: Bool)) {
         step += 1
         let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
         let c1 = 1 - pow(b1, Float(step)), c2 = 1 - pow(b2, Float(step))
-        for i in model.parameters.indices {
-            for t in model.parameters[i].indices where Self.trainable(model.graph, i, t) {
-                let decays = t == 0 && !isBatchNorm(model.graph, i)
+        for i in parameters.indices {
+            for t in parameters[i].indices {
+                let (trains, decays) = rule(i, t)
+                guard trains else { continue }
                 let wd = decays ? weightDecay : 0
-                model.parameters[i][t].data.withUnsafeMutableBufferPointer { p in
+                parameters[i][t].data.withUnsafeMutableBufferPointer { p in
                     g[i][t].withUnsafeBufferPointer { gp in
                         m[i][t].withUnsafeMutableBufferPointer { mp in
                             switch kind {
@@ -72,7 +83,7 @@ public struct Optimizer {
         }
     }
 
-    private func isBatchNorm(_ g: Graph, _ i: Int) -> Bool {
+    private static func isBatchNorm(_ g: Graph, _ i: Int) -> Bool {
         if case .batchNorm = g.nodes[i].op { return true }
         return false
     }

@@ -23,6 +23,10 @@ public struct TrainingConfig: Sendable {
     public var seed: UInt64 = 1
     /// PGD adversarial training when set.
     public var adversarial: PGDLinf? = nil
+    /// TRADES when set (not with `adversarial`).
+    public var trades: TRADES? = nil
+    /// Cross-entropy, or CEB (only without PGD-AT or TRADES).
+    public var objective: TrainingObjective = .crossEntropy
     /// Dataset name for the recipe.
     public var datasetName = "fashion-mnist"
     /// Suppress progress output.
@@ -52,7 +56,7 @@ public struct EpochReport: Sendable {
 }
 
 /// The compact trainer: mini-batch training with cosine learning-rate decay, optional
-/// PGD adversarial training, and per-epoch test accuracy.
+/// PGD adversarial training, TRADES or CEB (TrainingStep), and per-epoch test accuracy.
 public enum Trainer {
     /// Trains a fresh network on `train`, measuring on `test` after every epoch. `onNetwork`
     /// sees the network after each epoch, for measurements that need it (information planes);
@@ -62,6 +66,7 @@ public enum Trainer {
                              onNetwork: (EpochReport, FloatNetwork) throws -> Void = { _, _ in }) throws -> Model {
         guard config.epochs > 0, config.batch > 0 else { throw EdgeError.usage("epochs and batch must be positive") }
         guard train.count > 0 else { throw EdgeError.badData(path: config.datasetName, reason: "the training set is empty") }
+        try TrainingStep.validate(config)
         var rng = SeededGenerator(seed: config.seed)
         let graph = config.arch.graph(input: [train.channels, train.height, train.width], classes: train.classNames.count)
         let params = try Initializer.parameters(for: graph, rng: &rng)
@@ -70,6 +75,7 @@ public enum Trainer {
         let stepsPerEpoch = (train.count + config.batch - 1) / config.batch
         let totalSteps = stepsPerEpoch * config.epochs
         let lr0 = config.effectiveLearningRate
+        var objective = try TrainingStep(config, net: net, totalSteps: totalSteps)
         var step = 0
         var lastTest = 0.0
         for epoch in 1...config.epochs {
@@ -81,20 +87,13 @@ public enum Trainer {
             for s in 0..<stepsPerEpoch {
                 let idx = Array(order[(s * config.batch)..<min(train.count, (s + 1) * config.batch)])
                 let labels = idx.map { train.labels[$0] }
-                var x = train.floatBatch(idx).data
-                if let pgd = config.adversarial {
-                    var arng = SeededGenerator(seed: config.seed, stream: UInt64(epoch), UInt64(s))
-                    x = pgd.perturb(net, x: x, labels: labels, rng: &arng)
-                }
-                let pass = net.forward(x, batch: idx.count, training: true)
-                let (loss, dl) = SoftmaxCrossEntropy.lossAndGradient(logits: pass.logits, labels: labels, classes: net.classes)
-                let g = net.backward(pass, dLogits: dl, parameters: true, input: false)
                 // Cosine decay from lr0 to 0 over the whole run.
                 let lr = lr0 * 0.5 * (1 + cos(Double.pi * Double(step) / Double(totalSteps)))
-                opt.update(&net.model, gradients: g.parameters, lr: Float(lr))
+                let (loss, logits) = objective.run(net, &opt, x: train.floatBatch(idx).data, labels: labels, epoch: epoch, step: s,
+                                                   globalStep: step, lr: Float(lr))
                 step += 1
                 lossSum += loss * Double(idx.count)
-                let pred = SoftmaxCrossEntropy.argmax(pass.logits, classes: net.classes)
+                let pred = SoftmaxCrossEntropy.argmax(logits, classes: net.classes)
                 correct += zip(pred, labels).filter { $0 == $1 }.count
                 seen += idx.count
                 bar.detail = String(format: "loss %.4f acc %.3f", lossSum / Double(seen), Double(correct) / Double(seen))
@@ -115,6 +114,7 @@ public enum Trainer {
             seed: config.seed, adversarial: config.adversarial == nil ? "none" : "pgd",
             eps: Double(config.adversarial?.eps ?? 0), stepSize: Double(config.adversarial?.stepSize ?? 0),
             steps: config.adversarial?.steps ?? 0, testAccuracy: lastTest, testImages: test.count)
+        objective.annotate(&model.metadata.recipe!)
         return model
     }
 }

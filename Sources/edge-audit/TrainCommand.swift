@@ -4,7 +4,7 @@ import EdgeTools
 
 /// `edge-audit train`: trains a float net and writes model.bin.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train LeNet-5 or ResNet-8, optionally with PGD-AT.")
+    static let configuration = CommandConfiguration(abstract: "Train LeNet-5 or ResNet-8: cross-entropy or CEB, optionally with PGD-AT or TRADES.")
 
     @Option(help: "Architecture: lenet5 or resnet8.") var arch = "lenet5"
     @Option(help: "fashion-mnist, or a folder of class folders.") var dataset = "fashion-mnist"
@@ -15,10 +15,14 @@ struct Train: ParsableCommand {
     @Option(help: "Peak learning rate (cosine decay to 0). Default: 1e-3 for adam, 0.05 for sgd.") var lr: Double?
     @Option(help: "Weight decay. Default: 0 for adam, 5e-4 for sgd.") var weightDecay: Double?
     @Option(help: "Seed of every random draw.") var seed: UInt64 = 1
-    @Option(help: "Adversarial training: none or pgd.") var adversarial = "none"
-    @Option(help: "PGD-AT radius (L∞, pixels in [0,1]).") var eps: Double = 0.1
-    @Option(help: "PGD-AT step size.") var stepSize: Double = 0.02
-    @Option(help: "PGD-AT steps.") var steps = 7
+    @Option(help: "Adversarial training: none, pgd (PGD-AT) or trades (TRADES).") var adversarial = "none"
+    @Option(help: "PGD-AT / TRADES radius (L∞, pixels in [0,1]).") var eps: Double = 0.1
+    @Option(help: "PGD-AT / TRADES step size.") var stepSize: Double = 0.02
+    @Option(help: "PGD-AT / TRADES steps.") var steps = 7
+    @Option(help: "TRADES' KL weight β (default 6); only with --adversarial trades.") var beta: Double?
+    @Option(help: "Objective: ce (cross-entropy) or ceb (Conditional Entropy Bottleneck).") var objective = "ce"
+    @Option(help: "CEB's target ρ, γ = e^(−ρ); required with --objective ceb.") var rho: Double?
+    @Option(help: "CEB: steps over which γ goes from e^(−100) to e^(−ρ) (default: a tenth of the run).") var rhoAnnealSteps: Int?
     @Option(help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Output model file.") var out: String
     @Option(help: "Information planes: measure every K epochs (and after the last); needs --mi-log.") var miEvery: Int?
@@ -36,6 +40,7 @@ struct Train: ParsableCommand {
         (job.arch, job.dataset, job.testImages, job.epochs, job.batch, job.optimizer, job.lr, job.weightDecay, job.seed) =
             (arch, dataset, testImages, epochs, batch, optimizer, lr, weightDecay, seed)
         (job.adversarial, job.eps, job.stepSize, job.steps, job.limit, job.quiet) = (adversarial, eps, stepSize, steps, limit, compute.quiet)
+        (job.beta, job.objective, job.rho, job.rhoAnnealSteps) = (beta, objective, rho, rhoAnnealSteps)
         (job.miEvery, job.miInputs, job.miSamples, job.miEps, job.miSigma2, job.miBinSize, job.miLog) =
             (miEvery, miInputs, miSamples, miEps, miSigma2, miBinSize, miLog)
         print(try job.run())

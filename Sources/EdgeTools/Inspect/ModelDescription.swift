@@ -66,6 +66,8 @@ public struct ModelDescription {
         if let r = m.metadata.recipe {
             var line = "recipe: \(r.arch) on \(r.dataset), \(r.epochs) epochs, batch \(r.batch), \(r.optimizer) lr \(r.learningRate) (\(r.schedule)), weight decay \(r.weightDecay), seed \(r.seed)"
             if r.adversarial != "none" { line += ", adversarial \(r.adversarial) eps \(r.eps) step \(r.stepSize) × \(r.steps)" }
+            if let beta = r.beta { line += " beta \(beta)" }
+            if let o = r.objective { line += ", objective \(o) rho \(r.rho ?? .nan) annealed over \(r.rhoAnnealSteps ?? 0) steps" }
             out.append(line)
             out.append(String(format: "test accuracy %.4f on %d images", r.testAccuracy, r.testImages))
         }

@@ -27,14 +27,22 @@ public struct TrainJob {
     public var weightDecay: Double?
     /// Seed of every random draw.
     public var seed: UInt64 = 1
-    /// Adversarial training: none or pgd.
+    /// Adversarial training: none, pgd or trades.
     public var adversarial = "none"
-    /// PGD-AT radius (L∞, pixels in [0,1]).
+    /// PGD-AT / TRADES radius (L∞, pixels in [0,1]).
     public var eps: Double = 0.1
-    /// PGD-AT step size.
+    /// PGD-AT / TRADES step size.
     public var stepSize: Double = 0.02
-    /// PGD-AT steps.
+    /// PGD-AT / TRADES steps.
     public var steps = 7
+    /// TRADES' KL weight β (default 6); only with --adversarial trades.
+    public var beta: Double?
+    /// Objective: ce (cross-entropy) or ceb (Conditional Entropy Bottleneck).
+    public var objective = "ce"
+    /// CEB's target ρ (γ = e^(−ρ)); required with --objective ceb, refused otherwise.
+    public var rho: Double?
+    /// CEB: steps over which γ is annealed from e^(−100) to e^(−ρ) (default: a tenth of the run).
+    public var rhoAnnealSteps: Int?
     /// Use only the first N training images.
     public var limit: Int?
     /// Information planes: measure every K epochs (and after the last); needs `miLog`.
@@ -82,13 +90,7 @@ public struct TrainJob {
         cfg.weightDecay = weightDecay
         cfg.seed = seed
         cfg.quiet = quiet
-        switch adversarial {
-        case "none": break
-        case "pgd":
-            guard eps > 0, eps <= 1, stepSize > 0, steps > 0 else { throw EdgeError.usage("PGD needs 0 < --eps <= 1, --step-size > 0, --steps > 0") }
-            cfg.adversarial = PGDLinf(eps: Float(eps), stepSize: Float(stepSize), steps: steps)
-        default: throw EdgeError.usage("--adversarial must be none or pgd, got '\(adversarial)'")
-        }
+        try configureObjective(&cfg)
         var (train, test) = try datasets(&cfg)
         train = train.prefix(limit)
         let planes = try informationPlanes(cfg, test: test)
@@ -106,6 +108,36 @@ public struct TrainJob {
         let secs = Date().timeIntervalSince(started)
         return String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",
                      out, model.metadata.recipe?.testAccuracy ?? 0, test.count, secs, Parallel.threads)
+    }
+
+    /// --adversarial, --beta, --objective, --rho and --rho-anneal-steps, checked and applied
+    /// (the combinations first, so that a misplaced flag is named before its value is).
+    func configureObjective(_ cfg: inout TrainingConfig) throws {
+        guard ["none", "pgd", "trades"].contains(adversarial) else {
+            throw EdgeError.usage("--adversarial must be none, pgd or trades, got '\(adversarial)'")
+        }
+        guard objective == "ce" || objective == "ceb" else { throw EdgeError.usage("--objective must be ce or ceb, got '\(objective)'") }
+        if beta != nil && adversarial != "trades" { throw EdgeError.usage("--beta needs --adversarial trades") }
+        if objective == "ceb" {
+            guard adversarial == "none" else { throw EdgeError.usage("--objective ceb runs with --adversarial none, got '\(adversarial)'") }
+            guard let rho else { throw EdgeError.usage("--objective ceb needs --rho R") }
+            guard rho.isFinite, (-10...100).contains(rho) else { throw EdgeError.usage("--rho must be in [-10, 100], got \(rho)") }
+            if let n = rhoAnnealSteps { guard n >= 0, n <= 100_000_000 else { throw EdgeError.usage("--rho-anneal-steps must be in 0...100000000, got \(n)") } }
+            cfg.objective = .ceb(CEBSettings(rho: rho, annealSteps: rhoAnnealSteps))
+        } else if rho != nil || rhoAnnealSteps != nil {
+            throw EdgeError.usage("--rho and --rho-anneal-steps need --objective ceb")
+        }
+        guard adversarial != "none" else { return }
+        guard eps > 0, eps <= 1, stepSize > 0, steps > 0 else {
+            throw EdgeError.usage("--adversarial \(adversarial) needs 0 < --eps <= 1, --step-size > 0, --steps > 0")
+        }
+        if adversarial == "pgd" {
+            cfg.adversarial = PGDLinf(eps: Float(eps), stepSize: Float(stepSize), steps: steps)
+            return
+        }
+        let b = beta ?? 6
+        guard b.isFinite, b > 0, b <= 1000 else { throw EdgeError.usage("--beta must be in (0, 1000], got \(b)") }
+        cfg.trades = TRADES(eps: Float(eps), stepSize: Float(stepSize), steps: steps, beta: b)
     }
 
     /// The training and test sets: the built-in Fashion-MNIST, or `dataset` and `testImages`
