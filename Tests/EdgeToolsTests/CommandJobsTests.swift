@@ -75,9 +75,33 @@ final class CommandJobsTests: XCTestCase {
         j.miLog = tmp + "/planes.json"; j.miInputs = "clean,clean"
         XCTAssertEqual(usage { try j.run() }, "--mi-inputs must list clean and/or pgd once each, got 'clean,clean'")
         j.miInputs = "clean"; j.adversarial = "fgsm"
-        XCTAssertEqual(usage { try j.run() }, "--adversarial must be none or pgd, got 'fgsm'")
+        XCTAssertEqual(usage { try j.run() }, "--adversarial must be none, pgd or trades, got 'fgsm'")
         XCTAssertEqual(TrainJob.plotPath("a/planes.json"), "a/planes.html")
         XCTAssertEqual(TrainJob.plotPath("planes"), "planes.html")
+    }
+
+    func testTrainChecksObjectiveFlagsAndTheirCombinations() {
+        var j = TrainJob(out: tmp + "/m.bin")
+        j.objective = "vib"
+        XCTAssertEqual(usage { try j.run() }, "--objective must be ce or ceb, got 'vib'")
+        j.objective = "ce"; j.beta = 6
+        XCTAssertEqual(usage { try j.run() }, "--beta needs --adversarial trades")
+        j.beta = nil; j.rho = 3
+        XCTAssertEqual(usage { try j.run() }, "--rho and --rho-anneal-steps need --objective ceb")
+        j.rho = nil; j.rhoAnnealSteps = 10
+        XCTAssertEqual(usage { try j.run() }, "--rho and --rho-anneal-steps need --objective ceb")
+        j.objective = "ceb"
+        XCTAssertEqual(usage { try j.run() }, "--objective ceb needs --rho R")
+        j.rho = 101
+        XCTAssertEqual(usage { try j.run() }, "--rho must be in [-10, 100], got 101.0")
+        j.rho = 3; j.rhoAnnealSteps = -1
+        XCTAssertEqual(usage { try j.run() }, "--rho-anneal-steps must be in 0...100000000, got -1")
+        j.rhoAnnealSteps = nil; j.adversarial = "trades"
+        XCTAssertEqual(usage { try j.run() }, "--objective ceb runs with --adversarial none, got 'trades'")
+        j.objective = "ce"; j.rho = nil; j.eps = 0
+        XCTAssertEqual(usage { try j.run() }, "--adversarial trades needs 0 < --eps <= 1, --step-size > 0, --steps > 0")
+        j.eps = 0.08; j.beta = 0
+        XCTAssertEqual(usage { try j.run() }, "--beta must be in (0, 1000], got 0.0")
     }
 
     func testPredictAndBenchCheckFlags() {
