@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Training time per objective, edge-audit vs PyTorch CPU, measured in the same session on
+the same machine: seconds for one LeNet-5 epoch (60k Fashion-MNIST images, batch 128, Adam
+lr 1e-3) of NT (cross-entropy), PGD-AT (PGD-7, eps 0.08, step 0.02, uniform start),
+TRADES (7 KL steps, eps 0.08, step 0.02, 0.001·N(0,1) start, beta 6) and CEB (rho 3,
+unit-variance Gaussian on the 84 penultimate features, learned class means), 2 threads,
+median of --repeats runs each (PyTorch's CEB holds gamma at its end value: the anneal is
+one scalar per step and costs nothing). Both sides do the same arithmetic per step (one
+forward/backward per PGD step, two forward/backward passes for TRADES' outer loss).
+
+Optional dependencies (not in CI): torch==2.13.0+cpu, numpy.
+  swift build -c release --product edge-audit && python3 Benchmarks/train_objectives_torch.py
+"""
+import argparse
+import gzip
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build/release/edge-audit")
+DATA = "/usr/share/datasets/fashion-mnist"
+EPS, STEP, STEPS, BETA, RHO = 0.08, 0.02, 7, 6.0, 3.0
+
+OURS_FLAGS = {
+    "NT": [],
+    "PGD-AT": ["--adversarial", "pgd", "--eps", str(EPS), "--step-size", str(STEP), "--steps", str(STEPS)],
+    "TRADES": ["--adversarial", "trades", "--eps", str(EPS), "--step-size", str(STEP), "--steps", str(STEPS), "--beta", str(BETA)],
+    "CEB": ["--objective", "ceb", "--rho", str(RHO)],
+}
+
+
+def load(prefix):
+    with gzip.open(f"{DATA}/{prefix}-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28).astype(np.float32) / 255
+    with gzip.open(f"{DATA}/{prefix}-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def lenet():
+    trunk = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU())
+    return trunk, nn.Linear(84, 10)
+
+
+def pgd_ce(model, x, y):
+    adv = (x + torch.empty_like(x).uniform_(-EPS, EPS)).clamp(0, 1)
+    for _ in range(STEPS):
+        adv.requires_grad_(True)
+        g, = torch.autograd.grad(F.cross_entropy(model(adv), y), adv)
+        adv = torch.min(torch.max(adv.detach() + STEP * g.sign(), x - EPS), x + EPS).clamp(0, 1)
+    return adv.detach()
+
+
+def trades_adv(model, x):
+    p = F.softmax(model(x), 1).detach()
+    adv = x + 0.001 * torch.randn_like(x)
+    for _ in range(STEPS):
+        adv.requires_grad_(True)
+        g, = torch.autograd.grad(F.kl_div(F.log_softmax(model(adv), 1), p, reduction="sum"), adv)
+        adv = torch.min(torch.max(adv.detach() + STEP * g.sign(), x - EPS), x + EPS).clamp(0, 1)
+    return adv.detach()
+
+
+def torch_epoch(objective, x, y):
+    torch.manual_seed(0)
+    trunk, head = lenet()
+    model = nn.Sequential(trunk, head)
+    means = nn.Parameter(torch.empty(10, 84).uniform_(-math.sqrt(6 / 94), math.sqrt(6 / 94)))
+    params = list(model.parameters()) + ([means] if objective == "CEB" else [])
+    opt = torch.optim.Adam(params, 1e-3)
+    gamma = math.exp(-RHO)
+    perm = torch.randperm(len(x))
+    t0 = time.perf_counter()
+    for i in range(0, len(x), 128):
+        xb, yb = x[perm[i:i + 128]], y[perm[i:i + 128]]
+        if objective == "NT":
+            loss = F.cross_entropy(model(xb), yb)
+        elif objective == "PGD-AT":
+            loss = F.cross_entropy(model(pgd_ce(model, xb, yb)), yb)
+        elif objective == "TRADES":
+            adv = trades_adv(model, xb)
+            nat = model(xb)
+            kl = F.kl_div(F.log_softmax(model(adv), 1), F.softmax(nat, 1), reduction="batchmean")
+            loss = F.cross_entropy(nat, yb) + BETA * kl
+        else:
+            mu = trunk(xb)
+            noise = torch.randn_like(mu)
+            z = mu + noise
+            rex = 0.5 * ((z - means[yb]) ** 2).sum(1) - 0.5 * (noise ** 2).sum(1)
+            loss = (gamma * rex + F.cross_entropy(head(z), yb, reduction="none")).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t0
+
+
+def ours_epoch(objective, threads):
+    r = subprocess.run(["nice", "-n", "10", BIN, "train", "--epochs", "1", "--threads", str(threads), "--quiet",
+                        "--out", "/tmp/bench-objectives.bin"] + OURS_FLAGS[objective], capture_output=True, text=True, check=True)
+    return float(re.search(r"epoch 1: .*, ([0-9.]+) s \(", r.stderr).group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--objectives", default="NT,PGD-AT,TRADES,CEB")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    os.nice(10)
+    x, y = load("train")
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+    print(f"machine: {cpu}, {os.cpu_count()} cores; torch {torch.__version__}; {time.strftime('%Y-%m-%d')}; "
+          f"{a.threads} threads, median of {a.repeats}")
+    print("| objective | edge-audit s/epoch | PyTorch s/epoch | PyTorch / edge-audit |")
+    print("|---|---|---|---|")
+    for obj in a.objectives.split(","):
+        ours = statistics.median(ours_epoch(obj, a.threads) for _ in range(a.repeats))
+        theirs = statistics.median(torch_epoch(obj, x, y) for _ in range(a.repeats))
+        print(f"| {obj} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
