@@ -91,8 +91,16 @@ public struct TrainJob {
         cfg.seed = seed
         cfg.quiet = quiet
         try configureObjective(&cfg)
+        try RecipeProvenance.check(RecipeProvenance.trainCommand(self, cfg))
         var (train, test) = try datasets(&cfg)
         train = train.prefix(limit)
+        // CEB's default anneal length depends on the run's steps: made explicit here, so the
+        // provenance records the number used.
+        if case let .ceb(c) = cfg.objective, c.annealSteps == nil {
+            let steps = (train.count + cfg.batch - 1) / cfg.batch * cfg.epochs
+            cfg.objective = .ceb(CEBSettings(rho: c.rho, annealSteps: c.effectiveAnnealSteps(totalSteps: steps)))
+        }
+        let recipe = RecipeProvenance.trainCommand(self, cfg)
         let planes = try informationPlanes(cfg, test: test)
         let started = Date()
         let model = try Trainer.train(cfg, train: train, test: test, onEpoch: { r in
@@ -104,7 +112,7 @@ public struct TrainJob {
             throw EdgeError.usage("training diverged (the weights are no longer finite numbers); lower --lr. Nothing was written to \(out)")
         }
         AtomicFile.removeStaleTemps(besides: out)
-        try ModelFile.write(model, to: out)
+        try ModelFile.write(RecipeProvenance.trained(model, command: recipe, train: train, test: test, dataset: dataset, testImages: testImages), to: out)
         let secs = Date().timeIntervalSince(started)
         return String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",
                      out, model.metadata.recipe?.testAccuracy ?? 0, test.count, secs, Parallel.threads)
