@@ -29,6 +29,10 @@ extension QuantizedGraph {
             // The float node that starts the fused group this int8 node computes.
             var head = f
             switch n.op {
+            case .quantizedInput:
+                // Our quantiser folds a leading per-channel affine (an imported model's
+                // preprocessing) into the input table.
+                if Self.isInputAffine(graph, head), let j = graph.nodes[head].inputs.first { head = j }
             case .conv(let c):
                 if Self.isFusedActivation(graph.nodes[head].op), let j = graph.nodes[head].inputs.first { head = j }
                 if !c.isDense, case .batchNorm = graph.nodes[head].op, let j = graph.nodes[head].inputs.first { head = j }
@@ -40,7 +44,7 @@ extension QuantizedGraph {
             let h = graph.nodes[head]
             let kindMatches: Bool
             switch (n.op, h.op) {
-            case (.input, .input): kindMatches = true
+            case (.input, .input), (.quantizedInput, .input): kindMatches = true
             case let (.conv(c), .conv2d(o, k, s, p)):
                 // The float conv is square, symmetric and dense over its input channels; a
                 // depthwise int8 layer computes the same only over one input channel (every
@@ -91,5 +95,13 @@ extension QuantizedGraph {
         case .relu, .clip: return true
         default: return false
         }
+    }
+
+    /// Whether float node `i` is a per-channel affine map of the image that the int8 input
+    /// table can absorb: a depthwise 1×1 convolution, stride 1, no padding, reading node 0.
+    public static func isInputAffine(_ graph: Graph, _ i: Int) -> Bool {
+        guard i > 0, i < graph.nodes.count, graph.nodes[i].inputs == [0], case let .convolution(c) = graph.nodes[i].op else { return false }
+        let w = c.window, p = w.padding
+        return c.depthwise && (w.kernelH, w.kernelW, w.strideH, w.strideW) == (1, 1, 1, 1) && (p.top, p.left, p.bottom, p.right) == (0, 0, 0, 0)
     }
 }

@@ -30,6 +30,7 @@ public enum Quantizer {
         var bn: Int?           // folded batch norm
         var relu: Bool
         var clip: (lower: Float, upper: Float)? = nil   // a fused clip (ReLU6), imported graphs
+        var inputAffine: Int? = nil   // the input's per-channel affine folded into the input table
     }
 
     /// Quantises `model` with `calibration` images.
@@ -48,7 +49,7 @@ public enum Quantizer {
             let inputs = g.nodes[f.head].inputs.map { qIndex[$0] }
             let q = try groupNode(f, model: model, qnodes: qnodes, inputs: inputs,
                                   range: samples.range(f.tail, method: options.method), options: options, shapes: fshapes)
-            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
+            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil, f.inputAffine].compactMap({ $0 }) { qIndex[k] = qnodes.count }
             qnodes.append(f.clip.map { clamped(q, $0) } ?? q)
         }
         let qg = QuantizedGraph(nodes: qnodes, method: options.method.rawValue, calibrationImages: calibration.count, perTensor: options.perTensor)
@@ -85,6 +86,14 @@ public enum Quantizer {
             for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { covered.insert(k) }
             groups.append(f)
         }
+        // The image's sole consumer a per-channel affine (an imported model's preprocessing):
+        // the input table computes it exactly, so it needs no int8 layer of its own.
+        if let a = sole(0), QuantizedGraph.isInputAffine(g, a), let k = groups.firstIndex(where: { $0.head == a }),
+           !groups[k].relu, groups[k].clip == nil {
+            groups[0].inputAffine = a
+            groups[0].tail = a
+            groups.remove(at: k)
+        }
         return groups
     }
 
@@ -100,6 +109,7 @@ public enum Quantizer {
         let out = QuantParams.covering(lo, hi)
         switch node.op {
         case .input:
+            if let a = f.inputAffine { return inputAffineNode(model, node: a, name: name, shape: hwc(fshapes[0])) }
             return QNode(op: .input, inputs: [], name: name, floatNode: f.tail, shape: hwc(fshapes[0]), quant: .input, rangeMin: 0, rangeMax: 1)
         case let .conv2d(o, k, s, p):
             return try conv2dNode(f, model: model, qnodes: qnodes, inputs: inputs, range: range, out: out, options: options,
