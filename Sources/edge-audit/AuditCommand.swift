@@ -9,7 +9,7 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit int8 vs float; write reports, check gates.")
 
-    @Argument(help: "model.bin (float; quantised on the fly with --calibration when it has no int8 net)") var model: String
+    @Argument(help: "model.bin, or a float .tflite/.onnx (quantised on the fly with --calibration when there is no int8 net)") var model: String
     @Option(help: "Images in class folders (DIR/<class>/*.png|jpg).") var images: String
     @Option(help: "quick (CI-sized), default or full.") var profile = "default"
     @Option(help: "Output folder for report.json, report.html, junit.xml.") var out = "edge-audit-report"
@@ -34,6 +34,7 @@ struct Audit: ParsableCommand {
     @Option(help: "Override: seed.") var seed: UInt64?
     @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
     @Flag(help: "Fail on the first bad image instead of skipping it.") var strict = false
+    @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
 
     func settings() throws -> AuditSettings {
@@ -59,7 +60,8 @@ struct Audit: ParsableCommand {
         job.shard = try shard.map { try AuditShard(parsing: $0) } ?? .whole
         job.kernels = kc; job.strict = strict; job.gates = gates; job.baseline = baseline
         job.allowBaselineMismatch = allowBaselineMismatch; job.ceBaseline = ceBaseline; job.quiet = compute.quiet
-        let report = try job.run(readModel: { try ModelLoading.modelBin($0, for: $1) }, log: printError)
+        job.importing = try imported.settings()
+        let report = try job.run(log: printError)
         print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
         print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml" + (job.shard == .whole ? "" : ", \(out)/records.json (for merge)"))
         if !report.passed { throw ExitCode(1) }

@@ -22,6 +22,9 @@ struct ImportOptions: ParsableArguments {
         try ModelLoading.preprocessing(inputScale: inputScale, mean: mean, std: std)
     }
 
+    /// The flags as the library takes them.
+    func settings() throws -> ImportSettings { ImportSettings(labels: labels, preprocessing: try preprocessing()) }
+
     /// Whether any flag was given (they mean nothing for a model.bin).
     var any: Bool { labels != nil || inputScale != nil || mean != nil || std != nil }
 }

@@ -1,0 +1,51 @@
+import EdgeCore
+import EdgeImport
+import EdgeImportFloat
+import EdgeModel
+import EdgeQuant
+
+/// What reading an imported model needs besides the file: class names and preprocessing
+/// (`--labels`, `--input-scale`, `--mean`, `--std`). A model.bin carries its own.
+public struct ImportSettings: Sendable {
+    /// `--labels FILE`, one class name per line in output order.
+    public var labels: String?
+    /// The preprocessing the flags give (nil: the file's metadata, else pixel / 255).
+    public var preprocessing: Preprocessing?
+
+    /// Settings from the flags.
+    public init(labels: String? = nil, preprocessing: Preprocessing? = nil) {
+        self.labels = labels
+        self.preprocessing = preprocessing
+    }
+
+    /// Whether any flag was given.
+    public var any: Bool { labels != nil || preprocessing != nil }
+}
+
+extension ModelLoading {
+    /// The model at `path` as every command that works on float and int8 nets reads it: a
+    /// model.bin as it is; a float TFLite/ONNX mapped onto the float graph with its
+    /// preprocessing as the first layer (so it reads pixel / 255) and no int8 net yet (the
+    /// caller quantises it, `Int8OnTheFly`). An int8-only TFLite has no float net to attack
+    /// or compare with: a usage error saying what works with it. Notes go to `log`.
+    public static func load(_ path: String, for command: String, importing: ImportSettings = ImportSettings(),
+                            log: (String) -> Void) throws -> (bytes: [UInt8], model: LoadedModel) {
+        let (bytes, format) = try read(path)
+        guard let format, format != .edgeModel else {
+            if importing.any { log("note: --labels, --input-scale, --mean and --std are for imported models; \(path) is a model.bin and carries its own") }
+            return (bytes, try QuantizedModelFile.decode(bytes, path: path))
+        }
+        let graph = try importGraph(bytes, path: path)
+        let kind = format == .tflite ? "TFLite" : "ONNX"
+        guard graph.precision == .float32 else {
+            throw EdgeError.usage("\(path) is an int8-only TFLite model: '\(command)' needs its float parent to attack and compare with "
+                                  + "(convert the float model too and pass that file; \(importedSupport))")
+        }
+        let m = try floatModel(graph, path: path, labels: importing.labels, preprocessing: importing.preprocessing)
+        let s = m.inputShape, p = m.preprocessing
+        log("note: \(path): float \(kind) model, \(m.model.graph.nodes.count - 1) layers, \(m.classes) classes, input \(s[0])×\(s[1])×\(s[2]); "
+            + "input = (pixel·\(p.inputScale) − mean \(p.mean)) / std \(p.std) [\(p.source)]")
+        for n in m.notes { log("note: \(path): \(n)") }
+        return (bytes, LoadedModel(model: m.model, int8: nil))
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// Float TFLite/ONNX files through the commands that need both nets: our quantiser makes
+/// the int8 net (ahead with `quantize`, or on the fly with `--calibration`), and audit,
+/// attack, evaluate, mi and fisher run on them as on a model.bin.
+extension ImportedModelCLITests {
+    /// torch_a's 16 stored inputs (pixel/255) as PNGs in two class folders, and a labels file.
+    func torchImages() throws -> (dir: String, labels: String) {
+        let x = try floats("torch_a_opset13.inputs.npy")
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        var nhwc = [UInt8](repeating: 0, count: x.values.count)
+        for b in 0..<n { for ch in 0..<c { for i in 0..<(h * w) { nhwc[(b * h * w + i) * c + ch] = UInt8((x.values[(b * c + ch) * h * w + i] * 255).rounded()) } } }
+        let dir = tmp + "/torch-images", half = n / 2 * h * w * c
+        try writeImages(Array(nhwc[..<half]), shape: [n / 2, h, w, c], to: dir, folder: "T-shirt_top")
+        try writeImages(Array(nhwc[half...]), shape: [n - n / 2, h, w, c], to: dir, folder: "c1")
+        let labels = tmp + "/labels.txt"
+        try Data((["T-shirt/top"] + (1..<10).map { "c\($0)" }).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: labels))
+        return (dir, labels)
+    }
+
+    func testFloatImportIsQuantisedThenAuditedLikeAModelBin() throws {
+        let (dir, labels) = try torchImages()
+        let onnx = fixtures + "/torch_a_opset13.onnx", q = tmp + "/torch-q.bin"
+        let pre = ["--mean", "72.9", "--std", "90.0"]
+        let made = try run(["quantize", onnx, "--labels", labels, "--calibration", dir, "--out", q] + pre)
+        XCTAssertEqual(made.code, 0, made.err)
+        XCTAssert(made.err.contains("float ONNX model") && made.err.contains("mean [72.9]"), made.err)
+        // The written model.bin needs no import flags and predicts on both engines.
+        let f = try run(["predict", q, "--images", dir, "--quiet"]), i = try run(["predict", q, "--images", dir, "--net", "int8", "--quiet"])
+        XCTAssertEqual(f.code, 0, f.err); XCTAssertEqual(i.code, 0, i.err)
+        let direct = try run(["predict", onnx, "--images", dir, "--labels", labels, "--quiet"] + pre)
+        XCTAssertEqual(direct.code, 0, direct.err)
+        // Same float predictions through the model.bin as from the ONNX file itself.
+        func classes(_ out: String) throws -> [String] {
+            try out.split(separator: "\n").map { line -> String in
+                let j = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return j["predicted"] as! String
+            }
+        }
+        XCTAssertEqual(try classes(f.out), try classes(direct.out))
+        XCTAssertEqual(try classes(f.out).count, 16)
+        let inspect = try run(["inspect", q])
+        XCTAssert(inspect.out.contains("preprocessing"), inspect.out + inspect.err)
+
+        // The audit of the ONNX file itself, quantised on the fly.
+        let out = tmp + "/report"
+        let a = try run(["audit", onnx, "--images", dir, "--labels", labels, "--calibration", dir, "--limit", "16", "--eps", "0.05",
+                         "--pgd-steps", "2", "--square-images", "0", "--cw-images", "0", "--mi-samples", "0", "--corruptions", "gaussian_noise",
+                         "--autoattack-images", "0", "--fisher-images", "4", "--ce-baseline", "none", "--out", out, "--quiet"] + pre)
+        XCTAssertEqual(a.code, 0, a.err)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as! [String: Any]
+        let model = report["model"] as! [String: Any]
+        XCTAssertEqual(model["int8_quantized_on_the_fly"] as? Bool, true)
+        let results = report["results"] as! [String: Any]
+        for k in ["float.clean.accuracy", "int8.clean.accuracy", "int8.pgd.eps_0.05.accuracy"] {
+            XCTAssertNotNil(results[k], "\(k) missing from \(results.keys.sorted().prefix(40))")
+        }
+        // Another command on the same file: attack with the same flags.
+        let atk = try run(["attack", onnx, "--images", dir, "--labels", labels, "--calibration", dir, "--eps", "0.05", "--steps", "2", "--quiet"] + pre)
+        XCTAssertEqual(atk.code, 0, atk.err)
+    }
+}
