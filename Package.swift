@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
-        .testTarget(name: "EdgeImportFloatTests", dependencies: ["EdgeImportFloat", "EdgeImport", "EdgeFloat", "EdgeModel", "EdgeQuant", "EdgeData", "EdgeAttacks", "EdgeCore"]),
+        .testTarget(name: "EdgeImportFloatTests", dependencies: ["EdgeImportFloat", "EdgeImportQuant", "EdgeImport", "EdgeFloat", "EdgeModel", "EdgeQuant", "EdgeData", "EdgeAttacks", "EdgeCore"]),
         .testTarget(name: "EdgeExportTests", dependencies: ["EdgeExport", "EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),

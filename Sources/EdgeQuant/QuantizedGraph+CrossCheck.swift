@@ -54,7 +54,7 @@ extension QuantizedGraph {
             case let (.conv(c), .dense(o)):
                 kindMatches = c.isDense && !c.isDepthwise && c.outChannels == o && c.kernelH == 1 && c.kernelW == 1
             case let (.maxPool(k, s), .maxPool(k2, s2)), let (.avgPool(k, s), .avgPool(k2, s2)): kindMatches = k == k2 && s == s2
-            case (.globalAvgPool, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
+            case (.globalAvgPool, .globalAvgPool), (.mean, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
             case let (.conv(c), .convolution(spec)):
                 let w = spec.window, p = w.padding
                 kindMatches = !c.isDense && c.isDepthwise == spec.depthwise && c.outChannels == spec.outChannels

@@ -61,3 +61,33 @@ extension ImportedModelCLITests {
         XCTAssertEqual(atk.code, 0, atk.err)
     }
 }
+
+extension ImportedModelCLITests {
+    /// An int8-only .tflite is audited on its own: its int8 net is the file's, its float net
+    /// the dequantised twin, and the report says so.
+    func testInt8OnlyTFLiteIsAuditedWithItsDequantisedTwin() throws {
+        let (dir, labels) = try torchImages()
+        let out = tmp + "/int8-report"
+        let a = try run(["audit", model("keras_a_1ch_int8"), "--images", dir, "--labels", labels, "--limit", "16", "--eps", "0.05",
+                         "--pgd-steps", "2", "--square-images", "4", "--square-queries", "20", "--cw-images", "0", "--mi-samples", "0",
+                         "--corruptions", "none", "--autoattack-images", "0", "--fisher-images", "0", "--ce-baseline", "none", "--out", out, "--quiet"])
+        XCTAssertEqual(a.code, 0, a.err)
+        XCTAssert(a.err.contains("has no float parent") && a.err.contains("dequantised"), a.err)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as! [String: Any]
+        let m = report["model"] as! [String: Any]
+        XCTAssertEqual(m["int8_quantized_on_the_fly"] as? Bool, false)
+        XCTAssert("\(m)".contains("dequantised twin"), "\(m)")
+        let results = report["results"] as! [String: Any]
+        for k in ["float.clean.accuracy", "int8.clean.accuracy", "int8.pgd_ste.eps_0.05.accuracy"] {
+            XCTAssertNotNil(results[k], "\(k) missing")
+        }
+        // The int8 clean accuracy is the file's own int8 net's: predict on the same images agrees.
+        let p = try run(["predict", model("keras_a_1ch_int8"), "--images", dir, "--labels", labels, "--quiet"])
+        XCTAssertEqual(p.code, 0, p.err)
+        let right = try p.out.split(separator: "\n").filter { line in
+            let j = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return (j["predicted"] as! String) == (j["label"] as! String)
+        }.count
+        XCTAssertEqual((results["int8.clean.accuracy"] as! NSNumber).doubleValue, Double(right) / 16, accuracy: 1e-9)
+    }
+}

@@ -79,7 +79,8 @@ public struct AuditRun {
         if s.temperatureScaling { runner.calibration = try ImageLoading.load(calibration, for: loaded.model, strict: false, limit: nil, log: log) }
         let (records, timings) = try runner.record()
         let file = ShardFile(shard: shard, toolVersion: toolVersion, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
-                             calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
+                             calibration: q.method == "imported" ? "the file's own int8 quantisation (float net: its dequantised twin)"
+                                : "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
                              skippedImages: r.skipped.count, classNames: r.images.classNames, settings: s,
                              environment: ["threads": "\(Parallel.threads)", "int8_kernels": int8.isaName], records: records,
                              timings: Dictionary(timings, uniquingKeysWith: +))

@@ -1,6 +1,7 @@
 import EdgeCore
 import EdgeImport
 import EdgeImportFloat
+import EdgeImportQuant
 import EdgeModel
 import EdgeQuant
 
@@ -26,8 +27,8 @@ extension ModelLoading {
     /// The model at `path` as every command that works on float and int8 nets reads it: a
     /// model.bin as it is; a float TFLite/ONNX mapped onto the float graph with its
     /// preprocessing as the first layer (so it reads pixel / 255) and no int8 net yet (the
-    /// caller quantises it, `Int8OnTheFly`). An int8-only TFLite has no float net to attack
-    /// or compare with: a usage error saying what works with it. Notes go to `log`.
+    /// caller quantises it, `Int8OnTheFly`); an int8-only TFLite with its own int8 net and,
+    /// as its float net, the dequantised twin (`DequantizedFloatModel`). Notes go to `log`.
     public static func load(_ path: String, for command: String, importing: ImportSettings = ImportSettings(),
                             log: (String) -> Void) throws -> (bytes: [UInt8], model: LoadedModel) {
         let (bytes, format) = try read(path)
@@ -38,8 +39,15 @@ extension ModelLoading {
         let graph = try importGraph(bytes, path: path)
         let kind = format == .tflite ? "TFLite" : "ONNX"
         guard graph.precision == .float32 else {
-            throw EdgeError.usage("\(path) is an int8-only TFLite model: '\(command)' needs its float parent to attack and compare with "
-                                  + "(convert the float model too and pass that file; \(importedSupport))")
+            guard command != "quantize" else { throw EdgeError.usage("\(path) is an int8-only TFLite model: it is quantised already") }
+            let m = try int8Model(graph, path: path, preprocessing: importing.preprocessing)
+            let names = try labels(importing.labels, graph: graph, classes: m.classes, path: path)
+            let s = m.inputShape
+            log("note: \(path): int8-only TFLite model, \(m.graph.nodes.count) int8 layers, \(m.classes) classes, input \(s[0])×\(s[1])×\(s[2]); \(m.inputRule)")
+            log("note: \(path) has no float parent: the 'float' net here is its int8 net dequantised (same weights, clamps and saturation, "
+                + "no rounding); white-box attacks run on it and on the straight-through simulation, and every int8 number is the file's own int8 net")
+            for n in m.notes { log("note: \(path): \(n)") }
+            return (bytes, try DequantizedFloatModel.make(m, classNames: names, path: path))
         }
         let m = try floatModel(graph, path: path, labels: importing.labels, preprocessing: importing.preprocessing)
         let s = m.inputShape, p = m.preprocessing
