@@ -69,7 +69,7 @@ let package = Package(
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
         .testTarget(name: "EdgeDataTests", dependencies: ["EdgeData", "CImageIO"]),
-        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeCore"]),
+        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeCore"]),
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),

@@ -16,8 +16,11 @@ public enum DequantizedFloatModel {
     /// The float model and the int8 graph re-indexed onto it (each int8 node names the float
     /// node it stands for; `crossCheck` passes). Throws `EdgeError.usage` naming the int8
     /// layer whose fused activation has no float form.
-    public static func make(_ m: ImportedInt8Model, classNames: [String], path: String) throws -> LoadedModel {
+    /// With `activations` (int8 conv/add node → the float activation after it, nil for none),
+    /// those replace the clips: the structure a float parent is paired on (`FloatParent`).
+    public static func make(_ m: ImportedInt8Model, classNames: [String], path: String, activations: [Int: Op?]? = nil) throws -> LoadedModel {
         var b = Builder(q: m.graph)
+        b.activations = activations
         try b.build()
         let model = Model(graph: Graph(inputShape: m.inputShape, nodes: b.nodes), parameters: b.params, metadata: ModelMetadata(classNames: classNames))
         _ = try model.validate(path: path)
@@ -51,6 +54,7 @@ public enum DequantizedFloatModel {
     struct Builder {
         let q: QuantizedGraph
         var nodes: [Node] = [], params: [[Tensor]] = [], floatOf: [Int] = []
+        var activations: [Int: Op?]? = nil
 
         init(q: QuantizedGraph) { self.q = q }
 
@@ -65,7 +69,12 @@ public enum DequantizedFloatModel {
         /// The float form of an int8 clamp [lo, hi] on grid `quant`, after node `x`: a clip to
         /// those bounds in real units (the whole int8 range saturates too, and the int8 net's
         /// function depends on it), with a lower bound of exactly 0 at the zero point (ReLU).
-        mutating func clamp(_ lo: Int32, _ hi: Int32, _ quant: QuantParams, after x: Int, name: String) -> Int {
+        mutating func clamp(_ lo: Int32, _ hi: Int32, _ quant: QuantParams, after x: Int, name: String, node i: Int) -> Int {
+            if let given = activations {
+                guard let op = given[i] ?? nil else { nodes[x].name = name; return x }
+                nodes[x].name = name + "/pre"
+                return add(op, [x], name)
+            }
             nodes[x].name = name + "/pre"
             let r = { (v: Int32) -> Float in Float(min(max(v, -128), 127) - quant.zeroPoint) * quant.scale }
             return add(.clip(lower: lo == quant.zeroPoint ? 0 : r(lo), upper: r(hi)), [x], name)
@@ -87,9 +96,9 @@ public enum DequantizedFloatModel {
                             [Tensor(shape: [c, 1, 1, 1], data: a), Tensor(shape: [c], data: b)])
                 case .conv(let c):
                     let x = try conv(c, input: ins[0], inQ: q.nodes[n.inputs[0]], name: n.name)
-                    f = clamp(c.actMin, c.actMax, n.quant, after: x, name: n.name)
+                    f = clamp(c.actMin, c.actMax, n.quant, after: x, name: n.name, node: i)
                 case .add(let a):
-                    f = clamp(a.actMin, a.actMax, n.quant, after: add(.add, ins, n.name), name: n.name)
+                    f = clamp(a.actMin, a.actMax, n.quant, after: add(.add, ins, n.name), name: n.name, node: i)
                 case .relu: f = add(.relu, ins, n.name)
                 case let .maxPool(k, s): f = add(.maxPool(kernel: k, stride: s), ins, n.name)
                 case let .avgPool(k, s): f = add(.avgPool(kernel: k, stride: s), ins, n.name)

@@ -91,3 +91,28 @@ extension ImportedModelCLITests {
         XCTAssertEqual((results["int8.clean.accuracy"] as! NSNumber).doubleValue, Double(right) / 16, accuracy: 1e-9)
     }
 }
+
+extension ImportedModelCLITests {
+    /// `--float-model` pairs an int8-only .tflite with the float .tflite it was converted
+    /// from (both fixtures); a float model of the same shapes but other weights (torch_a is
+    /// built like keras_a) is refused, naming the first layer whose outputs differ.
+    func testFloatParentPairing() throws {
+        let (dir, labels) = try torchImages()
+        for m in ["keras_a_1ch"] {   // keras_b (16×16 RGB): EdgeToolsTests.FloatParentPairingTests
+            let r = try run(["attack", model(m + "_int8"), "--float-model", model(m + "_float"), "--labels", labels, "--images", dir,
+                             "--eps", "0.05", "--steps", "2", "--quiet"])
+            XCTAssertEqual(r.code, 0, r.err)
+            XCTAssert(r.err.contains("paired with its float parent"), r.err)
+        }
+        let wrong = try run(["attack", model("keras_a_1ch_int8"), "--float-model", fixtures + "/torch_a_opset13.onnx", "--labels", labels,
+                             "--images", dir, "--eps", "0.05", "--steps", "2", "--quiet"])
+        XCTAssertEqual(wrong.code, 2, wrong.err)
+        XCTAssert(wrong.err.contains("is not the float parent") && wrong.err.contains("first at /c1/Conv_output_0"), wrong.err)
+        let notInt8 = try run(["attack", model("keras_a_1ch_float"), "--float-model", model("keras_a_1ch_float"), "--labels", labels, "--images", dir])
+        XCTAssertEqual(notInt8.code, 2, notInt8.err)
+        XCTAssert(notInt8.err.contains("is not an int8-only .tflite"), notInt8.err)
+        let bothInt8 = try run(["attack", model("keras_a_1ch_int8"), "--float-model", model("keras_a_1ch_int8"), "--labels", labels, "--images", dir])
+        XCTAssertEqual(bothInt8.code, 2, bothInt8.err)
+        XCTAssert(bothInt8.err.contains("is an int8 model too"), bothInt8.err)
+    }
+}
