@@ -134,7 +134,7 @@ final class ImportedModelCLITests: CLITestCase {
             (["quantize", model("keras_a_1ch_int8_labels"), "--calibration", dir, "--out", tmp + "/q.bin"], "int8-only TFLite model: it is quantised already"),
             (["mi", fixtures + "/torch_b_opset13.onnx", "--images", dir], "carries no class labels: pass --labels FILE"),
             (["device", "bundle", model("keras_a_1ch_int8"), "--images", dir, "--out", tmp + "/b"], "needs an edge-audit model.bin"),
-            (["export", model("keras_a_1ch_int8"), "--safetensors", tmp + "/x"], "needs an edge-audit model.bin"),
+            (["export", model("keras_a_1ch_int8"), "--safetensors", tmp + "/x"], "no class labels"),
         ]
         for (args, hint) in cases {
             let r = try run(args)
