@@ -102,7 +102,17 @@ public enum DequantizedFloatModel {
                 case .relu: f = add(.relu, ins, n.name)
                 case let .maxPool(k, s): f = add(.maxPool(kernel: k, stride: s), ins, n.name)
                 case let .avgPool(k, s): f = add(.avgPool(kernel: k, stride: s), ins, n.name)
-                case .globalAvgPool, .mean: f = add(.globalAvgPool, ins, n.name)
+                case .globalAvgPool: f = add(.globalAvgPool, ins, n.name)
+                case .mean:
+                    // Read by a convolution (keepdims + 1×1 head): an average over the whole
+                    // image, [C, 1, 1]; else the vector [C].
+                    let s = q.nodes[n.inputs[0]].shape
+                    if s.count == 3, q.nodes.contains(where: { m in m.inputs.contains(i) && { if case .conv(let c) = m.op { return !c.isDense } else { return false } }() }) {
+                        let w = Window2D(kernelH: s[0], kernelW: s[1], strideH: 1, strideW: 1, padding: SidePadding(top: 0, left: 0, bottom: 0, right: 0))
+                        f = add(.pool(PoolSpec(isMax: false, window: w, countIncludesPadding: false)), ins, n.name)
+                    } else {
+                        f = add(.globalAvgPool, ins, n.name)
+                    }
                 case .flatten: f = add(.flatten, ins, n.name)
                 case .pad(let p): f = add(.pad(SidePadding(top: p.top, left: p.left, bottom: p.bottom, right: p.right)), ins, n.name)
                 case .pool(let p):

@@ -60,6 +60,10 @@ extension QuantizedGraph {
                 kindMatches = !c.isDense && c.isDepthwise == spec.depthwise && c.outChannels == spec.outChannels
                     && (c.kernelH, c.kernelW, c.strideH, c.strideW) == (w.kernelH, w.kernelW, w.strideH, w.strideW)
                     && (c.padTop, c.padLeft, c.padBottom, c.padRight) == (p.top, p.left, p.bottom, p.right)
+            case let (.mean, .pool(spec)):
+                // MEAN over the whole image as a window (keepdims): one average, no padding.
+                let w = spec.window, p = w.padding, inS = fshapes[graph.nodes[f].inputs.first ?? 0]
+                kindMatches = !spec.isMax && inS.count == 3 && (w.kernelH, w.kernelW) == (inS[1], inS[2]) && p.values.allSatisfy { $0 == 0 }
             case let (.pool(q), .pool(spec)):
                 let w = spec.window, p = w.padding
                 kindMatches = (q.kind == .max) == spec.isMax && (q.kernelH, q.kernelW, q.strideH, q.strideW) == (w.kernelH, w.kernelW, w.strideH, w.strideW)
@@ -77,7 +81,10 @@ extension QuantizedGraph {
             }
             let s = fshapes[f]
             let hwc = s.count == 3 ? [s[1], s[2], s[0]] : s
-            guard n.shape == hwc else { throw bad(i, "shape", "\(n.shape) is not float node \(graph.nodes[f].name)'s \(s) in HWC order") }
+            // A vector [C] and a 1×1 map [1, 1, C] hold the same bytes (an imported MEAN with
+            // keepdims feeding a 1×1 convolution); any other difference is a mismatch.
+            let sameVector = n.shape.count == 1 && hwc.count == 3 && hwc[0] == 1 && hwc[1] == 1 && hwc[2] == n.shape[0]
+            guard n.shape == hwc || sameVector else { throw bad(i, "shape", "\(n.shape) is not float node \(graph.nodes[f].name)'s \(s) in HWC order") }
             if case .conv(let c) = n.op {
                 let inShape = fshapes[h.inputs[0]]
                 let inC = c.isDense ? (ShapeMath.product(inShape) ?? -1) : inShape[0]

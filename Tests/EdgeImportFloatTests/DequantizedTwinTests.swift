@@ -14,7 +14,7 @@ import EdgeQuant
 /// cross-check, the straight-through simulation built on it tracks the integer engine within
 /// two output steps, and the twin's float logits track the int8 ones.
 final class DequantizedTwinTests: XCTestCase {
-    static let files = ["keras_a_1ch_int8", "keras_a_1ch_uint8", "keras_a_1ch_qdq", "keras_b_3ch_int8", "keras_b_3ch_qdq"]
+    static let files = ["keras_a_1ch_int8", "keras_a_1ch_uint8", "keras_a_1ch_qdq", "keras_b_3ch_int8", "keras_b_3ch_qdq", "keras_c_gaphead_int8"]
 
     func testTwinPairsWithTheInt8NetAndTheSTETracksTheEngine() throws {
         for name in Self.files {

@@ -13,7 +13,7 @@ final class FloatParentPairingTests: XCTestCase {
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/import").path
 
     func testConverterPairsMatchTheirParents() throws {
-        for m in ["keras_a_1ch", "keras_b_3ch"] {
+        for m in ["keras_a_1ch", "keras_b_3ch", "keras_c_gaphead"] {
             let int8 = Self.dir + "/\(m)_int8.tflite", parent = Self.dir + "/\(m)_float.tflite"
             let labels = NSTemporaryDirectory() + "labels-\(getpid()).txt"
             try Data((0..<10).map { "c\($0)" }.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: labels))
