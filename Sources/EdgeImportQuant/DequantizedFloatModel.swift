@@ -17,7 +17,8 @@ public enum DequantizedFloatModel {
     /// node it stands for; `crossCheck` passes). Throws `EdgeError.usage` naming the int8
     /// layer whose fused activation has no float form.
     /// With `activations` (int8 conv/add node → the float activation after it, nil for none),
-    /// those replace the clips: the structure a float parent is paired on (`FloatParent`).
+    /// those replace the clips: the structure a float parent is paired on (EdgeTools'
+    /// `FloatParentPairing`).
     public static func make(_ m: ImportedInt8Model, classNames: [String], path: String, activations: [Int: Op?]? = nil) throws -> LoadedModel {
         var b = Builder(q: m.graph)
         b.activations = activations
@@ -57,9 +58,6 @@ public enum DequantizedFloatModel {
         var activations: [Int: Op?]? = nil
 
         init(q: QuantizedGraph) { self.q = q }
-
-        /// The float [C, H, W] shape of an int8 [H, W, C] one (other ranks unchanged).
-        func chw(_ s: [Int]) -> [Int] { s.count == 3 ? [s[2], s[0], s[1]] : s }
 
         mutating func add(_ op: Op, _ inputs: [Int], _ name: String, _ p: [Tensor] = []) -> Int {
             nodes.append(Node(op, inputs, name: name)); params.append(p)
@@ -107,7 +105,7 @@ public enum DequantizedFloatModel {
                     // Read by a convolution (keepdims + 1×1 head): an average over the whole
                     // image, [C, 1, 1]; else the vector [C].
                     let s = q.nodes[n.inputs[0]].shape
-                    if s.count == 3, q.nodes.contains(where: { m in m.inputs.contains(i) && { if case .conv(let c) = m.op { return !c.isDense } else { return false } }() }) {
+                    if s.count == 3, readBySpatialConv(i) {
                         let w = Window2D(kernelH: s[0], kernelW: s[1], strideH: 1, strideW: 1, padding: SidePadding(top: 0, left: 0, bottom: 0, right: 0))
                         f = add(.pool(PoolSpec(isMax: false, window: w, countIncludesPadding: false)), ins, n.name)
                     } else {
@@ -127,6 +125,14 @@ public enum DequantizedFloatModel {
             }
         }
 
+        /// Whether a (non-dense) convolution reads int8 node `i`.
+        func readBySpatialConv(_ i: Int) -> Bool {
+            q.nodes.contains { m in
+                guard m.inputs.contains(i), case .conv(let c) = m.op else { return false }
+                return !c.isDense
+            }
+        }
+
         /// A convolution or dense layer with dequantised weights [O, I, KH, KW] / [O, I].
         mutating func conv(_ c: QConvLayer, input x: Int, inQ: QNode, name: String) throws -> Int {
             let o = c.outChannels, per = c.windowSize
@@ -138,7 +144,7 @@ public enum DequantizedFloatModel {
                 for oc in 0..<o {
                     for k in 0..<per {
                         var dst = k
-                        if s.count == 3 { let (h, ww, cc) = (s[0], s[1], s[2]); dst = (k % cc) * h * ww + k / cc }
+                        if s.count == 3, s[0] * s[1] * s[2] == per { let (h, ww, cc) = (s[0], s[1], s[2]); dst = (k % cc) * h * ww + k / cc }
                         w[oc * per + dst] = Float(c.weights[oc * per + k]) * c.weightScales[oc]
                     }
                 }
