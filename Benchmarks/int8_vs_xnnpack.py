@@ -11,8 +11,10 @@ input tensor (resized for B > 1), XNNPACK being LiteRT's default delegate. Repor
 median [min–max] per side and the ratio of medians. Optional dependencies: ai-edge-litert,
 numpy; not in CI.
 
-  python3 Benchmarks/int8_vs_xnnpack.py [--edge-audit .build/release/edge-audit] [--rounds 9]
+  python3 Benchmarks/int8_vs_xnnpack.py [--edge-audit .build/release/edge-audit [OTHER ...]] [--rounds 9]
       [--seconds 1] [--batches 1 256] [--threads 1] [--models models/fashion-lenet5-q.bin ...]
+With several --edge-audit binaries (e.g. before and after a kernel change) each gets its
+own column, all interleaved in the same rounds; the first one exports the .tflite.
 """
 import argparse, os, re, statistics, subprocess, tempfile, time
 import numpy as np
@@ -48,7 +50,7 @@ def litert_rate(it, batch, seconds):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--edge-audit", default=".build/release/edge-audit")
+    ap.add_argument("--edge-audit", nargs="+", default=[".build/release/edge-audit"])
     ap.add_argument("--models", nargs="+", default=["models/fashion-lenet5-q.bin", "models/fashion-resnet8-q.bin"])
     ap.add_argument("--batches", nargs="+", type=int, default=[1, 256])
     ap.add_argument("--threads", type=int, default=1)
@@ -56,20 +58,24 @@ def main():
     ap.add_argument("--seconds", type=float, default=1.0)
     a = ap.parse_args()
     tmp = tempfile.mkdtemp()
-    print(f"| net | batch | threads | edge-audit images/s | LiteRT + XNNPACK images/s | edge-audit ÷ XNNPACK |")
-    print("|---|---|---|---|---|---|")
+    names = [f"{os.path.basename(os.path.dirname(e)) or e} images/s" for e in a.edge_audit] if len(a.edge_audit) > 1 else ["edge-audit images/s"]
+    print("| net | batch | threads | " + " | ".join(names) + " | LiteRT + XNNPACK images/s | " + " | ".join(n.replace(" images/s", "") + " ÷ XNNPACK" for n in names) + " |")
+    print("|---" * (4 + 2 * len(names)) + "|")
     for m in a.models:
         tfl = os.path.join(tmp, os.path.basename(m) + ".tflite")
-        subprocess.run([a.edge_audit, "export", m, "--tflite", tfl], check=True, capture_output=True)
+        subprocess.run([a.edge_audit[0], "export", m, "--tflite", tfl], check=True, capture_output=True)
         for b in a.batches:
             it = litert(tfl, b, a.threads)
-            mine, theirs = [], []
+            mine, theirs = [[] for _ in a.edge_audit], []
             for _ in range(a.rounds):
-                mine.append(ours(a.edge_audit, m, b, a.threads, a.seconds))
+                for k, e in enumerate(a.edge_audit):
+                    mine[k].append(ours(e, m, b, a.threads, a.seconds))
                 theirs.append(litert_rate(it, b, a.seconds))
-            fm, ft = statistics.median(mine), statistics.median(theirs)
-            print(f"| {os.path.basename(m)} | {b} | {a.threads} | {fm:,.0f} [{min(mine):,.0f}–{max(mine):,.0f}] | "
-                  f"{ft:,.0f} [{min(theirs):,.0f}–{max(theirs):,.0f}] | {fm / ft:.2f}× |", flush=True)
+            ft = statistics.median(theirs)
+            cols = [f"{statistics.median(x):,.0f} [{min(x):,.0f}–{max(x):,.0f}]" for x in mine]
+            ratios = [f"{statistics.median(x) / ft:.2f}×" for x in mine]
+            print(f"| {os.path.basename(m)} | {b} | {a.threads} | " + " | ".join(cols) + f" | {ft:,.0f} [{min(theirs):,.0f}–{max(theirs):,.0f}] | "
+                  + " | ".join(ratios) + " |", flush=True)
 
 
 if __name__ == "__main__":
