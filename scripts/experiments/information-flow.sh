@@ -23,7 +23,7 @@ SAMPLES=${SAMPLES:-1000}   # MI sample (ceiling of I(T;X): log2 N bits)
 EPS=0.08                   # PGD-AT radius of models/README.md, used for every adversarial input
 SIGMA2=${SIGMA2:-30}       # KDE σ² of the training planes (one value for all layers; see the doc)
 BINSIZE=${BINSIZE:-5}      # binning width λ of the training planes
-STEPS=${STEPS:-"train-nt train-at quantize mi fisher"}
+STEPS=${STEPS:-"train-nt train-at quantize mi sigma fisher"}
 MODELS=${MODELS:-"nt at"}   # models the quantize, mi and fisher steps cover
 NICE="nice -n 10"
 mkdir -p "$OUT"
@@ -40,6 +40,8 @@ run() {
   printf '%s\t%d\n' "$name" $(( $(date +%s) - t0 )) >> "$OUT/times.tsv"
 }
 has() { [[ " $STEPS " == *" $1 "* ]]; }
+# tojson TARGET CMD…: CMD's stdout to TARGET, whole or not at all.
+tojson() { local target=$1; shift; "$@" > "$target.tmp" && mv "$target.tmp" "$target"; }
 
 PLANES=(--mi-every 1 --mi-inputs clean,pgd --mi-samples "$SAMPLES" --mi-eps "$EPS"
         --mi-sigma2 "$SIGMA2" --mi-bin-size "$BINSIZE")
@@ -62,20 +64,29 @@ fi
 if has mi; then
   for m in $MODELS; do
     # Per-layer σ² (mi's default) and the training planes' fixed σ², λ, for comparison.
-    run "mi-$m" "$OUT/mi-$m.json" bash -c "$NICE $BIN mi $OUT/$m-q.bin --images $IMAGES --samples $SAMPLES \
-      --eps $EPS --inputs clean,pgd --sweep saturation,patch_shuffle --bin-size $BINSIZE --seed $SEED \
-      --threads $THREADS --quiet --format json > $OUT/mi-$m.json"
-    run "mi-fixed-$m" "$OUT/mi-fixed-$m.json" bash -c "$NICE $BIN mi $OUT/$m-q.bin --images $IMAGES --samples $SAMPLES \
-      --eps $EPS --inputs clean,pgd --sweep saturation,patch_shuffle --sigma2 $SIGMA2 --bin-size $BINSIZE --seed $SEED \
-      --threads $THREADS --quiet --format json > $OUT/mi-fixed-$m.json"
+    SWEEP=(mi "$OUT/$m-q.bin" --images "$IMAGES" --samples "$SAMPLES" --eps "$EPS" --inputs clean,pgd
+           --sweep saturation,patch_shuffle --bin-size "$BINSIZE" --seed "$SEED" --threads "$THREADS" --quiet --format json)
+    run "mi-$m" "$OUT/mi-$m.json" tojson "$OUT/mi-$m.json" $NICE "$BIN" "${SWEEP[@]}"
+    run "mi-fixed-$m" "$OUT/mi-fixed-$m.json" tojson "$OUT/mi-fixed-$m.json" $NICE "$BIN" "${SWEEP[@]}" --sigma2 "$SIGMA2"
+  done
+fi
+if has sigma; then
+  # Sensitivity of the KDE estimates to σ² on the final nets (clean inputs): does the NT/AT
+  # ordering of I(T;X) survive a change of kernel width?
+  for m in $MODELS; do
+    for s2 in 3 10 30 100 300; do
+      run "sigma-$m-$s2" "$OUT/mi-sigma-$m-$s2.json" tojson "$OUT/mi-sigma-$m-$s2.json" $NICE "$BIN" mi "$OUT/$m-q.bin" \
+        --images "$IMAGES" --samples "$SAMPLES" --inputs clean --sigma2 "$s2" --bin-size "$BINSIZE" --seed "$SEED" \
+        --threads "$THREADS" --quiet --format json
+    done
   done
 fi
 if has fisher; then
   for m in $MODELS; do
     for net in float int8; do
-      run "fisher-$m-$net" "$OUT/fisher-$m-$net.json" bash -c "$NICE $BIN fisher $OUT/$m-q.bin --images $IMAGES \
-        --net $net --limit 2048 --miat --miat-eps $EPS --per-image $OUT/fisher-$m-$net.jsonl \
-        --threads $THREADS --quiet --format json > $OUT/fisher-$m-$net.json"
+      run "fisher-$m-$net" "$OUT/fisher-$m-$net.json" tojson "$OUT/fisher-$m-$net.json" $NICE "$BIN" fisher "$OUT/$m-q.bin" \
+        --images "$IMAGES" --net "$net" --limit 2048 --miat --miat-eps "$EPS" --per-image "$OUT/fisher-$m-$net.jsonl" \
+        --threads "$THREADS" --quiet --format json
     done
   done
 fi

@@ -18,14 +18,20 @@ MODELS = [("nt", "NT"), ("at", "PGD-AT")]
 ESTIMATORS = [("kde_upper", "KDE upper"), ("kde_lower", "KDE lower"), ("bin", "binning")]
 # Levels of the sweeps (Sources/EdgeCorruptions/Corruption+Parameters.swift, 28 px images);
 # level 0 is the undistorted input.
-SWEEPS = {"saturation": ("saturation p", ["2", "8", "16", "64", "1024"]),
-          "patch_shuffle": ("patch shuffle k", ["1", "2", "4", "7"])}
+SWEEPS = {"saturation": ("saturation p", ["2 (none)", "8", "16", "64", "1024"]),
+          "patch_shuffle": ("patch shuffle k", ["none", "2", "4", "7"])}
+SIGMAS = [3, 10, 30, 100, 300]   # the script's σ² sensitivity step
 COLOURS = {"nt": "tab:blue", "at": "tab:red"}
 
 
 def load(path):
     with open(path) as f:
         return json.load(f)
+
+
+def ready(path):
+    """A finished output (the script writes each JSON in one piece, but an empty one may be in progress)."""
+    return os.path.exists(path) and os.path.getsize(path) > 0
 
 
 def planes(out):
@@ -48,6 +54,21 @@ def sweep_accuracy(mi, net, kind, source, level):
 
 
 # ---------------------------------------------------------------- figures
+
+def save(fig, path):
+    """PNG with an adaptive 128-colour palette when Pillow is there: line plots need no more,
+    and it keeps each committed figure well under 150 KB."""
+    import io
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=72, format="png")
+    try:
+        from PIL import Image
+        buf.seek(0)
+        Image.open(buf).convert("RGB").quantize(colors=128).save(path, optimize=True)
+    except ImportError:
+        with open(path, "wb") as f:
+            f.write(buf.getvalue())
+
 
 def figure_planes(plt, logs, est, label, path):
     rows = [(m, name, inp) for m, name in MODELS for inp in ("clean", "pgd")]
@@ -79,7 +100,7 @@ def figure_planes(plt, logs, est, label, path):
                  f"log2 K = {math.log2(k):.2f}; σ² = {s['sigma2']}, λ = {s['bin_size']}, PGD ε = {s['eps']}); colour = epoch",
                  fontsize=11)
     fig.colorbar(sc, ax=axes, shrink=0.6, label="epoch")
-    fig.savefig(path, dpi=72)
+    save(fig, path)
     plt.close(fig)
 
 
@@ -100,7 +121,7 @@ def figure_training(plt, logs, path):
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=72)
+    save(fig, path)
     plt.close(fig)
 
 
@@ -137,7 +158,7 @@ def figure_sweep(plt, mis, kind, est, path, title):
             ax.set_xlabel(xlabel, fontsize=8)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    fig.savefig(path, dpi=72)
+    save(fig, path)
     plt.close(fig)
 
 
@@ -162,11 +183,11 @@ def figure_miat(plt, fishers, path):
     ax.set_xticks(range(len(MIAT_BARS)))
     ax.set_xticklabels([lab for _, lab in MIAT_BARS], fontsize=9)
     ax.set_ylabel("InfoNCE lower bound (nats)")
-    ax.set_title("MIAT natural and adversarial MI (outputs vs x, vs (x′ − x)/ε), test split of 2048 images")
+    ax.set_title("MIAT natural (outputs vs x) and adversarial (outputs vs (x′ − x)/ε) MI; 2048 images, bound on the held-out 25%")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=72)
+    save(fig, path)
     plt.close(fig)
 
 
@@ -201,7 +222,7 @@ def tables(out):
             lines.append(f"| {layer} | " + " | ".join(cells) + " |")
     for variant in ("", "fixed-"):
         paths = {m: os.path.join(out, f"mi-{variant}{m}.json") for m, _ in MODELS}
-        if not all(os.path.exists(p) for p in paths.values()):
+        if not all(ready(p) for p in paths.values()):
             continue
         mis = {m: load(p) for m, p in paths.items()}
         sig = "per-layer σ²" if not variant else "fixed σ²"
@@ -228,8 +249,21 @@ def tables(out):
                                 y = " ".join(f2(sweep_value(mis[m], net, kind, source, i, layer, est + "_ity")) for i in lv)
                                 cells.append(f"{x} / {y}")
                             lines.append(f"| {name} | {source} | {net} | {acc} | " + " | ".join(cells) + " |")
+    sig = {(m, s2): os.path.join(out, f"mi-sigma-{m}-{s2}.json") for m, _ in MODELS for s2 in SIGMAS}
+    if all(ready(p) for p in sig.values()):
+        for est in ("kde_upper", "kde_lower"):
+            lines.append(f"\n### σ² sensitivity, final float nets, clean, {est}: I(T;X) NT / AT (I(T;Y) NT / AT)\n")
+            lines.append("| σ² | " + " | ".join(LAYERS) + " |")
+            lines.append("|---|" + "---|" * len(LAYERS))
+            for s2 in SIGMAS:
+                d = {m: load(sig[(m, s2)]) for m, _ in MODELS}
+                cells = []
+                for layer in LAYERS:
+                    v = {m: (d[m][f"float.mi.clean.{layer}.{est}_itx"], d[m][f"float.mi.clean.{layer}.{est}_ity"]) for m, _ in MODELS}
+                    cells.append(f"{f2(v['nt'][0])} / {f2(v['at'][0])} ({f2(v['nt'][1])} / {f2(v['at'][1])})")
+                lines.append(f"| {s2} | " + " | ".join(cells) + " |")
     fpaths = {(m, n): os.path.join(out, f"fisher-{m}-{n}.json") for m, _ in MODELS for n in ("float", "int8")}
-    if all(os.path.exists(p) for p in fpaths.values()):
+    if all(ready(p) for p in fpaths.values()):
         lines.append("\n### Fisher, CCKL, MIAT (final nets)\n")
         lines.append("| model | net | images | accuracy | mean ‖F‖_F | median ‖F‖_F | mean ‖F‖₂ | CCKL | "
                      "acc noise | acc PGD | nat clean | nat noise | nat PGD | adv noise | adv PGD |")
@@ -272,7 +306,7 @@ def main(argv):
     figure_training(plt, logs, os.path.join(figs, "training-accuracy-fisher.png"))
     for variant, sig in (("", "per-layer σ² (mi default)"), ("fixed-", "fixed σ² = training planes'")):
         paths = {m: os.path.join(out, f"mi-{variant}{m}.json") for m, _ in MODELS}
-        if not all(os.path.exists(p) for p in paths.values()):
+        if not all(ready(p) for p in paths.values()):
             continue
         mis = {m: load(p) for m, p in paths.items()}
         for kind in SWEEPS:
@@ -280,7 +314,7 @@ def main(argv):
             figure_sweep(plt, mis, kind, "kde_lower", os.path.join(figs, name),
                          f"{kind.replace('_', ' ')}: KDE lower bound, {sig}; colour = model, dashed = PGD input, x = int8")
     fpaths = {(m, n): os.path.join(out, f"fisher-{m}-{n}.json") for m, _ in MODELS for n in ("float", "int8")}
-    if all(os.path.exists(p) for p in fpaths.values()):
+    if all(ready(p) for p in fpaths.values()):
         figure_miat(plt, {k: load(p) for k, p in fpaths.items()}, os.path.join(figs, "miat.png"))
     for f in sorted(os.listdir(figs)):
         print(f"{os.path.join(figs, f)}: {os.path.getsize(os.path.join(figs, f)) // 1024} KB")
