@@ -23,7 +23,7 @@ SAMPLES=${SAMPLES:-1000}   # MI sample (ceiling of I(T;X): log2 N bits)
 EPS=0.08                   # PGD-AT radius of models/README.md, used for every adversarial input
 SIGMA2=${SIGMA2:-30}       # KDE σ² of the training planes (one value for all layers; see the doc)
 BINSIZE=${BINSIZE:-5}      # binning width λ of the training planes
-STEPS=${STEPS:-"train-nt train-at quantize mi sigma fisher"}
+STEPS=${STEPS:-"train-nt train-at quantize accuracy mi sigma fisher"}
 MODELS=${MODELS:-"nt at"}   # models the quantize, mi and fisher steps cover
 NICE="nice -n 10"
 mkdir -p "$OUT"
@@ -59,6 +59,15 @@ if has quantize; then
   for m in $MODELS; do
     run "quantize-$m" "$OUT/$m-q.bin" $NICE "$BIN" quantize "$OUT/$m.bin" \
       --calibration calibration/fashion-mnist --out "$OUT/$m-q.bin" --threads "$THREADS" --quiet
+  done
+fi
+if has accuracy; then
+  # Full 10k test-set accuracy of both nets (the exact integer engine for int8).
+  for m in $MODELS; do
+    for net in float int8; do
+      run "accuracy-$m-$net" "$OUT/accuracy-$m-$net.txt" bash -c \
+        "$NICE $BIN predict $OUT/$m-q.bin --images $IMAGES --net $net --threads $THREADS --quiet 2>&1 >/dev/null | tail -1 > $OUT/accuracy-$m-$net.txt"
+    done
   done
 fi
 if has mi; then
