@@ -8,7 +8,7 @@ import EdgeFloat
 /// maps, the discrepancy measures on hand-computed arrays, SmoothGrad's noise keying.
 final class SaliencyTests: XCTestCase {
     /// conv 3@3×3 → ReLU → max-pool → dense: piecewise linear, so the right Riemann sum tends
-    /// to f_c(x) − f_c(0) as M grows (completeness), with an error that shrinks.
+    /// to f_c(x) − f_c(0) as M grows (completeness), with an error that shrinks like 1/M.
     func testIntegratedGradientsCompleteness() throws {
         let net = try TinyNets.make([Node(.conv2d(outChannels: 3, kernel: 3, stride: 1, padding: 1), [0], name: "c"),
                                      Node(.relu, [1], name: "r"), Node(.maxPool(kernel: 2, stride: 2), [2], name: "p"),
@@ -17,7 +17,7 @@ final class SaliencyTests: XCTestCase {
         let b = 3, x = TinyNets.inputs(b * 36, seed: 12), classes = [0, 2, 3]
         let fx = net.forward(x, batch: b).logits, f0 = net.forward([Float](repeating: 0, count: x.count), batch: b).logits
         var errors: [Double] = []
-        for m in [2, 8, 32, 128, 512] {
+        for m in [2, 8, 32, 128, 512, 2048] {
             let ig = Saliency.integratedGradients(net, x: x, batch: b, classes: classes, steps: m)
             var worst = 0.0
             for n in 0..<b {
@@ -28,10 +28,10 @@ final class SaliencyTests: XCTestCase {
             }
             errors.append(worst)
         }
-        XCTAssertLessThan(errors.last!, 2e-3, "completeness at M = 512: \(errors)")
-        XCTAssertLessThan(errors[3], errors[0], "the error shrinks with M: \(errors)")
-        XCTAssertLessThan(errors[4], errors[1], "the error shrinks with M: \(errors)")
-        XCTAssertGreaterThan(errors[0], 10 * errors[4], "M = 2 is a coarse sum, so this would not test convergence: \(errors)")
+        XCTAssertLessThan(errors.last!, 1e-3, "completeness at M = 2048: \(errors)")
+        for i in 1..<errors.count { XCTAssertLessThan(errors[i], errors[i - 1], "the error shrinks with M: \(errors)") }
+        // About 1/M (measured 0.29 at M = 2, 0.0025 at M = 512): a coarse sum is far off, so convergence is tested.
+        XCTAssertGreaterThan(errors[0], 100 * errors.last!, "\(errors)")
     }
 
     /// input [1, 2, 2] → 1×1 conv (weights 1, −1; biases 0, 0.5) → ReLU → flatten → dense(2):
