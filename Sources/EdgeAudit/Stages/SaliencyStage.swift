@@ -14,7 +14,7 @@ public struct SaliencyStage: AuditStage {
     /// Creates the stage.
     public init() {}
 
-    /// Images drawn in the report's grid (the first of the sample).
+    /// Images drawn in the report's grid (evenly spread over the sample).
     static let gridImages = 4
     /// The PGD batch numbers of the stage's own generator streams, far from the PGD stage's
     /// and the gallery's, so its examples do not depend on how other stages batch.
@@ -39,6 +39,8 @@ public struct SaliencyStage: AuditStage {
         guard n > 0 else { records.skipped["saliency"] = ctx.set.count == 0 ? "no images" : "saliency_images is 0"; return }
         let images = ctx.spread(n), o = s.saliencyOptions, eps = s.miAttackEps, d = ctx.set.imageSize
         var floatInt8 = Pairs(), floatAdv = Pairs(), int8Adv = Pairs()
+        // Grid rows spread over the sample, so that they show several classes.
+        let rows = min(Self.gridImages, images.count), gridAt = Set((0..<rows).map { $0 * images.count / rows })
         let bar = ctx.progress("saliency", total: images.count)
         for (bi, start) in stride(from: 0, to: images.count, by: AuditContext.batch).enumerated() {
             let idx = Array(images[start..<min(start + AuditContext.batch, images.count)]), b = idx.count
@@ -70,7 +72,7 @@ public struct SaliencyStage: AuditStage {
                 } else {
                     row.append(("float, PGD", pfa, "vs clean: " + said(cf)))
                 }
-                guard start + j < Self.gridImages else { continue }
+                guard gridAt.contains(start + j) else { continue }
                 let rowName = "#\(idx[j]) \(name(ctx, labels[j]))"
                 records.whole.gallery += grid(ctx, row: rowName, clean: Array(clean8[(j * d)..<((j + 1) * d)]),
                                               adversarial: Array(adv8[(j * d)..<((j + 1) * d)]), predicted: name(ctx, advPred[j]), maps: row)
