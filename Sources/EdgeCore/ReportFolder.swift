@@ -27,7 +27,8 @@ public final class ReportFolder {
     private var oldPrefix: String { ".\(name).edge-audit-old-" }
 
     /// Checks that `path` can hold a report (missing, or a folder holding only `allowed`
-    /// files), creates its parent, takes the lock and removes leftovers of killed runs.
+    /// names, each a regular file), creates its parent, takes the lock and removes leftovers
+    /// of killed runs.
     /// Throws `cannotWrite` (exit 73) otherwise, before any work is done.
     public convenience init(_ path: String, allowed: Set<String>) throws {
         try self.init(path, accepting: { allowed.contains($0) })

@@ -3,7 +3,7 @@ import EdgeTools
 
 /// `edge-audit explain`: attribution maps of a class logit per image (EdgeTools' ExplainJob).
 struct Explain: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Saliency maps: Integrated Gradients, SmoothGrad, Grad-CAM.")
+    static let configuration = CommandConfiguration(abstract: "Saliency maps: IG, SmoothGrad or Grad-CAM.")
 
     @Argument(help: "model.bin") var model: String
     @Option(help: "Images in class folders.") var images: String
