@@ -30,6 +30,8 @@ struct Audit: ParsableCommand {
     @Flag(help: "Override: AutoAttack at its standard budget (100 APGD steps, 9 targets, 100 FAB steps, 5000 queries).") var autoattackStandard = false
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
     @Option(help: "Override: images whose input Fisher information is measured (0 skips it).") var fisherImages: Int?
+    @Option(help: "Override: images whose saliency maps are compared float vs int8 and clean vs PGD (0 skips it).") var saliencyImages: Int?
+    @Option(help: "Override: the saliency stage's method: ig, smoothgrad or gradcam.") var saliencyMethod: String?
     @Option(help: "Override: corruptions whose every level the MI stage sweeps on clean and PGD inputs (e.g. saturation,patch_shuffle).") var miSweep: String?
     @Option(help: "Override: seed.") var seed: UInt64?
     @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
@@ -43,6 +45,7 @@ struct Audit: ParsableCommand {
         o.squareQueries = squareQueries; o.squareImages = squareImages; o.autoAttackImages = autoattackImages
         o.autoAttackStandard = autoattackStandard; o.cwImages = cwImages; o.fisherImages = fisherImages; o.miSamples = miSamples; o.miSigma2 = miSigma2
         o.miBinSize = miBinSize; o.corruptions = corruptions; o.miSweep = miSweep; o.seed = seed; o.temperatureScaling = temperatureScaling
+        o.saliencyImages = saliencyImages; o.saliencyMethod = saliencyMethod
         o.eps = try eps.map { try EpsilonList.parse($0) }
         return try o.settings()
     }
