@@ -1,5 +1,6 @@
 import EdgeCore
 import EdgeData
+import EdgeFloat
 import EdgeModel
 import EdgeQuant
 import EdgeTrain
@@ -21,7 +22,18 @@ public enum RecipeProvenance {
     public static func make(_ command: [String], inputs: [Provenance.Input]) -> Provenance {
         let (commit, origin) = SourceCommit.current()
         return Provenance(toolVersion: SourceCommit.toolVersion, sourceCommit: commit, sourceCommitOrigin: origin,
-                          command: command, inputs: inputs)
+                          command: command, inputs: inputs, floatBackend: clipped(Gemm.backendConfig, Provenance.Limits.maxBackendBytes),
+                          floatKernel: clipped(Gemm.kernelCore, Provenance.Limits.maxShortBytes))
+    }
+
+    /// `s` without control characters and cut to `cap` bytes (it comes from a C library).
+    static func clipped(_ s: String, _ cap: Int) -> String? {
+        var out = ""
+        for u in s.unicodeScalars where u.value >= 0x20 && u.value < 0x7F {
+            guard out.utf8.count < cap else { break }
+            out.unicodeScalars.append(u)
+        }
+        return out.isEmpty ? nil : out
     }
 
     /// The normalised `train` command: every option that shapes the model's bytes, defaults
