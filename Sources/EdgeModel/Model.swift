@@ -93,13 +93,18 @@ public struct Model: Equatable, Sendable {
     public var metadata: ModelMetadata
     /// Sections kept verbatim (e.g. the int8 net), by tag.
     public var extraSections: [String: [UInt8]]
+    /// Who made the file and how (the PROV section); nil for files without one. Writers
+    /// that derive a model from another replace it, so a file never claims its source's recipe.
+    public var provenance: Provenance?
 
     /// A model; `validate` checks that the parameters fit the graph.
-    public init(graph: Graph, parameters: [[Tensor]], metadata: ModelMetadata, extraSections: [String: [UInt8]] = [:]) {
+    public init(graph: Graph, parameters: [[Tensor]], metadata: ModelMetadata, extraSections: [String: [UInt8]] = [:],
+                provenance: Provenance? = nil) {
         self.graph = graph
         self.parameters = parameters
         self.metadata = metadata
         self.extraSections = extraSections
+        self.provenance = provenance
     }
 
     /// Checks graph, parameter shapes, finiteness and class count; returns per-node shapes.

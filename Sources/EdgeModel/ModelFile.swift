@@ -25,6 +25,8 @@ public enum ModelFile {
         public static let floatWeights = "FWTS"
         /// JSON metadata (class names, preprocessing, recipe).
         public static let metadata = "META"
+        /// Provenance: tool version, source commit, recipe (optional; see `Provenance`).
+        public static let provenance = Provenance.tag
     }
 
     /// Section-table flag: a reader that does not know the section must refuse the file.
@@ -37,8 +39,10 @@ public enum ModelFile {
             (Tag.floatWeights, flagRequired, encodeWeights(model.parameters)),
             (Tag.metadata, flagRequired, try encodeMetadata(model.metadata)),
         ]
-        for tag in model.extraSections.keys.sorted() {
-            sections.append((tag, 0, model.extraSections[tag] ?? []))
+        var extra = model.extraSections
+        if let p = model.provenance { extra[Provenance.tag] = try p.encode() }
+        for tag in extra.keys.sorted() {
+            sections.append((tag, 0, extra[tag] ?? []))
         }
         var w = ByteWriter()
         w.raw(magic)
@@ -149,8 +153,15 @@ public enum ModelFile {
             throw EdgeError.badModel(path: path, section: e.tag, offset: e.offset,
                                      reason: "section '\(e.tag)' is flagged required but this version of edge-audit does not know it; upgrade edge-audit")
         }
+        var provenance: Provenance?
         for e in entries where !known.contains(e.tag) {
-            extra[e.tag] = Array(bytes[e.offset..<(e.offset + e.length)])
+            let payload = Array(bytes[e.offset..<(e.offset + e.length)])
+            // A PROV of a later section version stays opaque and is carried through.
+            if e.tag == Provenance.tag, let p = try Provenance.decode(payload, path: path, base: e.offset) {
+                provenance = p
+            } else {
+                extra[e.tag] = payload
+            }
         }
         let (gb, go) = try payload(Tag.graph)
         let graph = try decodeGraph(Array(gb), path: path, base: go)
@@ -162,7 +173,7 @@ public enum ModelFile {
         do { meta = try JSONDecoder().decode(ModelMetadata.self, from: Data(mb)) } catch {
             throw EdgeError.badModel(path: path, section: Tag.metadata, offset: mo, reason: "metadata is not valid JSON for this version: \(error)")
         }
-        let model = Model(graph: graph, parameters: params, metadata: meta, extraSections: extra)
+        let model = Model(graph: graph, parameters: params, metadata: meta, extraSections: extra, provenance: provenance)
         try model.validate(path: path)
         return model
     }

@@ -37,10 +37,12 @@ public enum QuantizedModelFile {
         return LoadedModel(model: model, int8: q)
     }
 
-    /// Writes `model` with `int8` as its QNET section.
-    public static func write(_ model: Model, int8: QuantizedGraph, to path: String) throws {
+    /// Writes `model` with `int8` as its QNET section and `provenance` as its PROV section
+    /// (none when nil: the source's record describes another file, so it is never kept).
+    public static func write(_ model: Model, int8: QuantizedGraph, provenance: Provenance? = nil, to path: String) throws {
         var m = model
         m.extraSections[QuantizedGraph.tag] = int8.encode()
+        m.provenance = provenance
         try ModelFile.write(m, to: path)
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// The root command: a thin layer that parses, calls the libraries, prints and picks the
 /// exit code (0 ok, 1 gate failed, 2 usage, 65 bad data/model, 66 missing input, 70 internal).
 struct EdgeAudit: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = SourceCommit.toolVersion
     static let configuration = CommandConfiguration(
         commandName: "edge-audit",
         abstract: "Train, quantise and audit small image classifiers for edge CPUs.",

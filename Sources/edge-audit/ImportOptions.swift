@@ -28,6 +28,12 @@ struct ImportOptions: ParsableArguments {
     /// The flags as the library takes them.
     func settings() throws -> ImportSettings { ImportSettings(labels: labels, preprocessing: try preprocessing(), floatModel: floatModel) }
 
+    /// The flags as given, for a recipe: what reading the same file again needs.
+    var arguments: [String] {
+        [("--labels", labels), ("--input-scale", inputScale.map { "\($0)" }), ("--mean", mean), ("--std", std)]
+            .flatMap { flag, v in v.map { [flag, $0] } ?? [] }
+    }
+
     /// Whether any flag was given (they mean nothing for a model.bin).
     var any: Bool { labels != nil || inputScale != nil || mean != nil || std != nil || floatModel != nil }
 }

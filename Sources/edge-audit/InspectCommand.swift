@@ -9,6 +9,10 @@ struct Inspect: ParsableCommand {
     @Argument(help: "model.bin, .tflite or .onnx (the format is told by the file's content).") var model: String
     @Option(help: "Images (class folders) to measure per-layer int8 SQNR on (default: the calibration folder beside the model or the tool, or calibration/fashion-mnist, when it exists; 'none' skips).")
     var sqnr: String?
+    @Flag(help: "Print only the content SHA-256 (every section but the provenance; what scripts/reproduce-models.sh compares).")
+    var contentSha256 = false
+    @Flag(help: "Print the content SHA-256 and the recorded provenance, one 'key value' per line (for scripts).")
+    var provenance = false
 
     @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
@@ -17,9 +21,11 @@ struct Inspect: ParsableCommand {
         try compute.apply()
         let (bytes, detected) = try ModelLoading.read(model)
         if detected == .tflite || detected == .onnx {
+            if contentSha256 || provenance { throw EdgeError.usage("--content-sha256 and --provenance read edge-audit model.bin files; \(model) is imported") }
             return try ImportedDescription.emit(path: model, bytes: bytes, labels: imported.labels, preprocessing: imported.preprocessing) { print($0) }
         }
         let d = try ModelDescription(path: model, bytes: bytes)
+        if contentSha256 || provenance { return (contentSha256 ? [d.contentSHA256] : d.provenanceRecord()).forEach { print($0) } }
         let dir = sqnr == "none" || d.loaded.int8 == nil ? nil : (sqnr ?? CalibrationDefault.resolve(modelPath: model))
         var sq: [Double]? = nil
         if let dir {

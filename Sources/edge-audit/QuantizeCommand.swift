@@ -20,8 +20,10 @@ struct Quantize: ParsableCommand {
         try compute.apply()
         guard let m = CalibrationMethod(rawValue: method) else { throw EdgeError.usage("--method must be minmax, percentile or mse, got '\(method)'") }
         try AtomicFile.checkWritableTarget(out)
-        let loaded = try ModelLoading.load(model, for: "quantize", importing: try imported.settings(), log: printError).model
-        let cal = try CLISupport.loadImages(calibration ?? CLISupport.defaultCalibration(for: model), for: loaded.model, strict: false, limit: nil)
-        try QuantizeJob.run(model: model, loaded, calibration: cal, options: .init(method: m, perTensor: perTensor), out: out).forEach { print($0) }
+        let (bytes, loaded) = try ModelLoading.load(model, for: "quantize", importing: try imported.settings(), log: printError)
+        let calPath = calibration ?? CLISupport.defaultCalibration(for: model)
+        let cal = try CLISupport.loadImages(calPath, for: loaded.model, strict: false, limit: nil)
+        try QuantizeJob.run(model: model, loaded, sourceBytes: bytes, importArguments: imported.arguments, calibration: cal, calibrationPath: calPath,
+                            options: .init(method: m, perTensor: perTensor), out: out).forEach { print($0) }
     }
 }

@@ -70,7 +70,8 @@ final class ModelToolsTests: XCTestCase {
         XCTAssertNil(loaded.int8)
         let cal = try ImageLoading.load(root + "/calibration/fashion-mnist", for: loaded.model, strict: false, limit: 50, log: { _ in })
         let out = tmp + "/q.bin"
-        let lines = try QuantizeJob.run(model: "f.bin", loaded, calibration: cal, options: .init(), out: out)
+        let lines = try QuantizeJob.run(model: "f.bin", loaded, sourceBytes: try bytes("fashion-lenet5.bin"), calibration: cal,
+                                        calibrationPath: "cal", options: .init(), out: out)
         let written = try QuantizedModelFile.decode(try AtomicFile.read(out, limit: 64 << 20), path: out)
         let q = try XCTUnwrap(written.int8)
         XCTAssertEqual(lines[0], "wrote \(out): int8 network of \(q.nodes.count) layers, minmax calibration on 50 images")

@@ -18,6 +18,8 @@ public struct ModelDescription {
     public let loaded: LoadedModel
     /// Output shape of every float node.
     public let shapes: [[Int]]
+    /// `ModelFile.contentSHA256`: the digest that leaves the provenance out.
+    public let contentSHA256: String
 
     /// Decodes and validates the model.bin `bytes` read from `path`.
     public init(path: String, bytes: [UInt8]) throws {
@@ -26,6 +28,7 @@ public struct ModelDescription {
         sections = try ModelFile.sections(bytes, path: path)
         loaded = try QuantizedModelFile.decode(bytes, path: path)
         shapes = try loaded.model.validate(path: path)
+        contentSHA256 = try ModelFile.contentSHA256(bytes, path: path)
     }
 
     /// Per-layer SQNR of the int8 net against the float net on up to 200 images of `set`
@@ -39,6 +42,7 @@ public struct ModelDescription {
     public func lines(sqnr: [Double]?, sqnrFolder: String?) -> [String] {
         var out = floatLines()
         if let q = loaded.int8 { out += Self.int8Lines(q, sqnr: sqnr, folder: sqnrFolder) }
+        out += provenanceLines()
         out.append("sections:")
         for e in sections {
             out.append("  \(e.tag)  offset \(e.offset)  length \(e.length)  crc32 \(String(format: "%08x", e.crc))\(e.flags & ModelFile.flagRequired != 0 ? "  required" : "")")

@@ -8,13 +8,18 @@ import EdgeTrain
 /// `quantize`: post-training int8 quantisation of a model.bin, written with both nets, and
 /// the calibration-set accuracy of each so a broken quantisation shows at once.
 public enum QuantizeJob {
-    /// Quantises `loaded` (read from `model`) on `calibration`, writes float + int8 to `out`
-    /// and returns the two lines to print.
-    public static func run(model: String, _ loaded: LoadedModel, calibration cal: LabeledImages, options: Quantizer.Options,
-                           out: String) throws -> [String] {
+    /// Quantises `loaded` (read from `model` as `sourceBytes`) on `cal` (loaded from
+    /// `calibrationPath`), writes float + int8 with its provenance to `out` and returns the
+    /// two lines to print.
+    /// `importArguments` are the `--labels/--input-scale/--mean/--std` flags an imported source
+    /// was read with (recorded in the recipe).
+    public static func run(model: String, _ loaded: LoadedModel, sourceBytes: [UInt8], importArguments: [String] = [], calibration cal: LabeledImages,
+                           calibrationPath: String, options: Quantizer.Options, out: String) throws -> [String] {
+        let record = try RecipeProvenance.quantize(source: model, sourceBytes: sourceBytes, importArguments: importArguments, calibration: calibrationPath,
+                                                   images: cal, options: options)
         let q = try Int8OnTheFly.quantize(model, loaded.model, calibration: cal, options: options)
         AtomicFile.removeStaleTemps(besides: out)
-        try QuantizedModelFile.write(loaded.model, int8: q, to: out)
+        try QuantizedModelFile.write(loaded.model, int8: q, provenance: record, to: out)
         let fAcc = Evaluator.accuracy(try FloatNetwork(loaded.model), cal)
         let qAcc = Int8Evaluator.accuracy(try IntegerNetwork(q), cal)
         return ["wrote \(out): int8 network of \(q.nodes.count) layers, \(options.method.rawValue) calibration on \(cal.count) images\(options.perTensor ? ", per-tensor weights" : "")",

@@ -89,6 +89,8 @@ public struct TrainJob {
             cfg.adversarial = PGDLinf(eps: Float(eps), stepSize: Float(stepSize), steps: steps)
         default: throw EdgeError.usage("--adversarial must be none or pgd, got '\(adversarial)'")
         }
+        let recipe = RecipeProvenance.trainCommand(self, cfg)
+        try RecipeProvenance.check(recipe)
         var (train, test) = try datasets(&cfg)
         train = train.prefix(limit)
         let planes = try informationPlanes(cfg, test: test)
@@ -102,7 +104,7 @@ public struct TrainJob {
             throw EdgeError.usage("training diverged (the weights are no longer finite numbers); lower --lr. Nothing was written to \(out)")
         }
         AtomicFile.removeStaleTemps(besides: out)
-        try ModelFile.write(model, to: out)
+        try ModelFile.write(RecipeProvenance.trained(model, command: recipe, train: train, test: test, dataset: dataset, testImages: testImages), to: out)
         let secs = Date().timeIntervalSince(started)
         return String(format: "wrote %@: test accuracy %.4f on %d images, %.1f s, %d thread(s)",
                      out, model.metadata.recipe?.testAccuracy ?? 0, test.count, secs, Parallel.threads)
