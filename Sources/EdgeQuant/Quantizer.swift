@@ -234,6 +234,17 @@ public enum Quantizer {
         return s.count == 3 && (s[1] > 1 || s[2] > 1) ? s : nil
     }
 
+    /// The smallest weight scale at which a channel's bias fits the int32 accumulator bound and
+    /// its requantisation multiplier stays above 2⁻³¹, as TFLite's quantiser raises the weight
+    /// scale of a channel whose weights have (nearly) died in training. Only such channels are
+    /// affected: with max|w|/127 above it, nothing changes.
+    static func minimumWeightScale(bias: Float, inScale: Float, out: QuantParams, window: Int) -> Float {
+        let room = Double(Int32.max) - Double(window) * Double(QuantizedGraph.maxProduct) - 1
+        let forBias = room > 0 ? Double(abs(bias)) / (Double(inScale) * room) : 0
+        let forMultiplier = Double(out.scale) * 0x1p-31 / Double(inScale)
+        return Float(max(forBias, forMultiplier)).nextUp
+    }
+
     static func quantizeLayer(weights w: [Float], bias b: [Float], outChannels o: Int, inScale: Float, out: QuantParams, relu: Bool,
                               perTensor: Bool, name: String, kernel: Int, stride: Int, padding: Int, inChannels: Int, dense: Bool) throws -> QConvLayer {
         let per = w.count / o
@@ -250,7 +261,7 @@ public enum Quantizer {
             var m: Float = 0
             for k in 0..<per { m = max(m, abs(w[c * per + k])) }
             let mm = perTensor ? layerMax : m
-            scales[c] = mm > 0 ? mm / 127 : 1
+            scales[c] = max(mm > 0 ? mm / 127 : 1, minimumWeightScale(bias: b[c], inScale: inScale, out: out, window: per))
         }
         var qw = [Int8](repeating: 0, count: w.count)
         var bias = [Int32](repeating: 0, count: o), mult = bias, shift = bias
