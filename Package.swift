@@ -69,11 +69,11 @@ let package = Package(
         // MARK: - Tests (one target per module)
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore"]),
         .testTarget(name: "EdgeDataTests", dependencies: ["EdgeData", "CImageIO"]),
-        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeCore"]),
+        .testTarget(name: "EdgeToolsTests", dependencies: ["EdgeTools", "EdgeTrain", "EdgeQuant", "EdgeData", "EdgeModel", "EdgeFloat", "EdgeCore"]),
         .testTarget(name: "EdgeModelTests", dependencies: ["EdgeModel"]),
         .testTarget(name: "EdgeImportTests", dependencies: ["EdgeImport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EdgeImportQuantTests", dependencies: ["EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
-        .testTarget(name: "EdgeImportFloatTests", dependencies: ["EdgeImportFloat", "EdgeImport", "EdgeFloat", "EdgeModel", "EdgeQuant", "EdgeData", "EdgeAttacks", "EdgeCore"]),
+        .testTarget(name: "EdgeImportFloatTests", dependencies: ["EdgeImportFloat", "EdgeImportQuant", "EdgeImport", "EdgeFloat", "EdgeModel", "EdgeQuant", "EdgeData", "EdgeAttacks", "EdgeCore"]),
         .testTarget(name: "EdgeExportTests", dependencies: ["EdgeExport", "EdgeImportQuant", "EdgeImport", "EdgeQuant", "EdgeData", "EdgeCore"]),
         .testTarget(name: "EdgeFloatTests", dependencies: ["EdgeFloat", "EdgeModel"]),
         .testTarget(name: "EdgeTrainTests", dependencies: ["EdgeTrain"]),

@@ -325,6 +325,36 @@ int main(int argc, char **argv) {
                         }
             printf("%-11s depthwise sweep: %d shapes\n", ea_isa_name(isa), sweep);
         }
+        // Named convolution-tile sweep: output channels below, at and above every vector
+        // block and tile width (16, 32: 12-pixel tiles; 48, 64, 80, 120: 6-pixel tiles of up
+        // to four blocks), pixel counts below, at and above 6, 12 and 24 (the tails go to the
+        // 4-pixel and single-pixel paths), 3×3 stride 1 SAME and stride 2, in_c 3, 16 and 33.
+        {
+            static const int och[] = {15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 80, 120};
+            static const int side[][2] = {{1, 5}, {1, 6}, {1, 7}, {2, 6}, {1, 11}, {3, 4}, {1, 13}, {5, 5}, {4, 6}, {5, 5}};
+            static const int ich[] = {3, 16, 33};
+            int sweep = 0;
+            for (int oi = 0; oi < 12; oi++)
+                for (int si = 0; si < 10; si++)
+                    for (int ii = 0; ii < 3; ii++)
+                        for (int st = 1; st <= 2; st++) {
+                            ea_conv_shape q;
+                            memset(&q, 0, sizeof q);
+                            q.in_c = ich[ii]; q.out_c = och[oi];
+                            q.kernel_h = q.kernel_w = 3; q.stride_h = q.stride_w = st;
+                            // Output side[si] pixels: the input that gives it at this stride.
+                            q.in_h = side[si][0] * st; q.in_w = side[si][1] * st;
+                            q.pad_top = q.pad_left = 1; q.pad_bottom = q.pad_right = st == 1 ? 1 : 0;
+                            if (!finish_shape(&q)) continue;
+                            q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                            q.act_min = si % 3 == 0 ? q.out_zp : -128; q.act_max = 127;
+                            int mode = rnd(0, 3);
+                            if (mode == 1) q.in_zp = 127;
+                            failures += check_conv(isa, &q, mode, seed + (uint64_t)sweep, sweep % 7 == 0);
+                            sweep++;
+                        }
+            printf("%-11s convolution tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
+        }
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
         rng_state = seed;

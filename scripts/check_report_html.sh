@@ -72,7 +72,7 @@ shoot "$SHOTS/open.html" open
 DOM=$(chromium "${FLAGS[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$HTML" 2>"$SHOTS/console.log")
 
 status=0
-for id in verdict summary attacks paired confusion per-class calibration corruptions gallery gallery-adversarial \
+for id in verdict summary attacks paired confusion per-class calibration corruptions saliency gallery gallery-adversarial \
           gallery-corruption layers information settings; do
   grep -q "id=\"$id\"" <<<"$DOM" || { echo "missing section: $id" >&2; status=1; }
 done

@@ -69,7 +69,10 @@ public enum StraightThrough {
             }
         }
         let net = try FloatNetwork(m)
-        for (i, node) in q.nodes.enumerated() where i > 0 {
+        // Node 0 is the image, on its pixel grid already, unless the quantiser folded the
+        // input's affine preprocessing into its table: then that affine's output is on the
+        // input node's grid.
+        for (i, node) in q.nodes.enumerated() where i > 0 || node.floatNode > 0 {
             net.fakeQuant[node.floatNode] = (node.quant.scale, node.quant.zeroPoint)
         }
         return net

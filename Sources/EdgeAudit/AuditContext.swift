@@ -143,6 +143,8 @@ public enum StageID: String, CaseIterable, Sendable, Codable {
     case temperature
     /// Input Fisher information and CCKL, float vs int8 (STE).
     case fisher
+    /// Saliency maps' interpretation discrepancy, float vs int8 (STE) and clean vs PGD.
+    case saliency
     /// Per-layer mutual information, float vs int8, on clean, adversarial and noisy inputs.
     case mi
     /// Example images for the report (adversarial, corrupted, float/int8 disagreements).

@@ -1,5 +1,6 @@
 import EdgeCore
 import EdgeCorruptions
+import EdgeInformation
 
 /// What `audit` flags change in a profile: each nil keeps the profile's value. Validation
 /// lives here, so every command that starts from a profile refuses the same values with the
@@ -21,6 +22,8 @@ public struct AuditOverrides: Sendable {
     public var cwImages: Int?
     /// Images whose Fisher information is measured.
     public var fisherImages: Int?
+    /// Images in the saliency stage and its method (ig, smoothgrad, gradcam).
+    public var saliencyImages: Int?, saliencyMethod: String?
     /// MI sample, σ² and bin width.
     public var miSamples: Int?, miSigma2: Double?, miBinSize: Double?
     /// `all`, `none` or a comma-separated list of corruption names (reference aliases too).
@@ -52,6 +55,11 @@ public struct AuditOverrides: Sendable {
         if let autoAttackImages { try check(autoAttackImages >= 0, "--autoattack-images must be ≥ 0"); s.autoAttackImages = autoAttackImages }
         if autoAttackStandard { (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (100, 9, 100, 5000) }
         if let fisherImages { try check(fisherImages >= 0, "--fisher-images must be ≥ 0"); s.fisherImages = fisherImages }
+        if let saliencyImages { try check(saliencyImages >= 0, "--saliency-images must be ≥ 0"); s.saliencyImages = saliencyImages }
+        if let saliencyMethod {
+            guard let m = SaliencyMethod(rawValue: saliencyMethod) else { throw EdgeError.usage("--saliency-method must be ig, smoothgrad or gradcam, got '\(saliencyMethod)'") }
+            s.saliency.method = m
+        }
         if let cwImages { try check(cwImages >= 0, "--cw-images must be ≥ 0"); s.cwImages = cwImages }
         if let miSamples { try check((0...20_000).contains(miSamples), "--mi-samples must be in 0...20000"); s.miSamples = miSamples }
         if let miSigma2 { try check(miSigma2 > 0 && miSigma2.isFinite, "--mi-sigma2 must be positive"); s.miSigma2 = miSigma2 }

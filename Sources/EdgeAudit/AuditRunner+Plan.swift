@@ -23,6 +23,7 @@ extension AuditRunner {
         m += attackMetrics(s, hasSTE: hasSTE)
         m += corruptionMetrics(s, imageSide: imageSide)
         m += miMetrics(s, probes: probes, imageSide: imageSide)
+        m += saliencyMetrics(s, hasSTE: hasSTE)
         return Set(m.map(\.key))
     }
 
@@ -102,6 +103,17 @@ extension AuditRunner {
               .corruptionSummary(.int8, nil, "relative_ce")]
         // Present when a baseline model is found (a gate on them fails with a reason otherwise).
         for net in Metric.Net.allCases { m += [.corruptionSummary(net, nil, "mce"), .corruptionSummary(net, nil, "relative_mce")] }
+        return m
+    }
+
+    /// The saliency discrepancies: clean vs PGD per net, float vs int8 (both need the STE net).
+    static func saliencyMetrics(_ s: AuditSettings, hasSTE: Bool) -> [Metric] {
+        guard s.saliencyImages > 0 else { return [] }
+        var m: [Metric] = [.saliencyImages]
+        for q in Metric.saliencyQuantities {
+            m.append(.saliency(.float, .cleanVsPGD, q))
+            if hasSTE { m += [.saliency(.int8, .cleanVsPGD, q), .saliency(nil, .floatVsInt8, q)] }
+        }
         return m
     }
 

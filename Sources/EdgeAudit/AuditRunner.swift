@@ -61,6 +61,7 @@ public struct AuditRunner {
             case .corruptions: return CorruptionStage()
             case .temperature: return TemperatureStage()
             case .fisher: return FisherStage()
+            case .saliency: return SaliencyStage()
             case .mi: return MIStage()
             case .gallery: return GalleryStage()
             }

@@ -1,4 +1,5 @@
 import EdgeCorruptions
+import EdgeInformation
 
 /// Every knob of an audit run. A profile fills them; flags override single ones; all of
 /// them are printed and stored in the report.
@@ -50,6 +51,19 @@ public struct AuditSettings: Sendable, Equatable, Codable {
     }
     /// Images whose input Fisher information is measured (evenly spread; 0 skips it).
     public var fisherImages = 1000
+    /// Images whose saliency maps are compared float vs int8 and clean vs PGD (evenly
+    /// spread; 0 skips the stage).
+    public var saliencyImages = 100
+    /// The saliency stage's attribution method and its knobs (its seed is `seed`).
+    public var saliency = SaliencyOptions()
+    /// Fraction of the pixels in each top-k set of the saliency Kendall τ.
+    public var saliencyTopK = 0.1
+    /// `saliency` with the run's seed: what the stage uses.
+    public var saliencyOptions: SaliencyOptions {
+        var o = saliency
+        o.seed = seed
+        return o
+    }
     /// Images attacked by AutoAttack (evenly spread; 0 skips it).
     public var autoAttackImages = 0
     /// AutoAttack's budget: APGD steps, target classes, FAB steps, Square queries (the
@@ -71,6 +85,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
             // A weakened AutoAttack, labelled as such in every report.
             s.autoAttackImages = 100
             s.fisherImages = 200
+            s.saliencyImages = 50
             (s.autoAttackSteps, s.autoAttackTargets, s.autoAttackFabSteps, s.autoAttackQueries) = (10, 3, 10, 100)
             return s
         case "default":
@@ -89,6 +104,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
             s.cwSteps = 200
             s.autoAttackImages = Int.max
             s.fisherImages = Int.max
+            s.saliencyImages = 1000
             return s
         default:
             return nil
@@ -105,6 +121,7 @@ public struct AuditSettings: Sendable, Equatable, Codable {
          ("mi_bin_size", MetricKey.number(miBinSize)), ("mi_inputs", miInputs.joined(separator: ",")), ("mi_sweep", miSweep.map(\.rawValue).joined(separator: ",")), ("mi_attack_eps", MetricKey.number(miAttackEps)), ("seed", "\(seed)"),
          ("temperature_scaling", temperatureScaling ? "on calibration images" : "off"),
          ("autoattack_images", "\(autoAttackImages)"), ("fisher_images", "\(fisherImages)"),
+         ("saliency_images", "\(saliencyImages)"), ("saliency", saliencyOptions.described), ("saliency_top_k", MetricKey.number(saliencyTopK)),
          ("autoattack_budget", "apgd_steps=\(autoAttackSteps) targets=\(autoAttackTargets) fab_steps=\(autoAttackFabSteps) square_queries=\(autoAttackQueries)" + (autoAttackIsStandard ? " (standard)" : " (weakened)"))]
     }
 

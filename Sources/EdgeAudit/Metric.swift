@@ -191,6 +191,29 @@ extension Metric {
                unit: quantity == "images" ? .count : .ratio)
     }
 
+    // MARK: - Saliency
+
+    /// Which two maps of the same image a saliency discrepancy compares.
+    public enum SaliencyComparison: String, Sendable, CaseIterable {
+        /// The float net's and the int8 net's (STE) maps of the clean image.
+        case floatVsInt8 = "float_vs_int8"
+        /// One net's maps of the clean image and of its PGD example.
+        case cleanVsPGD = "clean_vs_pgd"
+    }
+
+    /// The summaries of a saliency comparison: the ℓ1 distance of ℓ1-normalised maps and the
+    /// Kendall τ_b of the top-k pixels, mean and median over the images (docs/saliency.md).
+    public static let saliencyQuantities = ["l1_mean", "l1_median", "kendall_tau_mean", "kendall_tau_median"]
+
+    /// `saliency.float_vs_int8.<quantity>` (net nil) or `<net>.saliency.clean_vs_pgd.<quantity>`.
+    public static func saliency(_ net: Net?, _ comparison: SaliencyComparison, _ quantity: String) -> Metric {
+        Metric(key: (net.map { "\($0.rawValue)." } ?? "") + "saliency.\(comparison.rawValue).\(quantity)", stage: "saliency", net: net,
+               subject: comparison.rawValue, quantity: quantity, unit: .ratio)
+    }
+
+    /// `saliency.images`: images in the saliency sample.
+    public static let saliencyImages = Metric(key: "saliency.images", stage: "saliency", net: nil, quantity: "images", unit: .count)
+
     // MARK: - Intervals
 
     /// `<key>.ci95_low` / `<key>.ci95_high`: the 95% Wilson interval of an accuracy.

@@ -67,6 +67,10 @@ public enum TerminalSummary {
             rows.append(("Fisher ‖F‖_F mean", "white-box / ste", String(format: "%.4g", f), fixed(r[.fisher(.int8, "frobenius_mean")], "%.4g")))
             rows.append(("CCKL (nats)", "white-box / ste", fixed(r[.fisher(.float, "cckl")], "%.3f"), fixed(r[.fisher(.int8, "cckl")], "%.3f")))
         }
+        if let l = r[.saliency(.float, .cleanVsPGD, "l1_mean")] {
+            rows.append(("saliency ℓ1 clean vs PGD", "white-box / ste", String(format: "%.3f", l), fixed(r[.saliency(.int8, .cleanVsPGD, "l1_mean")], "%.3f")))
+            if let q = r[.saliency(nil, .floatVsInt8, "l1_mean")] { rows.append(("saliency ℓ1 float vs int8", "same clean input", "", String(format: "%.3f", q))) }
+        }
         if let s = r[.sqnrMin] { rows.append(("min layer SQNR", "int8 vs float activations", "", String(format: "%.1f dB", s))) }
         if let d = r[.miDriftMaxAbs] { rows.append(("max |MI drift|", "int8 − float, bits", "", String(format: "%.3f", d))) }
         return rows

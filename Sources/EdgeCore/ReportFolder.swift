@@ -16,8 +16,10 @@ private func c_renameat2(_ oldDir: Int32, _ old: UnsafePointer<CChar>, _ newDir:
 public final class ReportFolder {
     /// The folder, as given.
     public let path: String
-    /// The files a report folder may hold; any other file makes it not ours to replace.
-    public let allowed: Set<String>
+    /// The files a report folder may hold, when they are a fixed set (empty otherwise).
+    public private(set) var allowed: Set<String> = []
+    /// Whether a file name may be in the folder; any other file makes it not ours to replace.
+    public let accepts: (String) -> Bool
     private let parent: String, name: String
     private var lockFD: Int32 = -1
     private var lockPath: String { parent + "/.\(name).edge-audit-lock" }
@@ -25,9 +27,17 @@ public final class ReportFolder {
     private var oldPrefix: String { ".\(name).edge-audit-old-" }
 
     /// Checks that `path` can hold a report (missing, or a folder holding only `allowed`
-    /// files), creates its parent, takes the lock and removes leftovers of killed runs.
+    /// names, each a regular file), creates its parent, takes the lock and removes leftovers
+    /// of killed runs.
     /// Throws `cannotWrite` (exit 73) otherwise, before any work is done.
-    public init(_ path: String, allowed: Set<String>) throws {
+    public convenience init(_ path: String, allowed: Set<String>) throws {
+        try self.init(path, accepting: { allowed.contains($0) })
+        self.allowed = allowed
+    }
+
+    /// As above with the file names the folder may hold given by a rule (`explain` writes
+    /// one overlay per image, overlay-00000.png …, so its names are not a fixed set).
+    public init(_ path: String, accepting accepts: @escaping (String) -> Bool) throws {
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         let url = URL(fileURLWithPath: p)
@@ -36,16 +46,20 @@ public final class ReportFolder {
             throw EdgeError.cannotWrite(path: path, reason: "the output must name a folder of its own (not '.', '..' or '/')")
         }
         self.path = p
-        self.allowed = allowed
+        self.accepts = accepts
         self.name = last
         self.parent = url.deletingLastPathComponent().path
         switch FileKind.of(p, followSymlinks: false) {
         case nil: break
         case .directory?:
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
-            let foreign = entries.filter { !allowed.contains($0) }.sorted()
+            let foreign = entries.filter { !accepts($0) }.sorted()
             guard foreign.isEmpty else {
                 throw EdgeError.cannotWrite(path: path, reason: "the folder holds files that are not part of a report (\(foreign.prefix(5).joined(separator: ", "))\(foreign.count > 5 ? ", …" : "")); it is replaced as a whole, so choose a new or empty folder")
+            }
+            // A report's name on a link, folder or device is still not ours to drop with the old set.
+            if let odd = entries.sorted().first(where: { FileKind.of(p + "/" + $0, followSymlinks: false) != .regular }) {
+                throw EdgeError.cannotWrite(path: p + "/" + odd, reason: "it is \(FileKind.of(p + "/" + odd, followSymlinks: false)?.phrase ?? "gone"), not a regular file; the folder is replaced as a whole, so choose a new or empty folder")
             }
         case let kind?:
             throw EdgeError.cannotWrite(path: path, reason: "it is \(kind.phrase); the output must be a folder")
@@ -96,7 +110,7 @@ public final class ReportFolder {
     /// Writes `files` (name → bytes; names from `allowed`) as the folder's new content, in
     /// one atomic swap. On failure the old content is untouched and nothing is left behind.
     public func commit(_ files: [(String, [UInt8])]) throws {
-        for (n, _) in files where !allowed.contains(n) { throw EdgeError.internalError("report file \(n) is not in the allowed set") }
+        for (n, _) in files where !accepts(n) { throw EdgeError.internalError("report file \(n) is not in the allowed set") }
         let staging = parent + "/" + stagingPrefix + "\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         guard mkdir(staging, 0o755) == 0 else {

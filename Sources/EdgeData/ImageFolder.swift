@@ -95,9 +95,10 @@ public enum ImageFolder {
         let classes = classNames ?? folders
         var files: [(path: String, label: Int)] = []
         for f in folders {
-            guard let label = classes.firstIndex(of: f) else {
+            guard let label = classIndex(folder: f, classes: classes) else {
                 throw EdgeError.badData(path: directory + "/" + f,
-                                        reason: "folder names unknown class '\(f)'; the model's classes are: \(classes.joined(separator: ", "))")
+                                        reason: "folder names unknown class '\(f)'; the model's classes are: \(classes.joined(separator: ", "))"
+                                            + folderHint(classes))
             }
             let dir = directory + "/" + f
             let names = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
@@ -124,6 +125,26 @@ public enum ImageFolder {
             }
         }
         return (classes, files, skipped)
+    }
+
+    /// The class a folder stands for: the class of that exact name, else the one whose name
+    /// `SafeName.component` turns into it (what `data`, `corrupt` and `attack
+    /// --save-adversarial` write, e.g. "T-shirt/top" → "T-shirt_top~…"), else the single class
+    /// whose name with '/' replaced by '_' equals it (a folder typed by hand). A class name
+    /// holding '/' cannot be a folder name, so without these it could never be audited.
+    static func classIndex(folder f: String, classes: [String]) -> Int? {
+        if let i = classes.firstIndex(of: f) { return i }
+        if let i = classes.firstIndex(where: { SafeName.component($0) == f }) { return i }
+        let loose = classes.indices.filter { classes[$0].replacingOccurrences(of: "/", with: "_") == f }
+        return loose.count == 1 ? loose[0] : nil
+    }
+
+    /// For classes whose names cannot be folder names: which folder names stand for them.
+    static func folderHint(_ classes: [String]) -> String {
+        let odd = classes.filter { SafeName.component($0) != $0 }
+        guard !odd.isEmpty else { return "" }
+        return " (as folder names: " + odd.prefix(5).map { "'\($0)' → '\(SafeName.component($0))' or '\($0.replacingOccurrences(of: "/", with: "_"))'" }
+            .joined(separator: ", ") + ")"
     }
 
     /// Loads every image under `directory`.

@@ -85,7 +85,7 @@ extension ExportWriter {
             var input = tensorOf[x]
             if xin.shape.count != 1 {
                 let flat = try activation("\(n.name)/flatten", shape: [QuantizedGraphSize.of(xin.shape)], xin.quant, i)
-                let shape: [Int32] = [1, spec.tensors[Int(flat)].shape[1]]
+                let shape: [Int32] = [-1, spec.tensors[Int(flat)].shape[1]]   // −1: any batch (see `reshape`)
                 let s = int32Constant("\(n.name)/flatten/shape", shape: [2], shape)
                 op(TFLiteBuiltin.reshape, 1, [input, s], [flat], .reshape(newShape: shape))
                 input = flat

@@ -193,10 +193,12 @@ struct ExportWriter {
         }
     }
 
-    /// RESHAPE of tensor `from` to node `i`'s [1, N] output.
+    /// RESHAPE of tensor `from` to node `i`'s [1, N] output. The new shape says −1 for the
+    /// batch (as Keras writes it), so a runtime that resizes the input to a batch of B
+    /// (LiteRT) gets [B, N]; TensorFlow Lite Micro resolves it to 1.
     mutating func reshape(_ from: Int32, _ i: Int) throws {
         let n = graph.nodes[i]
-        let shape: [Int32] = [1] + (try dims(n.shape, i))
+        let shape: [Int32] = [-1] + (try dims(n.shape, i))
         let s = int32Constant("\(n.name)/shape", shape: [Int32(shape.count)], shape)
         let out = try output(i)
         op(TFLiteBuiltin.reshape, 1, [from, s], [out], .reshape(newShape: shape))

@@ -31,16 +31,9 @@ public struct ImportedFloatModel {
         }
     }
 
-    /// The float input [N, C, H, W] for planar uint8 pixels [N, C, H, W] under `preprocessing`,
-    /// in binary32 exactly as the int8 input rule computes it.
-    public func input(planarPixels px: [UInt8]) -> [Float] {
-        let s = model.graph.inputShape, c = s[0], hw = s[1] * s[2], p = preprocessing
-        return px.indices.map { i in
-            let ch = (i / hw) % c
-            let m = p.mean.count == 1 ? p.mean[0] : p.mean[ch], sd = p.std.count == 1 ? p.std[0] : p.std[ch]
-            return (Float(px[i]) * p.inputScale - m) / sd
-        }
-    }
+    /// The float input [N, C, H, W] for planar uint8 pixels [N, C, H, W]: pixel / 255, as
+    /// `LabeledImages.floatBatch` computes it (the graph's first layer applies `preprocessing`).
+    public func input(planarPixels px: [UInt8]) -> [Float] { px.map { Float($0) * (1 / 255) } }
 }
 
 /// Maps a float32 `ImportedGraph` onto EdgeModel's float graph.
@@ -75,8 +68,32 @@ public enum FloatGraphMapper {
             throw EdgeError.usage("preprocessing scale \(pre.inputScale), mean \(pre.mean), std \(pre.std): "
                                   + "every value must be finite, scale > 0, std ≠ 0")
         }
-        let model = Model(graph: g, parameters: b.parameters, metadata: ModelMetadata(classNames: names))
+        let (nodes, params) = prependingPreprocessing(pre, channels: c, nodes: b.nodes, parameters: b.parameters)
+        let model = Model(graph: Graph(inputShape: g.inputShape, nodes: nodes), parameters: params, metadata: ModelMetadata(classNames: names))
         _ = try model.validate(path: path)
         return ImportedFloatModel(model: model, preprocessing: pre, notes: graph.notes + b.notes)
+    }
+
+    /// Name of the node that holds the preprocessing.
+    public static let preprocessingNode = "preprocessing"
+
+    /// The graph with the preprocessing as its first layer, so that the model reads pixel / 255
+    /// like every model.bin and attacks, ε and clipping stay in [0, 1] pixel units:
+    /// (pixel·s − mean[c]) / std[c] = x·a[c] + b[c] with x = pixel/255, a = 255·s/std, b = −mean/std,
+    /// a depthwise 1×1 convolution (the quantiser folds it into the int8 input table). Nothing
+    /// is added for pixel / 255 itself.
+    static func prependingPreprocessing(_ p: Preprocessing, channels c: Int, nodes: [Node], parameters: [[Tensor]]) -> ([Node], [[Tensor]]) {
+        let a = (0..<c).map { ch in 255 * p.inputScale / (p.std.count == 1 ? p.std[0] : p.std[ch]) }
+        let bias = (0..<c).map { ch in -(p.mean.count == 1 ? p.mean[0] : p.mean[ch]) / (p.std.count == 1 ? p.std[0] : p.std[ch]) }
+        if a.allSatisfy({ $0 == 1 }) && bias.allSatisfy({ $0 == 0 }) { return (nodes, parameters) }
+        let conv = ConvSpec(outChannels: c, window: Window2D(kernelH: 1, kernelW: 1, strideH: 1, strideW: 1,
+                                                             padding: SidePadding(top: 0, left: 0, bottom: 0, right: 0)), depthwise: true)
+        var name = preprocessingNode, k = 1
+        while nodes.contains(where: { $0.name == name }) { name = "\(preprocessingNode)_\(k)"; k += 1 }
+        var out = [nodes[0], Node(.convolution(conv), [0], name: name)]
+        for n in nodes.dropFirst() { out.append(Node(n.op, n.inputs.map { $0 + 1 }, name: n.name)) }
+        var params = parameters
+        params.insert([Tensor(shape: [c, 1, 1, 1], data: a), Tensor(shape: [c], data: bias)], at: 1)
+        return (out, params)
     }
 }

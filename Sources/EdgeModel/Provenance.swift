@@ -38,12 +38,18 @@ public struct Provenance: Codable, Equatable, Sendable {
     public var command: [String]
     /// Digests of what the command read.
     public var inputs: [Input]
+    /// The float GEMM library's build (OpenBLAS's configuration string); nil when unrecorded.
+    public var floatBackend: String?
+    /// The kernel family it ran (OpenBLAS's core name, e.g. "Haswell"): float results differ
+    /// between families, so a reproduction runs with `OPENBLAS_CORETYPE` set to this.
+    public var floatKernel: String?
 
     /// A provenance record.
     public init(tool: String = "edge-audit", toolVersion: String, sourceCommit: String, sourceCommitOrigin: String,
-                command: [String], inputs: [Input]) {
+                command: [String], inputs: [Input], floatBackend: String? = nil, floatKernel: String? = nil) {
         self.tool = tool; self.toolVersion = toolVersion; self.sourceCommit = sourceCommit
         self.sourceCommitOrigin = sourceCommitOrigin; self.command = command; self.inputs = inputs
+        self.floatBackend = floatBackend; self.floatKernel = floatKernel
     }
 
     /// The section tag.
@@ -56,8 +62,9 @@ public struct Provenance: Codable, Equatable, Sendable {
         public static let maxBytes = 65_536
         /// Most command arguments, most inputs.
         public static let maxArguments = 128, maxInputs = 16
-        /// Longest argument or path; longest tool, version, commit or role string.
-        public static let maxArgumentBytes = 4096, maxShortBytes = 64
+        /// Longest argument or path; longest tool, version, commit, role or kernel string;
+        /// longest backend description.
+        public static let maxArgumentBytes = 4096, maxShortBytes = 64, maxBackendBytes = 256
     }
 
     /// `u32 section version` then UTF-8 JSON with sorted keys.
@@ -93,6 +100,9 @@ public struct Provenance: Codable, Equatable, Sendable {
         let short = Limits.maxShortBytes
         for (field, value) in [("tool", tool), ("toolVersion", toolVersion), ("sourceCommit", sourceCommit), ("sourceCommitOrigin", sourceCommitOrigin)] {
             if let why = SafeName.problem(value, maxBytes: short) { throw bad("\(field) \(why)") }
+        }
+        for (field, value, cap) in [("floatBackend", floatBackend, Limits.maxBackendBytes), ("floatKernel", floatKernel, short)] {
+            if let value, let why = SafeName.problem(value, maxBytes: cap) { throw bad("\(field) \(why)") }
         }
         guard !command.isEmpty, command.count <= Limits.maxArguments else {
             throw bad("command has \(command.count) arguments; 1...\(Limits.maxArguments) are allowed")

@@ -29,6 +29,10 @@ extension QuantizedGraph {
             // The float node that starts the fused group this int8 node computes.
             var head = f
             switch n.op {
+            case .quantizedInput:
+                // Our quantiser folds a leading per-channel affine (an imported model's
+                // preprocessing) into the input table.
+                if Self.isInputAffine(graph, head), let j = graph.nodes[head].inputs.first { head = j }
             case .conv(let c):
                 if Self.isFusedActivation(graph.nodes[head].op), let j = graph.nodes[head].inputs.first { head = j }
                 if !c.isDense, case .batchNorm = graph.nodes[head].op, let j = graph.nodes[head].inputs.first { head = j }
@@ -40,7 +44,7 @@ extension QuantizedGraph {
             let h = graph.nodes[head]
             let kindMatches: Bool
             switch (n.op, h.op) {
-            case (.input, .input): kindMatches = true
+            case (.input, .input), (.quantizedInput, .input): kindMatches = true
             case let (.conv(c), .conv2d(o, k, s, p)):
                 // The float conv is square, symmetric and dense over its input channels; a
                 // depthwise int8 layer computes the same only over one input channel (every
@@ -50,12 +54,16 @@ extension QuantizedGraph {
             case let (.conv(c), .dense(o)):
                 kindMatches = c.isDense && !c.isDepthwise && c.outChannels == o && c.kernelH == 1 && c.kernelW == 1
             case let (.maxPool(k, s), .maxPool(k2, s2)), let (.avgPool(k, s), .avgPool(k2, s2)): kindMatches = k == k2 && s == s2
-            case (.globalAvgPool, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
+            case (.globalAvgPool, .globalAvgPool), (.mean, .globalAvgPool), (.flatten, .flatten), (.relu, .relu), (.add, .add): kindMatches = true
             case let (.conv(c), .convolution(spec)):
                 let w = spec.window, p = w.padding
                 kindMatches = !c.isDense && c.isDepthwise == spec.depthwise && c.outChannels == spec.outChannels
                     && (c.kernelH, c.kernelW, c.strideH, c.strideW) == (w.kernelH, w.kernelW, w.strideH, w.strideW)
                     && (c.padTop, c.padLeft, c.padBottom, c.padRight) == (p.top, p.left, p.bottom, p.right)
+            case let (.mean, .pool(spec)):
+                // MEAN over the whole image as a window (keepdims): one average, no padding.
+                let w = spec.window, p = w.padding, inS = fshapes[graph.nodes[f].inputs.first ?? 0]
+                kindMatches = !spec.isMax && inS.count == 3 && (w.kernelH, w.kernelW) == (inS[1], inS[2]) && p.values.allSatisfy { $0 == 0 }
             case let (.pool(q), .pool(spec)):
                 let w = spec.window, p = w.padding
                 kindMatches = (q.kind == .max) == spec.isMax && (q.kernelH, q.kernelW, q.strideH, q.strideW) == (w.kernelH, w.kernelW, w.strideH, w.strideW)
@@ -73,7 +81,10 @@ extension QuantizedGraph {
             }
             let s = fshapes[f]
             let hwc = s.count == 3 ? [s[1], s[2], s[0]] : s
-            guard n.shape == hwc else { throw bad(i, "shape", "\(n.shape) is not float node \(graph.nodes[f].name)'s \(s) in HWC order") }
+            // A vector [C] and a 1×1 map [1, 1, C] hold the same bytes (an imported MEAN with
+            // keepdims feeding a 1×1 convolution); any other difference is a mismatch.
+            let sameVector = n.shape.count == 1 && hwc.count == 3 && hwc[0] == 1 && hwc[1] == 1 && hwc[2] == n.shape[0]
+            guard n.shape == hwc || sameVector else { throw bad(i, "shape", "\(n.shape) is not float node \(graph.nodes[f].name)'s \(s) in HWC order") }
             if case .conv(let c) = n.op {
                 let inShape = fshapes[h.inputs[0]]
                 let inC = c.isDense ? (ShapeMath.product(inShape) ?? -1) : inShape[0]
@@ -91,5 +102,13 @@ extension QuantizedGraph {
         case .relu, .clip: return true
         default: return false
         }
+    }
+
+    /// Whether float node `i` is a per-channel affine map of the image that the int8 input
+    /// table can absorb: a depthwise 1×1 convolution, stride 1, no padding, reading node 0.
+    public static func isInputAffine(_ graph: Graph, _ i: Int) -> Bool {
+        guard i > 0, i < graph.nodes.count, graph.nodes[i].inputs == [0], case let .convolution(c) = graph.nodes[i].op else { return false }
+        let w = c.window, p = w.padding
+        return c.depthwise && (w.kernelH, w.kernelW, w.strideH, w.strideW) == (1, 1, 1, 1) && (p.top, p.left, p.bottom, p.right) == (0, 0, 0, 0)
     }
 }

@@ -7,6 +7,12 @@ public struct LoadedModel {
     public var model: Model
     /// The int8 network, when the file has a QNET section.
     public var int8: QuantizedGraph?
+
+    /// A float model and, when it has one, its int8 network.
+    public init(model: Model, int8: QuantizedGraph?) {
+        self.model = model
+        self.int8 = int8
+    }
 }
 
 /// Reading and writing the int8 section alongside the float model.

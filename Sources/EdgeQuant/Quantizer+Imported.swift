@@ -72,4 +72,23 @@ extension Quantizer {
         }
         return n
     }
+
+    /// The input node for an image followed by the per-channel affine y = x·a[c] + b[c]
+    /// (float node `i`, x = pixel/255): a table q[c][pixel] = clamp(zp + round(y / scale)) in
+    /// binary32, with scale and zero point covering y over all 256 pixel values (the affine is
+    /// monotone, so its extremes are at pixels 0 and 255; no calibration needed).
+    static func inputAffineNode(_ model: Model, node i: Int, name: String, shape: [Int]) -> QNode {
+        let a = model.parameters[i][0].data, b = model.parameters[i][1].data
+        let y = { (c: Int, p: Int) -> Float in Float(p) * (1 / 255) * a[c] + b[c] }
+        let ends = a.indices.flatMap { [y($0, 0), y($0, 255)] }
+        let (lo, hi) = (ends.min() ?? 0, ends.max() ?? 0)
+        let quant = QuantParams.covering(lo, hi)
+        var table = [Int8](repeating: 0, count: 256 * a.count)
+        for c in a.indices { for p in 0..<256 {
+            let r = (y(c, p) / quant.scale).rounded(.toNearestOrAwayFromZero)
+            table[c * 256 + p] = Int8(min(max(Double(r) + Double(quant.zeroPoint), -128), 127))
+        } }
+        return QNode(op: .quantizedInput(QInputLayer(table: table)), inputs: [], name: model.graph.nodes[i].name, floatNode: i, shape: shape,
+                     quant: quant, rangeMin: lo, rangeMax: hi)
+    }
 }

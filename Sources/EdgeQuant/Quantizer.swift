@@ -30,6 +30,7 @@ public enum Quantizer {
         var bn: Int?           // folded batch norm
         var relu: Bool
         var clip: (lower: Float, upper: Float)? = nil   // a fused clip (ReLU6), imported graphs
+        var inputAffine: Int? = nil   // the input's per-channel affine folded into the input table
     }
 
     /// Quantises `model` with `calibration` images.
@@ -48,7 +49,7 @@ public enum Quantizer {
             let inputs = g.nodes[f.head].inputs.map { qIndex[$0] }
             let q = try groupNode(f, model: model, qnodes: qnodes, inputs: inputs,
                                   range: samples.range(f.tail, method: options.method), options: options, shapes: fshapes)
-            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { qIndex[k] = qnodes.count }
+            for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil, f.inputAffine].compactMap({ $0 }) { qIndex[k] = qnodes.count }
             qnodes.append(f.clip.map { clamped(q, $0) } ?? q)
         }
         let qg = QuantizedGraph(nodes: qnodes, method: options.method.rawValue, calibrationImages: calibration.count, perTensor: options.perTensor)
@@ -85,6 +86,14 @@ public enum Quantizer {
             for k in [f.head, f.bn, f.relu || f.clip != nil ? f.tail : nil].compactMap({ $0 }) { covered.insert(k) }
             groups.append(f)
         }
+        // The image's sole consumer a per-channel affine (an imported model's preprocessing):
+        // the input table computes it exactly, so it needs no int8 layer of its own.
+        if let a = sole(0), QuantizedGraph.isInputAffine(g, a), let k = groups.firstIndex(where: { $0.head == a }),
+           !groups[k].relu, groups[k].clip == nil {
+            groups[0].inputAffine = a
+            groups[0].tail = a
+            groups.remove(at: k)
+        }
         return groups
     }
 
@@ -100,6 +109,7 @@ public enum Quantizer {
         let out = QuantParams.covering(lo, hi)
         switch node.op {
         case .input:
+            if let a = f.inputAffine { return inputAffineNode(model, node: a, name: name, shape: hwc(fshapes[0])) }
             return QNode(op: .input, inputs: [], name: name, floatNode: f.tail, shape: hwc(fshapes[0]), quant: .input, rangeMin: 0, rangeMax: 1)
         case let .conv2d(o, k, s, p):
             return try conv2dNode(f, model: model, qnodes: qnodes, inputs: inputs, range: range, out: out, options: options,
@@ -224,6 +234,17 @@ public enum Quantizer {
         return s.count == 3 && (s[1] > 1 || s[2] > 1) ? s : nil
     }
 
+    /// The smallest weight scale at which a channel's bias fits the int32 accumulator bound and
+    /// its requantisation multiplier stays above 2⁻³¹, as TFLite's quantiser raises the weight
+    /// scale of a channel whose weights have (nearly) died in training. Only such channels are
+    /// affected: with max|w|/127 above it, nothing changes.
+    static func minimumWeightScale(bias: Float, inScale: Float, out: QuantParams, window: Int) -> Float {
+        let room = Double(Int32.max) - Double(window) * Double(QuantizedGraph.maxProduct) - 1
+        let forBias = room > 0 ? Double(abs(bias)) / (Double(inScale) * room) : 0
+        let forMultiplier = Double(out.scale) * 0x1p-31 / Double(inScale)
+        return Float(max(forBias, forMultiplier)).nextUp
+    }
+
     static func quantizeLayer(weights w: [Float], bias b: [Float], outChannels o: Int, inScale: Float, out: QuantParams, relu: Bool,
                               perTensor: Bool, name: String, kernel: Int, stride: Int, padding: Int, inChannels: Int, dense: Bool) throws -> QConvLayer {
         let per = w.count / o
@@ -240,7 +261,7 @@ public enum Quantizer {
             var m: Float = 0
             for k in 0..<per { m = max(m, abs(w[c * per + k])) }
             let mm = perTensor ? layerMax : m
-            scales[c] = mm > 0 ? mm / 127 : 1
+            scales[c] = max(mm > 0 ? mm / 127 : 1, minimumWeightScale(bias: b[c], inScale: inScale, out: out, window: per))
         }
         var qw = [Int8](repeating: 0, count: w.count)
         var bias = [Int32](repeating: 0, count: o), mult = bias, shift = bias

@@ -6,7 +6,7 @@ struct Attack: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one attack on the float or int8 net.")
 
-    @Argument(help: "model.bin") var model: String
+    @Argument(help: "model.bin, or a float .tflite/.onnx (with --labels, --mean/--std as needed)") var model: String
     @Option(help: "Images in class folders.") var images: String
     @Option(help: "fgsm, pgd, mifgsm, apgd-ce, apgd-dlr, apgd-t (Auto-PGD, Croce & Hein 2020), fab-t, autoattack (standard: APGD-CE, APGD-T, FAB-T, Square), cw, ddn, deepfool or square.") var attack = "pgd"
     @Option(help: "Comma-separated radii (L∞ or L2 per --norm; for cw: L2 thresholds for robust accuracy).") var eps = "0.1"
@@ -26,6 +26,7 @@ struct Attack: ParsableCommand {
     @Option(help: "Write the adversarial images (uint8 grid, lossless PNG) in class folders here.") var saveAdversarial: String?
     @Option(help: "table or json.") var format = "table"
     @Option(help: "Calibration images when the model has no int8 net.") var calibration = "calibration/fashion-mnist"
+    @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -35,7 +36,7 @@ struct Attack: ParsableCommand {
                                   targeted: targeted, limit: limit, seed: seed, saveAdversarial: saveAdversarial, format: format)
         if let dir = saveAdversarial { try CLISupport.checkDisjoint(output: dir, input: images) }
         try r.checkOutputFolder()
-        let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "attack")
+        let (float, int8, set, loaded) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "attack", imported: imported)
         let ste = try AttackRun.simulation(for: r, model: loaded.model, int8: int8)
         let o = try AttackRun.run(r, float: float, int8: int8, ste: ste, set: set, quiet: compute.quiet)
         print(r.format == .json ? AttackReportText.json(o) : AttackReportText.table(o))

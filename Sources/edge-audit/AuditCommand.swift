@@ -9,7 +9,7 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audit int8 vs float; write reports, check gates.")
 
-    @Argument(help: "model.bin (float; quantised on the fly with --calibration when it has no int8 net)") var model: String
+    @Argument(help: "model.bin, or a float .tflite/.onnx (quantised on the fly with --calibration when there is no int8 net)") var model: String
     @Option(help: "Images in class folders (DIR/<class>/*.png|jpg).") var images: String
     @Option(help: "quick (CI-sized), default or full.") var profile = "default"
     @Option(help: "Output folder for report.json, report.html, junit.xml.") var out = "edge-audit-report"
@@ -30,10 +30,13 @@ struct Audit: ParsableCommand {
     @Flag(help: "Override: AutoAttack at its standard budget (100 APGD steps, 9 targets, 100 FAB steps, 5000 queries).") var autoattackStandard = false
     @Option(help: "Override: 'all', 'none' or a comma-separated list of corruptions.") var corruptions: String?
     @Option(help: "Override: images whose input Fisher information is measured (0 skips it).") var fisherImages: Int?
+    @Option(help: "Override: images whose saliency maps are compared float vs int8 and clean vs PGD (0 skips it).") var saliencyImages: Int?
+    @Option(help: "Override: the saliency stage's method: ig, smoothgrad or gradcam.") var saliencyMethod: String?
     @Option(help: "Override: corruptions whose every level the MI stage sweeps on clean and PGD inputs (e.g. saturation,patch_shuffle).") var miSweep: String?
     @Option(help: "Override: seed.") var seed: UInt64?
     @Option(help: "int8 kernels: auto or reference.") var kernels = "auto"
     @Flag(help: "Fail on the first bad image instead of skipping it.") var strict = false
+    @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
 
     func settings() throws -> AuditSettings {
@@ -42,6 +45,7 @@ struct Audit: ParsableCommand {
         o.squareQueries = squareQueries; o.squareImages = squareImages; o.autoAttackImages = autoattackImages
         o.autoAttackStandard = autoattackStandard; o.cwImages = cwImages; o.fisherImages = fisherImages; o.miSamples = miSamples; o.miSigma2 = miSigma2
         o.miBinSize = miBinSize; o.corruptions = corruptions; o.miSweep = miSweep; o.seed = seed; o.temperatureScaling = temperatureScaling
+        o.saliencyImages = saliencyImages; o.saliencyMethod = saliencyMethod
         o.eps = try eps.map { try EpsilonList.parse($0) }
         return try o.settings()
     }
@@ -59,7 +63,8 @@ struct Audit: ParsableCommand {
         job.shard = try shard.map { try AuditShard(parsing: $0) } ?? .whole
         job.kernels = kc; job.strict = strict; job.gates = gates; job.baseline = baseline
         job.allowBaselineMismatch = allowBaselineMismatch; job.ceBaseline = ceBaseline; job.quiet = compute.quiet
-        let report = try job.run(readModel: { try ModelLoading.modelBin($0, for: $1) }, log: printError)
+        job.importing = try imported.settings()
+        let report = try job.run(log: printError)
         print(SafeName.printable(TerminalSummary.render(report)), terminator: "")
         print("reports: \(out)/report.json, \(out)/report.html, \(out)/junit.xml" + (job.shard == .whole ? "" : ", \(out)/records.json (for merge)"))
         if !report.passed { throw ExitCode(1) }

@@ -28,9 +28,10 @@ enum CLISupport {
 
     /// Both nets of a model.bin (quantising on the fly when needed), the images and the decoded model.
     static func loadNets(_ model: String, images: String, calibration: String, limit: Int?, strict: Bool = false,
-                         kernels: KernelChoice = .auto, command: String) throws -> (FloatNetwork, IntegerNetwork, LabeledImages, LoadedModel) {
-        try Int8OnTheFly.nets(model, bytes: try ModelLoading.modelBin(model, for: command), images: images, calibration: calibration,
-                              limit: limit, strict: strict, kernels: kernels, log: printError)
+                         kernels: KernelChoice = .auto, command: String, imported: ImportOptions) throws -> (FloatNetwork, IntegerNetwork, LabeledImages, LoadedModel) {
+        let loaded = try ModelLoading.load(model, for: command, importing: try imported.settings(), log: printError).model
+        return try Int8OnTheFly.nets(model, loaded: loaded, images: images, calibration: calibration,
+                                     limit: limit, strict: strict, kernels: kernels, log: printError)
     }
 
     /// The calibration folder when none is given: `CalibrationDefault.resolve`, else the

@@ -25,7 +25,7 @@ struct Corrupt: ParsableCommand {
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Accuracy and ECE under every corruption and level.")
 
-    @Argument(help: "model.bin") var model: String
+    @Argument(help: "model.bin, or a float .tflite/.onnx (with --labels, --mean/--std as needed)") var model: String
     @Option(help: "Images in class folders.") var images: String
     @Option(help: "'all' or a comma-separated list.") var corruptions = "all"
     @Option(help: "float, int8 or both.") var net = "both"
@@ -33,12 +33,13 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Calibration images when the model has no int8 net.") var calibration = "calibration/fashion-mnist"
     @Option(help: "Use at most N images.") var limit: Int?
     @Option(help: "Seed.") var seed: UInt64 = 1
+    @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
         try compute.apply()
         let q = try EvaluateRequest(corruptions: corruptions, net: net, format: format, limit: limit, seed: seed)
-        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "evaluate")
+        let (float, int8, set, _) = try CLISupport.loadNets(model, images: images, calibration: calibration, limit: limit, command: "evaluate", imported: imported)
         let r = try EvaluateRun.run(q, float: float, int8: int8, set: set, quiet: compute.quiet)
         print(q.format == .json ? EvaluateReportText.json(r, request: q) : EvaluateReportText.table(r, request: q, side: min(set.height, set.width)))
     }

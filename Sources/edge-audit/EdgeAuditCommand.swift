@@ -12,7 +12,7 @@ struct EdgeAudit: ParsableCommand {
         abstract: "Train, quantise and audit small image classifiers for edge CPUs.",
         version: version,
         subcommands: [Audit.self, Train.self, Quantize.self, DataCommand.self, Inspect.self, Predict.self, Export.self, Bench.self,
-                      Corrupt.self, Evaluate.self, Metrics.self, MICommand.self, Attack.self, DeviceCommand.self, FisherCommand.self, Merge.self],
+                      Corrupt.self, Evaluate.self, Metrics.self, MICommand.self, Attack.self, DeviceCommand.self, FisherCommand.self, Explain.self, Merge.self],
         defaultSubcommand: Audit.self)
 }
 

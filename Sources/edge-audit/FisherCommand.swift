@@ -8,7 +8,7 @@ struct FisherCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fisher",
         abstract: "Input Fisher information norms, CCKL, MIAT MI.")
 
-    @Argument(help: "model.bin") var model: String
+    @Argument(help: "model.bin, or a float .tflite/.onnx (with --labels, --mean/--std as needed)") var model: String
     @Option(help: "Images in class folders.") var images: String
     @Option(help: "float or int8 (int8: the STE simulation, since the integer engine has no gradients).") var net = "float"
     @Option(help: "Use at most N images (evenly spread).") var limit: Int?
@@ -19,6 +19,7 @@ struct FisherCommand: ParsableCommand {
     @Flag(help: "Also estimate MIAT's natural and adversarial MI (InfoNCE critics; needs ≥ 256 images).") var miat = false
     @Option(help: "PGD-L∞ radius (and ±noise size) of the --miat samples.") var miatEps = 0.1
     @Flag(help: "Bad image files are fatal.") var strict = false
+    @OptionGroup var imported: ImportOptions
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -26,6 +27,7 @@ struct FisherCommand: ParsableCommand {
         var job = FisherJob(model: model, images: images)
         (job.net, job.limit, job.perImage, job.format, job.calibration) = (net, limit, perImage, format, calibration)
         (job.precision, job.miat, job.miatEps, job.strict) = (precision, miat, miatEps, strict)
+        job.importing = try imported.settings()
         print(try job.run())
     }
 }

@@ -27,7 +27,13 @@ struct Inspect: ParsableCommand {
         let d = try ModelDescription(path: model, bytes: bytes)
         if contentSha256 || provenance { return (contentSha256 ? [d.contentSHA256] : d.provenanceRecord()).forEach { print($0) } }
         let dir = sqnr == "none" || d.loaded.int8 == nil ? nil : (sqnr ?? CalibrationDefault.resolve(modelPath: model))
-        let sq = try dir.map { try d.sqnr(on: try CLISupport.loadImages($0, for: d.loaded.model, strict: false, limit: 200)) } ?? nil
-        d.lines(sqnr: sq, sqnrFolder: dir).forEach { print($0) }
+        var sq: [Double]? = nil
+        if let dir {
+            // A folder given by --sqnr must fit; the default one may belong to another model.
+            do { sq = try d.sqnr(on: try CLISupport.loadImages(dir, for: d.loaded.model, strict: false, limit: 200)) } catch where sqnr == nil {
+                printError("note: per-layer SQNR skipped: the default folder \(dir) does not fit this model (\(error)); pass --sqnr DIR")
+            }
+        }
+        d.lines(sqnr: sq, sqnrFolder: sq == nil ? nil : dir).forEach { print($0) }
     }
 }

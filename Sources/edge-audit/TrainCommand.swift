@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
     @Option(help: "Information-plane inputs: clean and/or pgd (PGD-L∞ at --mi-eps on the current net).") var miInputs = "clean"
     @Option(help: "Information-plane sample: N test images, evenly spread.") var miSamples = 1000
     @Option(help: "PGD radius of the information-plane inputs (default: --eps).") var miEps: Double?
-    @Option(help: "Information-plane KDE noise variance σ² (as mi --sigma2).") var miSigma2 = 0.1
+    @Option(help: "Information-plane KDE noise variance σ², the same for every layer (mi instead picks one per layer by default; docs/experiments/information-flow.md used 30).") var miSigma2 = 0.1
     @Option(help: "Information-plane binning width λ (as mi --bin-size).") var miBinSize = 0.5
     @Option(help: "Write the information-plane log (JSON, bits) here, and its plot beside it (.html).") var miLog: String?
     @OptionGroup var compute: ComputeOptions

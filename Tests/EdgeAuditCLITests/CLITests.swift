@@ -6,7 +6,7 @@ final class CLITests: CLITestCase {
     func testHelpListsEverySubcommand() throws {
         let r = try run(["--help"])
         XCTAssertEqual(r.code, 0)
-        let commands = ["audit", "train", "quantize", "data", "inspect", "predict", "export", "bench", "corrupt", "evaluate", "metrics", "mi", "attack", "device", "fisher", "merge"]
+        let commands = ["audit", "train", "quantize", "data", "inspect", "predict", "export", "bench", "corrupt", "evaluate", "metrics", "mi", "attack", "device", "fisher", "explain", "merge"]
         for c in commands { XCTAssert(r.out.contains("  \(c) "), "missing \(c) in\n\(r.out)") }
         // One line each: every subcommand line is followed by another subcommand or the end.
         let lines = r.out.split(separator: "\n").drop { !$0.hasPrefix("SUBCOMMANDS") }.dropFirst().filter { !$0.isEmpty && !$0.contains("See 'edge-audit help") }

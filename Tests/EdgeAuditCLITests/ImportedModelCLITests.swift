@@ -118,8 +118,8 @@ final class ImportedModelCLITests: CLITestCase {
         XCTAssert(b.out.contains("int8 from TFLite (scalar"), b.out)
     }
 
-    /// Without labels: exit 2 with the hint. Float imports, other commands and --net float:
-    /// exit 2 naming what is missing, never "bad magic".
+    /// Without labels: exit 2 with the hint. An engine the file has no net for, and commands
+    /// that need a float net or a model.bin: exit 2 naming what is missing, never "bad magic".
     func testUnsupportedCasesAreUsageErrors() throws {
         let dir = tmp + "/imgs"
         try writeImages([UInt8](repeating: 128, count: 28 * 28), shape: [1, 28, 28, 1], to: dir)
@@ -127,16 +127,14 @@ final class ImportedModelCLITests: CLITestCase {
         XCTAssertEqual(noLabels.code, 2, noLabels.err)
         XCTAssert(noLabels.err.contains("no class labels") && noLabels.err.contains("--labels FILE"), noLabels.err)
         let cases: [([String], String)] = [
-            (["predict", model("keras_a_1ch_int8_labels"), "--images", dir, "--net", "float"], "float inference of imported models"),
-            (["predict", model("keras_a_1ch_float"), "--images", dir, "--net", "int8"], "quantising imported models is not supported yet"),
-            (["bench", model("keras_a_1ch_float")], "float32 TFLite model"),
-            (["audit", model("keras_a_1ch_int8"), "--images", dir], "auditing an imported model is not supported yet"),
-            (["quantize", model("keras_a_1ch_int8"), "--calibration", dir, "--out", tmp + "/q.bin"], "needs an edge-audit model.bin"),
-            (["attack", model("keras_a_1ch_int8"), "--images", dir], "needs an edge-audit model.bin"),
-            (["evaluate", model("keras_a_1ch_int8"), "--images", dir], "'evaluate' needs an edge-audit model.bin"),
-            (["mi", fixtures + "/torch_a_opset13.onnx", "--images", dir], "is an ONNX model"),
+            (["predict", model("keras_a_1ch_int8_labels"), "--images", dir, "--net", "float"], "is an int8-only model"),
+            (["predict", model("keras_a_1ch_float"), "--images", dir, "--net", "int8"], "quantise it first"),
+            (["bench", model("keras_a_1ch_float"), "--net", "int8"], "quantise it first"),
+            (["audit", model("keras_a_1ch_int8"), "--images", dir], "no class labels"),
+            (["quantize", model("keras_a_1ch_int8_labels"), "--calibration", dir, "--out", tmp + "/q.bin"], "int8-only TFLite model: it is quantised already"),
+            (["mi", fixtures + "/torch_b_opset13.onnx", "--images", dir], "carries no class labels: pass --labels FILE"),
             (["device", "bundle", model("keras_a_1ch_int8"), "--images", dir, "--out", tmp + "/b"], "needs an edge-audit model.bin"),
-            (["export", model("keras_a_1ch_int8"), "--safetensors", tmp + "/x"], "needs an edge-audit model.bin"),
+            (["export", model("keras_a_1ch_int8"), "--safetensors", tmp + "/x"], "no class labels"),
         ]
         for (args, hint) in cases {
             let r = try run(args)

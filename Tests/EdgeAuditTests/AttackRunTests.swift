@@ -8,8 +8,9 @@ import EdgeQuant
 
 /// `AttackRun` against the `edge-audit attack` outputs recorded before the attack logic moved
 /// out of the CLI (Tests/Fixtures/attack/*.out, written by the binary of main d6b6ae9 on
-/// models/fashion-lenet5-q.bin and calibration/fashion-mnist): the same numbers, fields
-/// and table text, timings aside.
+/// models/fashion-lenet5-q.bin and calibration/fashion-mnist; re-recorded by
+/// scripts/record-model-fixtures.sh, binary of 97a3639, when the models were re-made in
+/// issue 18): the same numbers, fields and table text, timings aside.
 final class AttackRunTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 

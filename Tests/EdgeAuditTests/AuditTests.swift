@@ -93,6 +93,7 @@ final class AuditTests: XCTestCase {
         s.cwImages = 12
         s.cwSteps = 5
         s.miSamples = 60
+        s.saliencyImages = 6
         return s
     }
 
@@ -107,6 +108,10 @@ final class AuditTests: XCTestCase {
             XCTAssertNotNil(r.metrics["int8.pgd_ste.eps_0.1.accuracy"])
             XCTAssertNotNil(r.metrics["float.cw.success_rate"])
             XCTAssertNotNil(r.metrics["mi.drift.max_abs"])
+            for key in ["saliency.float_vs_int8.l1_mean", "float.saliency.clean_vs_pgd.kendall_tau_median", "int8.saliency.clean_vs_pgd.l1_median"] {
+                XCTAssertNotNil(r.metrics[key], key)
+            }
+            XCTAssertEqual(r.metrics["saliency.images"], 6)
             // The plan that gates are checked against before the run names every metric the
             // run produced (a superset: some are data-dependent).
             let planned = AuditRunner.plannedMetrics(settings: settings(), int8: q.graph, hasSTE: true, imageSide: 28, classNames: set.classNames)

@@ -8,7 +8,9 @@ import EdgeQuant
 
 /// `mi`, `evaluate` and `metrics` rendered by EdgeAudit against their outputs recorded
 /// before the rendering moved out of the CLI (Tests/Fixtures/commands/*.out, written by the
-/// binary of main d6b6ae9; the .npy inputs are random arrays made with numpy, seed 3).
+/// binary of main d6b6ae9, the model-based ones re-recorded by scripts/record-model-fixtures.sh
+/// when the shipped models were re-made in issue 18; the .npy inputs are random arrays made
+/// with numpy, seed 3).
 final class CommandTextTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     var fixtures: String { root + "/Tests/Fixtures/commands/" }

@@ -19,6 +19,7 @@ final class ReportRenderingTests: XCTestCase {
         s.cwImages = 12
         s.cwSteps = 5
         s.miSamples = 60
+        s.saliencyImages = 5
         return s
     }
 
@@ -85,11 +86,18 @@ final class ReportRenderingTests: XCTestCase {
         for uri in uris {
             let bytes = try XCTUnwrap(Data(base64Encoded: uri), "base64")
             let png = try ImageCodec.decode(Array(bytes), path: "gallery")
-            XCTAssertEqual([png.width, png.height, png.channels], [set.width, set.height, 1])
-            decoded.append(png.pixels)  // one channel: planar equals interleaved
+            XCTAssertEqual([png.width, png.height], [set.width, set.height])
+            XCTAssert(png.channels == 1 || png.channels == 3, "grey images, RGB heat maps")
+            decoded.append(png.pixels)
+        }
+        // Recorded images are planar; PNG rows are interleaved (one channel: the same).
+        let interleaved = { (i: GalleryImage) -> [UInt8] in
+            let p = i.height * i.width
+            return (0..<(p * i.channels)).map { i.pixels[($0 % i.channels) * p + $0 / i.channels] }
         }
         let order = { (a: [UInt8], b: [UInt8]) in a.lexicographicallyPrecedes(b) }
-        XCTAssert(decoded.sorted(by: order) == g.map(\.pixels).sorted(by: order), "decoded images differ from the gallery")
+        XCTAssert(decoded.sorted(by: order) == g.map(interleaved).sorted(by: order), "decoded images differ from the gallery")
+        XCTAssertEqual(g.filter { $0.section == "saliency" && $0.channels == 3 }.count, 4 * 4, "four images × four heat maps")
         // A perturbation image is |δ| scaled by 1/ε, and stays within the ε-ball.
         let eps = settings().eps[0]
         let clean = adv.first { $0.column == "clean" }!, pgd = adv.first { $0.row == clean.row && $0.column == "PGD ε=\(MetricKey.number(eps))" }!

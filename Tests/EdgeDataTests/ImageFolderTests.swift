@@ -87,6 +87,29 @@ final class ImageFolderTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/a/b"), ["out"])
     }
 
+    /// A class whose name holds '/' (Fashion-MNIST's "T-shirt/top") is read back from the
+    /// folder `write` made for it and from the folder a person would type ('/' → '_');
+    /// an unmatched folder's error names the accepted folder names.
+    func testClassNamesWithSlashesMatchTheirFolders() throws {
+        let names = ["T-shirt/top", "Trouser", "a/b"]
+        let set = LabeledImages(channels: 1, height: 4, width: 4, pixels: [UInt8](repeating: 7, count: 48), labels: [0, 1, 2],
+                                classNames: names, sources: ["x", "y", "z"])
+        try ImageFolder.write(set, to: dir + "/w")
+        XCTAssertEqual(try ImageFolder.load(dir + "/w", classNames: names, shape: (1, 4, 4)).images.labels.sorted(), [0, 1, 2])
+        try write("h/T-shirt_top/a.png", try ImageCodec.encodePNG(img(1)))
+        try write("h/a_b/b.png", try ImageCodec.encodePNG(img(2)))
+        let typed = try ImageFolder.load(dir + "/h", classNames: names, shape: (1, 4, 4)).images
+        XCTAssertEqual(typed.labels, [0, 2])
+        XCTAssertEqual(typed.pixels[0], 1)
+        try write("bad/T-shirt top/a.png", try ImageCodec.encodePNG(img(1)))
+        XCTAssertThrowsError(try ImageFolder.load(dir + "/bad", classNames: names, shape: (1, 4, 4))) { e in
+            XCTAssert("\(e)".contains("'T-shirt/top' → 'T-shirt_top~"), "\(e)")
+        }
+        // Two classes that read the same once '/' is replaced: the hand-typed folder is ambiguous.
+        try write("amb/a_b_c/a.png", try ImageCodec.encodePNG(img(1)))
+        XCTAssertThrowsError(try ImageFolder.load(dir + "/amb", classNames: ["a/b_c", "a_b/c"], shape: (1, 4, 4)))
+    }
+
     func testIDXParserChecksSizes() {
         XCTAssertThrowsError(try IDX.parse([0, 0, 8, 1, 0, 0, 0, 5, 1, 2], path: "l"))  // claims 5, has 2
         XCTAssertEqual(try IDX.parse([0, 0, 8, 1, 0, 0, 0, 2, 7, 9], path: "l").data, [7, 9])

@@ -20,7 +20,7 @@ final class FloatFixtureTests: XCTestCase {
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/import")
 
-    static let fixtures = ["keras_a_1ch_float.tflite", "keras_b_3ch_float.tflite", "torch_a_opset13.onnx", "torch_a_opset17.onnx",
+    static let fixtures = ["keras_a_1ch_float.tflite", "keras_b_3ch_float.tflite", "keras_c_gaphead_float.tflite", "torch_a_opset13.onnx", "torch_a_opset17.onnx",
                            "torch_a_dynamo_opset18.onnx", "torch_b_opset13.onnx", "onnx_helper_opset13.onnx"]
 
     /// float32 .npy (little-endian '<f4', C order): shape and values.

@@ -12,7 +12,7 @@ enum ImportFixtures {
     /// labels/metadata variants are the int8 file with extra bytes, and have no arrays).
     static let int8: [(model: String, arrays: String)] = [
         ("keras_a_1ch_int8", "keras_a_1ch_int8"), ("keras_a_1ch_uint8", "keras_a_1ch_uint8"), ("keras_a_1ch_qdq", "keras_a_1ch_qdq"),
-        ("keras_b_3ch_int8", "keras_b_3ch_int8"), ("keras_b_3ch_qdq", "keras_b_3ch_qdq"),
+        ("keras_b_3ch_int8", "keras_b_3ch_int8"), ("keras_b_3ch_qdq", "keras_b_3ch_qdq"), ("keras_c_gaphead_int8", "keras_c_gaphead_int8"),
         ("keras_a_1ch_int8_labels", "keras_a_1ch_int8"), ("keras_a_1ch_int8_metadata", "keras_a_1ch_int8"),
     ]
 

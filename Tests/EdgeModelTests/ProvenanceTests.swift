@@ -92,6 +92,7 @@ final class ProvenanceTests: XCTestCase {
         try assertRefused("{\"tool\":1}", "not valid provenance JSON")
         try assertRefused(rec("a\\u001b[2J"), "sourceCommit holds the control character U+001B")
         try assertRefused(rec(String(repeating: "c", count: 65)), "sourceCommit is 65 bytes long")
+        try assertRefused(rec().replacingOccurrences(of: "{", with: "{\"floatKernel\":\"Has\\u0007well\",", options: .anchored), "floatKernel holds the control character U+0007")
         try assertRefused(rec(command: "[]"), "command has 0 arguments")
         try assertRefused(rec(command: "[" + Array(repeating: "\"x\"", count: 129).joined(separator: ",") + "]"), "command has 129 arguments")
         try assertRefused(rec(command: "[\"train\",\"a\\nb\"]"), "command argument 1 holds the control character U+000A")

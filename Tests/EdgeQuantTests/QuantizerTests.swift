@@ -173,3 +173,25 @@ final class QuantizerTests: XCTestCase {
         XCTAssertEqual(back.model.parameters, m.parameters)
     }
 }
+
+/// A channel whose weights died in training (≈ 5e-7, seen in a TRADES LeNet-5) used to make
+/// the bias break the int32 bound at max|w|/127; its weight scale is now raised just enough
+/// (TFLite's quantiser does the same), and healthy channels keep max|w|/127 exactly.
+final class DeadChannelQuantizationTests: XCTestCase {
+    func testDeadChannelGetsAScaleItsBiasFitsAndOthersAreUntouched() throws {
+        let per = 150, inScale: Float = 1 / 255, out = QuantParams.covering(-4, 6)
+        var w = [Float](repeating: 0, count: 2 * per)
+        for k in 0..<per { w[k] = Float(k % 7 - 3) * 0.01; w[per + k] = Float(k % 5 - 2) * 2.5e-7 }
+        let b: [Float] = [0.2, 0.35]
+        let layer = try Quantizer.quantizeLayer(weights: w, bias: b, outChannels: 2, inScale: inScale, out: out, relu: false, perTensor: false,
+                                                name: "conv", kernel: 5, stride: 1, padding: 0, inChannels: 6, dense: false)
+        XCTAssertEqual(layer.weightScales[0], 0.03 / 127)                 // healthy: unchanged
+        let s1 = layer.weightScales[1]
+        XCTAssertGreaterThan(s1, 5e-7 / 127)                               // raised
+        let bound = Double(Int32.max) - Double(per) * Double(QuantizedGraph.maxProduct)
+        XCTAssertLessThanOrEqual(abs(Double(layer.bias[1])), bound)       // the bias now fits
+        XCTAssertGreaterThan(abs(Double(layer.bias[1])), 0.99 * bound)    // and only just: the smallest such scale
+        // The dead channel's real bias survives: bias_q · s_in · s_w ≈ 0.35.
+        XCTAssertEqual(Double(layer.bias[1]) * Double(inScale) * Double(s1), 0.35, accuracy: 1e-6)
+    }
+}

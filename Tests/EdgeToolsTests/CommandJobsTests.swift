@@ -112,7 +112,7 @@ final class CommandJobsTests: XCTestCase {
         XCTAssertEqual(usage { try p.run { _ in } }, "--kernels must be auto or reference, got 'fast'")
         XCTAssertEqual(usage { try Benchmark.file(tmp + "/missing.bin", net: "fp16", batch: 1, kernels: "auto", seconds: 1) }, "--net must be float or int8")
         let tflite = root + "/Tests/Fixtures/import/keras_a_1ch_int8.tflite"
-        XCTAssert(usage { try Benchmark.file(tflite, net: "float", batch: 1, kernels: "auto", seconds: 1) }?.contains("float inference of imported models") == true)
+        XCTAssert(usage { try Benchmark.file(tflite, net: "float", batch: 1, kernels: "auto", seconds: 1) }?.contains("is an int8-only model: it runs on the int8 engine") == true)
     }
 
     func testImportedDescriptionOfAFloatFile() throws {

@@ -19,7 +19,8 @@ final class ProvenanceToolsTests: XCTestCase {
         _ = try QuantizeJob.run(model: "models/f.bin", loaded, sourceBytes: src, calibration: cal, calibrationPath: "cal dir",
                                 options: .init(method: .percentile, perTensor: true), out: out)
         let written = try AtomicFile.read(out, limit: 64 << 20)
-        let p = try XCTUnwrap(try QuantizedModelFile.decode(written, path: out).model.provenance)
+        let decoded = try QuantizedModelFile.decode(written, path: out)
+        let p = try XCTUnwrap(decoded.model.provenance)
         XCTAssertEqual(p.command, ["quantize", "models/f.bin", "--calibration", "cal dir", "--method", "percentile", "--per-tensor"])
         XCTAssertEqual(p.inputs.map(\.role), ["model", "calibration"])
         XCTAssertEqual(p.inputs[0].sha256, try ModelFile.contentSHA256(src, path: "f.bin"))

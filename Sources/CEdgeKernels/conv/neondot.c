@@ -2,8 +2,13 @@
 // window holds raw int8 x (padding = zp) and the bias absorbs the zero point:
 //   Σ (x − zp)·w = Σ x·w − zp·Σ w.
 // Intermediate sums may wrap; the final value is exact (accumulator bound).
-// 4 output channels per int32x4, EA_PIXELS pixels per pass.
-// Packed weights: int8 [Kp/4][Op][4], Kp = K rounded up to 4, Op = out_c rounded up to 4.
+// 4 output channels per int32x4. Tiles of EA_PIXELS pixels × 16 channels (16 accumulators)
+// read 16 window bytes per pixel at once and take each 4-byte group by lane (sdot by
+// element), so one weight load serves four pixels and one input load four steps; the last
+// channels (fewer than 16) and the last pixels (fewer than EA_PIXELS) take 4 channels × a
+// pixel per step.
+// Packed weights: int8 [Kp/4][Op][4], Kp = K rounded up to 16 (the zero weights past K meet
+// the patches' zero padding), Op = out_c rounded up to 4.
 #if defined(__aarch64__)
 #include "conv_plan.h"
 #include "neon_requant.h"
@@ -13,7 +18,7 @@
 
 int ea_conv_pack_neondot(ea_conv_plan *p) {
     const int K = p->K, O = p->s.out_c;
-    p->Kp = (K + 3) & ~3;
+    p->Kp = (K + 15) & ~15;
     p->Op = (O + 3) & ~3;
     int8_t *w = (int8_t *)calloc((size_t)p->Kp * p->Op, 1);
     p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
@@ -33,8 +38,33 @@ int ea_conv_pack_neondot(ea_conv_plan *p) {
     return 1;
 }
 
-__attribute__((target("arch=armv8.2-a+dotprod")))
-void ea_conv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+#define DOT __attribute__((target("arch=armv8.2-a+dotprod")))
+#define NT_STEP(j, l) a##j##0 = vdotq_laneq_s32(a##j##0, w0, x##j, l); a##j##1 = vdotq_laneq_s32(a##j##1, w1, x##j, l); \
+    a##j##2 = vdotq_laneq_s32(a##j##2, w2, x##j, l); a##j##3 = vdotq_laneq_s32(a##j##3, w3, x##j, l);
+#define NT_LANE(l) { const int8_t *wl = w + ((size_t)(t + l) * Op + ob) * 4; \
+    const int8x16_t w0 = vld1q_s8(wl), w1 = vld1q_s8(wl + 16), w2 = vld1q_s8(wl + 32), w3 = vld1q_s8(wl + 48); \
+    NT_STEP(0, l) NT_STEP(1, l) NT_STEP(2, l) NT_STEP(3, l) }
+#define NT_INIT(j) int32x4_t a##j##0 = b0, a##j##1 = b1, a##j##2 = b2, a##j##3 = b3;
+#define NT_STORE(j) { int8_t *d = out + (size_t)(first + j) * O; ea_store4(p, a##j##0, ob, d); ea_store4(p, a##j##1, ob + 4, d); \
+    ea_store4(p, a##j##2, ob + 8, d); ea_store4(p, a##j##3, ob + 12, d); }
+
+// Four pixels' patches × output channels [ob, ob + 16). Named accumulators, not an array,
+// so that they stay in registers (the compilers keep arrays of vectors in memory too).
+DOT static void tile16(const ea_conv_plan *p, const uint8_t *patch, int ob, int first, int8_t *out) {
+    const int Kp = p->Kp, Op = p->Op, O = p->s.out_c;
+    const int8_t *w = (const int8_t *)p->w;
+    const int32x4_t b0 = vld1q_s32(p->bias_eff + ob), b1 = vld1q_s32(p->bias_eff + ob + 4);
+    const int32x4_t b2 = vld1q_s32(p->bias_eff + ob + 8), b3 = vld1q_s32(p->bias_eff + ob + 12);
+    NT_INIT(0) NT_INIT(1) NT_INIT(2) NT_INIT(3)
+    for (int t = 0; t < Kp / 4; t += 4) {
+        const int8x16_t x0 = vld1q_s8((const int8_t *)patch + 4 * t), x1 = vld1q_s8((const int8_t *)patch + Kp + 4 * t);
+        const int8x16_t x2 = vld1q_s8((const int8_t *)patch + 2 * (size_t)Kp + 4 * t), x3 = vld1q_s8((const int8_t *)patch + 3 * (size_t)Kp + 4 * t);
+        NT_LANE(0) NT_LANE(1) NT_LANE(2) NT_LANE(3)
+    }
+    NT_STORE(0) NT_STORE(1) NT_STORE(2) NT_STORE(3)
+}
+
+DOT void ea_conv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const int P = p->s.out_h * p->s.out_w, OW = p->s.out_w, Kp = p->Kp, Op = p->Op, O = p->s.out_c;
     uint8_t *patch = (uint8_t *)ea_scratch_patches(p, scratch);
     const int8_t *w = (const int8_t *)p->w;
@@ -44,7 +74,10 @@ void ea_conv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, v
     for (int first = 0; first < P; first += EA_PIXELS) {
         int np = P - first < EA_PIXELS ? P - first : EA_PIXELS;
         for (int j = 0; j < np; j++) ea_patch8(p, img, (first + j) / OW, (first + j) % OW, pad, patch + (size_t)j * Kp);
-        for (int ob = 0; ob < Op; ob += 4) {
+        int ob = 0;
+        if (np == EA_PIXELS)
+            for (; ob + 16 <= Op; ob += 16) tile16(p, patch, ob, first, out);
+        for (; ob < Op; ob += 4) {
             int32x4_t a[EA_PIXELS];
             for (int j = 0; j < EA_PIXELS; j++) a[j] = vld1q_s32(p->bias_eff + ob);
             for (int t = 0; t < Kp / 4; t++) {

@@ -16,7 +16,8 @@ enum HTMLGallery {
 
     /// The gallery section, or why it is empty.
     static func section(_ report: AuditReport) -> String {
-        let g = report.results.gallery
+        // The saliency grid has its own section (HTMLSaliency).
+        let g = report.results.gallery.filter { $0.section != "saliency" }
         var h = HTMLReport.heading("gallery")
         guard !g.isEmpty else { return h + HTMLReport.notRun(ReportFacts.notRun(report.results, ["gallery"])) }
         let labels = report.results.labels

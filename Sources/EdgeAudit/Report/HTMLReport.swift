@@ -15,7 +15,7 @@ public enum HTMLReport {
     static let sections: [(id: String, title: String)] = [
         ("summary", "Summary"), ("attacks", "Accuracy under attack"), ("paired", "Float vs int8 on the same images"),
         ("confusion", "Confusion matrices and per-class accuracy"), ("calibration", "Reliability diagrams"),
-        ("corruptions", "Corruptions"), ("fisher", "Input Fisher information"), ("gallery", "Images"), ("layers", "Per-layer SQNR"),
+        ("corruptions", "Corruptions"), ("fisher", "Input Fisher information"), ("saliency", "Saliency maps"), ("gallery", "Images"), ("layers", "Per-layer SQNR"),
         ("information", "Mutual information"), ("settings", "Settings and environment"),
     ]
 
@@ -29,6 +29,7 @@ public enum HTMLReport {
         h += HTMLTables.calibration(report)
         h += HTMLSections.corruptions(report)
         h += HTMLFisher.section(report)
+        h += HTMLSaliency.section(report)
         h += HTMLGallery.section(report)
         h += HTMLTables.sqnr(report)
         h += HTMLTables.information(report)

@@ -21,6 +21,8 @@ public struct FisherJob {
     public var perImage: String?
     /// "table" or "json".
     public var format = "table"
+    /// Class names and preprocessing of an imported model.
+    public var importing = ImportSettings()
     /// Calibration images for `net` "int8" when the model has no int8 net.
     public var calibration = "calibration/fashion-mnist"
     /// "float32" or "float64" Jacobian arithmetic.
@@ -72,7 +74,7 @@ public struct FisherJob {
     /// The net to differentiate, the exact integer engine for `int8` (MIAT's outputs), the
     /// description of the measured net, and the decoded model (quantised on the fly if needed).
     func nets() throws -> (FloatNetwork, IntegerNetwork?, String, LoadedModel) {
-        let decoded = try QuantizedModelFile.decode(try ModelLoading.modelBin(model, for: "fisher"), path: model)
+        let decoded = try ModelLoading.load(model, for: "fisher", importing: importing, log: printError).model
         guard net == "int8" else { return (try FloatNetwork(decoded.model), nil, "float", decoded) }
         let (loaded, _) = try Int8OnTheFly.ensure(model, decoded: decoded, calibration: calibration, log: printError)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }

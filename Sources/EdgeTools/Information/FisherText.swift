@@ -53,7 +53,8 @@ public enum FisherText {
                    pad("", 22, false) + ["mean", "p05", "p25", "median", "p75", "p95"].map { pad($0, 11, true) }.joined(),
                    row("fisher_spectral", s.spectral), row("fisher_frobenius", s.frobenius), "per class (fisher_frobenius):"]
         for c in classNames { if let st = s.perClass[c] { out.append(row("  " + SafeName.printable(c, keepNewlines: false), st.frobenius)) } }
-        out.append(String(format: "accuracy %.4f; cckl %.6g nats (mean KL(p_i ‖ p_j) over ordered pairs with different labels)", s.accuracy, s.cckl))
+        out.append(String(format: "accuracy %.4f; ", s.accuracy) + (s.cckl.isNaN ? "cckl n/a (needs images of at least two classes)"
+            : String(format: "cckl %.6g nats (mean KL(p_i ‖ p_j) over ordered pairs with different labels)", s.cckl)))
         return out.joined(separator: "\n")
     }
 }

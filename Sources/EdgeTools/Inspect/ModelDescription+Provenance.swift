@@ -13,6 +13,9 @@ extension ModelDescription {
         out.append("provenance: \(p.tool) \(p.toolVersion), source commit \(p.sourceCommit) (from \(p.sourceCommitOrigin))")
         out.append("  made by: edge-audit " + p.command.map(Self.shellQuoted).joined(separator: " "))
         for i in p.inputs { out.append("  input \(i.role) \(i.path): sha256 \(i.sha256)") }
+        if let k = p.floatKernel {
+            out.append("  float kernels: OpenBLAS core \(k) (\(p.floatBackend ?? "build unknown")); reproduce with OPENBLAS_CORETYPE=\(k)")
+        }
         return out
     }
 
@@ -25,6 +28,8 @@ extension ModelDescription {
         out += ["tool \(p.tool)", "tool-version \(p.toolVersion)", "source-commit \(p.sourceCommit)", "source-commit-origin \(p.sourceCommitOrigin)"]
         out += p.command.map { "arg \($0)" }
         out += p.inputs.map { "input \($0.role) \($0.sha256) \($0.path)" }
+        if let k = p.floatKernel { out.append("float-kernel \(k)") }
+        if let b = p.floatBackend { out.append("float-backend \(b)") }
         return out
     }
 

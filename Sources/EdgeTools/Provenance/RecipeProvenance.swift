@@ -1,5 +1,7 @@
 import EdgeCore
+import EdgeImport
 import EdgeData
+import EdgeFloat
 import EdgeModel
 import EdgeQuant
 import EdgeTrain
@@ -21,7 +23,18 @@ public enum RecipeProvenance {
     public static func make(_ command: [String], inputs: [Provenance.Input]) -> Provenance {
         let (commit, origin) = SourceCommit.current()
         return Provenance(toolVersion: SourceCommit.toolVersion, sourceCommit: commit, sourceCommitOrigin: origin,
-                          command: command, inputs: inputs)
+                          command: command, inputs: inputs, floatBackend: clipped(Gemm.backendConfig, Provenance.Limits.maxBackendBytes),
+                          floatKernel: clipped(Gemm.kernelCore, Provenance.Limits.maxShortBytes))
+    }
+
+    /// `s` without control characters and cut to `cap` bytes (it comes from a C library).
+    static func clipped(_ s: String, _ cap: Int) -> String? {
+        var out = ""
+        for u in s.unicodeScalars where u.value >= 0x20 && u.value < 0x7F {
+            guard out.utf8.count < cap else { break }
+            out.unicodeScalars.append(u)
+        }
+        return out.isEmpty ? nil : out
     }
 
     /// The normalised `train` command: every option that shapes the model's bytes, defaults
@@ -57,12 +70,17 @@ public enum RecipeProvenance {
 
     /// The normalised `quantize` command and its record: the source model by path and content
     /// digest, the calibration folder as resolved and its images' digest.
-    public static func quantize(source: String, sourceBytes: [UInt8], calibration: String, images: LabeledImages,
+    /// An imported source (TFLite/ONNX) is digested as its whole file, and the flags it was
+    /// read with (`importArguments`) join the command.
+    public static func quantize(source: String, sourceBytes: [UInt8], importArguments: [String] = [], calibration: String, images: LabeledImages,
                                 options: Quantizer.Options) throws -> Provenance {
         var command = ["quantize", source, "--calibration", calibration, "--method", options.method.rawValue]
         if options.perTensor { command.append("--per-tensor") }
+        command += importArguments
         try check(command)
-        return make(command, inputs: [Provenance.Input(role: "model", path: source, sha256: try ModelFile.contentSHA256(sourceBytes, path: source)),
+        let imported = ModelFormat.detect(sourceBytes).map { $0 != .edgeModel } ?? false
+        let digest = imported ? SHA256.hex(sourceBytes) : try ModelFile.contentSHA256(sourceBytes, path: source)
+        return make(command, inputs: [Provenance.Input(role: "model", path: source, sha256: digest),
                                       Provenance.Input(role: "calibration", path: calibration, sha256: images.contentSHA256)])
     }
 }

@@ -30,6 +30,8 @@ public struct AuditRun {
     public var quiet = false
     /// The tool's version for the report.
     public var toolVersion: String
+    /// Class names and preprocessing of an imported model.
+    public var importing = ImportSettings()
 
     /// A run of `model` on `images` into `out`.
     public init(model: String, images: String, out: String, settings: AuditSettings, calibration: String, toolVersion: String) {
@@ -37,9 +39,9 @@ public struct AuditRun {
         self.calibration = calibration; self.toolVersion = toolVersion
     }
 
-    /// Runs the audit; `readModel(path, command)` gives a model.bin's bytes (refusing other
-    /// formats), `log` takes warnings and notes. Returns the report written.
-    public func run(readModel: (String, String) throws -> [UInt8], log: (String) -> Void) throws -> AuditReport {
+    /// Runs the audit of a model.bin or a float TFLite/ONNX file (`ModelLoading.load`); `log`
+    /// takes warnings and notes. Returns the report written.
+    public func run(log: (String) -> Void) throws -> AuditReport {
         let s = settings
         if shard != .whole, gates != nil || baseline != nil {
             throw EdgeError.usage("--gates and --baseline apply to the whole run: pass them to 'edge-audit merge' instead of to a shard")
@@ -51,9 +53,8 @@ public struct AuditRun {
         guard FileKind.of(images, followSymlinks: true) == .directory else {
             throw EdgeError.missingInput(path: images, reason: FileKind.of(images, followSymlinks: true) == nil ? "no such folder" : "is not a folder of class folders")
         }
-        let bytes = try readModel(model, "audit")
+        let (bytes, decoded) = try ModelLoading.load(model, for: "audit", importing: importing, log: log)
         let sha = SHA256.hex(bytes)
-        let decoded = try QuantizedModelFile.decode(bytes, path: model)
         try Gates.validate(gateList, known: Self.planned(decoded, settings: s), baseline: base?.results)
         if let base, let path = baseline {
             for w in try base.checkIdentity(path: path, modelSHA256: sha, allowMismatch: allowBaselineMismatch) { log("warning: " + w) }
@@ -73,12 +74,13 @@ public struct AuditRun {
         log("settings: " + s.described.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         var runner = AuditRunner(float: try FloatNetwork(loaded.model), int8: int8, set: r.images, settings: s, quiet: quiet, shard: shard)
         runner.ste = try StraightThrough.network(loaded.model, q)
-        let (baseNet, baseWhy) = try ceBaselineNet(shape: shape, classes: loaded.model.metadata.classNames.count, readModel: readModel)
+        let (baseNet, baseWhy) = try ceBaselineNet(shape: shape, classes: loaded.model.metadata.classNames.count)
         runner.setCEBaseline(baseNet, reason: baseWhy)
         if s.temperatureScaling { runner.calibration = try ImageLoading.load(calibration, for: loaded.model, strict: false, limit: nil, log: log) }
         let (records, timings) = try runner.record()
         let file = ShardFile(shard: shard, toolVersion: toolVersion, modelPath: model, modelSHA256: sha, quantizedOnTheFly: onTheFly,
-                             calibration: "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
+                             calibration: q.method == "imported" ? "the file's own int8 quantisation (float net: its dequantised twin)"
+                                : "\(q.method) on \(q.calibrationImages) images", imagesPath: images, imageCount: r.images.count,
                              skippedImages: r.skipped.count, classNames: r.images.classNames, settings: s,
                              environment: ["threads": "\(Parallel.threads)", "int8_kernels": int8.isaName], records: records,
                              timings: Dictionary(timings, uniquingKeysWith: +))
@@ -98,12 +100,12 @@ public struct AuditRun {
     }
 
     /// The mCE baseline's float net, or nil and why not.
-    func ceBaselineNet(shape: [Int], classes: Int, readModel: (String, String) throws -> [UInt8]) throws -> ((net: FloatNetwork, name: String)?, String) {
+    func ceBaselineNet(shape: [Int], classes: Int) throws -> ((net: FloatNetwork, name: String)?, String) {
         if ceBaseline == "none" { return (nil, "--ce-baseline none") }
         guard let path = ceBaseline ?? CEBaseline.defaultPath(modelPath: model) else {
             return (nil, "the default baseline \(CEBaseline.fileName) was not found; pass --ce-baseline MODEL")
         }
-        let m = try QuantizedModelFile.decode(try readModel(path, "audit --ce-baseline"), path: path).model
+        let m = try QuantizedModelFile.decode(try ModelLoading.modelBin(path, for: "audit --ce-baseline"), path: path).model
         guard m.graph.inputShape == shape, m.metadata.classNames.count == classes else {
             let why = "the baseline \(path) takes \(m.graph.inputShape) with \(m.metadata.classNames.count) classes, the audited model \(shape) with \(classes)"
             if ceBaseline != nil { throw EdgeError.usage(why) }

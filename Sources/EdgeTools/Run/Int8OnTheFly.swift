@@ -30,11 +30,11 @@ public enum Int8OnTheFly {
         }
     }
 
-    /// Both nets of the model.bin `bytes` read from `model` (quantising when needed) and the
-    /// images under `images`.
-    public static func nets(_ model: String, bytes: [UInt8], images: String, calibration: String, limit: Int?, strict: Bool = false,
+    /// Both nets of `decoded`, read from `model` (quantising when needed), and the images
+    /// under `images`.
+    public static func nets(_ model: String, loaded decoded: LoadedModel, images: String, calibration: String, limit: Int?, strict: Bool = false,
                             kernels: KernelChoice = .auto, log: (String) -> Void) throws -> (FloatNetwork, IntegerNetwork, LabeledImages, LoadedModel) {
-        let (loaded, _) = try ensure(model, decoded: try QuantizedModelFile.decode(bytes, path: model), calibration: calibration, log: log)
+        let (loaded, _) = try ensure(model, decoded: decoded, calibration: calibration, log: log)
         guard let q = loaded.int8 else { throw EdgeError.internalError("no int8 network") }
         let set = try ImageLoading.load(images, for: loaded.model, strict: strict, limit: limit, log: log)
         return (try FloatNetwork(loaded.model), try IntegerNetwork(q, kernels: kernels), set, loaded)

@@ -9,7 +9,7 @@ import Foundation
 /// on to the integer engine (`Int8GraphMapper`).
 public enum ModelLoading {
     /// What works with imported models today, for usage errors.
-    public static let importedSupport = "int8 TFLite models work with 'inspect', 'predict' and 'bench --net int8'; float TFLite and ONNX models with 'inspect' and 'predict'"
+    public static let importedSupport = "float TFLite and ONNX models work with every command (quantised by our quantiser with --calibration, or ahead with 'quantize'); int8-only TFLite models with every command but 'quantize', 'export' and 'device' (their float net is the dequantised twin)"
 
     /// The bytes of `path` and their format (nil: none recognised; EdgeModel's reader then
     /// reports what is wrong with the header).

@@ -66,7 +66,9 @@ public struct PredictJob {
             try ImageLoading.load(images, classNames: names, shape: shape, strict: strict, limit: limit, resize: resize, log: printError)
         }
         if graph.precision == .float32 {
-            if net == "int8" { throw EdgeError.usage("\(model) is a float model: quantising imported models is not supported yet; use --net float") }
+            if net == "int8" {
+                throw EdgeError.usage("\(model) is a float model: quantise it first ('edge-audit quantize \(model) --calibration DIR --out M-q.bin') and predict with that file, or use --net float")
+            }
             let m = try ModelLoading.floatModel(graph, path: model, labels: labels, preprocessing: try preprocessing())
             let fn = try FloatNetwork(m.model)
             let set = try load(m.model.metadata.classNames, m.inputShape)
@@ -74,7 +76,7 @@ public struct PredictJob {
                               engine: "float net from \(ImportedDescription.formatName(graph))")
         }
         if net == "float" {
-            throw EdgeError.usage("\(model): float inference of imported models is not supported yet for int8 files; use --net int8 (\(ModelLoading.importedSupport))")
+            throw EdgeError.usage("\(model) is an int8-only model: it runs on the int8 engine (--net int8); pass its float parent for float predictions")
         }
         let m = try ModelLoading.int8Model(graph, path: model, preprocessing: try preprocessing())
         let names = try ModelLoading.labels(labels, graph: graph, classes: m.classes, path: model)

@@ -11,9 +11,12 @@ public enum QuantizeJob {
     /// Quantises `loaded` (read from `model` as `sourceBytes`) on `cal` (loaded from
     /// `calibrationPath`), writes float + int8 with its provenance to `out` and returns the
     /// two lines to print.
-    public static func run(model: String, _ loaded: LoadedModel, sourceBytes: [UInt8], calibration cal: LabeledImages, calibrationPath: String,
-                           options: Quantizer.Options, out: String) throws -> [String] {
-        let record = try RecipeProvenance.quantize(source: model, sourceBytes: sourceBytes, calibration: calibrationPath, images: cal, options: options)
+    /// `importArguments` are the `--labels/--input-scale/--mean/--std` flags an imported source
+    /// was read with (recorded in the recipe).
+    public static func run(model: String, _ loaded: LoadedModel, sourceBytes: [UInt8], importArguments: [String] = [], calibration cal: LabeledImages,
+                           calibrationPath: String, options: Quantizer.Options, out: String) throws -> [String] {
+        let record = try RecipeProvenance.quantize(source: model, sourceBytes: sourceBytes, importArguments: importArguments, calibration: calibrationPath,
+                                                   images: cal, options: options)
         let q = try Int8OnTheFly.quantize(model, loaded.model, calibration: cal, options: options)
         AtomicFile.removeStaleTemps(besides: out)
         try QuantizedModelFile.write(loaded.model, int8: q, provenance: record, to: out)
