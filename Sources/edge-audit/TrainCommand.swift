@@ -4,7 +4,7 @@ import EdgeTools
 
 /// `edge-audit train`: trains a float net and writes model.bin.
 struct Train: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Train LeNet-5 or ResNet-8 (CE or CEB; PGD-AT or TRADES).")
+    static let configuration = CommandConfiguration(abstract: "Train LeNet-5/ResNet-8: CE or CEB, PGD-AT or TRADES.")
 
     @Option(help: "Architecture: lenet5 or resnet8.") var arch = "lenet5"
     @Option(help: "fashion-mnist, or a folder of class folders.") var dataset = "fashion-mnist"
