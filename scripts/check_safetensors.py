@@ -63,7 +63,8 @@ def read_png_gray_or_rgb(path):
     return out.reshape(h, w, ch).transpose(2, 0, 1)
 
 
-def forward(graph, t, x):
+def outputs(graph, t, x):
+    """Every node's output, in graph order (check_saliency.py needs the hidden ones)."""
     outs = []
     for n in graph:
         op, ins = n["op"], [outs[i] for i in n["inputs"]]
@@ -82,7 +83,12 @@ def forward(graph, t, x):
         elif op == "add": y = ins[0] + ins[1]
         else: raise SystemExit(f"unknown op {op}")
         outs.append(y)
-    return outs[-1]
+    return outs
+
+
+def forward(graph, t, x):
+    """The logits: the last node's output."""
+    return outputs(graph, t, x)[-1]
 
 
 def main():

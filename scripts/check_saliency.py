@@ -30,32 +30,10 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_safetensors import read_png_gray_or_rgb  # noqa: E402
+from check_safetensors import outputs, read_png_gray_or_rgb  # noqa: E402
 
 STEPS, SAMPLES, SIGMA, SEED = 32, 16, 0.15, 7
 KINK = 1e-6
-
-
-def outputs(graph, t, x):
-    """Every node's output (check_safetensors.forward keeps only the last)."""
-    outs = []
-    for n in graph:
-        op, ins, name = n["op"], [outs[i] for i in n["inputs"]], n["name"]
-        if op == "input": y = x
-        elif op == "conv2d": y = F.conv2d(ins[0], t[name + ".weight"], t[name + ".bias"], stride=n["stride"], padding=n["padding"])
-        elif op == "dense": y = F.linear(ins[0], t[name + ".weight"], t[name + ".bias"])
-        elif op == "relu": y = F.relu(ins[0])
-        elif op == "maxpool": y = F.max_pool2d(ins[0], n["kernel"], n["stride"])
-        elif op == "avgpool": y = F.avg_pool2d(ins[0], n["kernel"], n["stride"])
-        elif op == "gap": y = ins[0].mean(dim=(2, 3))
-        elif op == "flatten": y = ins[0].flatten(1)
-        elif op == "batchnorm":
-            y = F.batch_norm(ins[0], t[name + ".running_mean"], t[name + ".running_var"], t[name + ".weight"], t[name + ".bias"],
-                             training=False, eps=n["eps"])
-        elif op == "add": y = ins[0] + ins[1]
-        else: raise SystemExit(f"unknown op {op}")
-        outs.append(y)
-    return outs
 
 
 def logit_grad(graph, t, x, c):
