@@ -28,9 +28,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_speed import load  # noqa: E402  (the Fashion-MNIST idx reader)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/release/edge-audit")
-DATA = "/usr/share/datasets/fashion-mnist"
 EPS, STEP, STEPS, BETA, RHO = 0.08, 0.02, 7, 6.0, 3.0
 
 OURS_FLAGS = {
@@ -39,14 +41,6 @@ OURS_FLAGS = {
     "TRADES": ["--adversarial", "trades", "--eps", str(EPS), "--step-size", str(STEP), "--steps", str(STEPS), "--beta", str(BETA)],
     "CEB": ["--objective", "ceb", "--rho", str(RHO)],
 }
-
-
-def load(prefix):
-    with gzip.open(f"{DATA}/{prefix}-images-idx3-ubyte.gz") as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28).astype(np.float32) / 255
-    with gzip.open(f"{DATA}/{prefix}-labels-idx1-ubyte.gz") as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
-    return torch.from_numpy(x), torch.from_numpy(y)
 
 
 def lenet():
