@@ -30,6 +30,8 @@ struct ea_conv_plan {
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
     int paired;        // AVX-512: out_c ≤ 8, lanes 8–15 repeat lanes 0–7 so one vector serves two pixels
+    int64_t *rq;       // AVX-512: [3][Op] one-rounding requantisation constants (x86_requant.h)
+    int rq_lshift;     // some channel has a left shift (the accumulators are shifted first)
 };
 
 // Rows/columns of the zero-padded image the x86 paths store: in + pad_top + pad_bottom
@@ -59,6 +61,9 @@ static inline void *ea_scratch_image(const ea_conv_plan *p, void *scratch) {
 }
 // Pads mult/shift to Op lanes; called by the SIMD packers after setting Op.
 int ea_pad_requant(ea_conv_plan *p);
+// The AVX-512 one-rounding constants from the padded lanes (Op a multiple of 16); called
+// after any lane copying the packer does.
+int ea_rq16_prepare(ea_conv_plan *p);
 
 // sum / count rounded half away from zero (count > 0): the pooling rounding of the spec.
 static inline int32_t ea_div_round_away(int32_t sum, int32_t count) {
