@@ -54,7 +54,7 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
         }
     }
     p->w = w;
-    return ea_rq16_prepare(p);
+    return ea_rq16_prepare(p) && ea_conv_lanes_pack_avx512(p);
 }
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
@@ -72,7 +72,7 @@ VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_pla
 }
 
 // The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
-VNNI static void image_u8(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
+VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c;
     const size_t rowBytes = (size_t)ea_padded_w(s) * C;
@@ -223,7 +223,8 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
     const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
     const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c;
     uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
-    image_u8(p, in, img);
+    ea_image_u8_avx512(p, in, img);
+    if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, out); return; }
     int first = p->paired ? run_paired(p, img, rowBytes, RT, out) : 0;
     run_tiles(p, img, rowBytes, RT, first, out);
 }

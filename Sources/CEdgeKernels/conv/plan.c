@@ -54,6 +54,8 @@ void ea_conv_plan_destroy(ea_conv_plan *p) {
     free(p->real_scale);
     free(p->dw_tap);
     free(p->rq);
+    free(p->lw);
+    free(p->lidx);
     free(p);
 }
 
