@@ -109,8 +109,18 @@ void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void
 
 // MARK: pooling, residual add
 
+#if defined(__x86_64__)
+// Whether the CPU has AVX-512 VBMI (vpermb), asked once.
+static int ea_x86_vbmi(void) {
+    static int known = -1;
+    if (known < 0) { __builtin_cpu_init(); known = __builtin_cpu_supports("avx512vbmi") ? 1 : 0; }
+    return known;
+}
+#endif
+
 void ea_qs8_maxpool(int isa, int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
 #if defined(__x86_64__)
+    if (isa == EA_ISA_AVX512VNNI && ea_x86_vbmi() && ea_maxpool_avx512(h, w, c, k, stride, oh, ow, in, out)) return;
     if (isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) { ea_maxpool_avx2(h, w, c, k, stride, oh, ow, in, out); return; }
 #endif
 #if defined(__aarch64__)
