@@ -7,8 +7,9 @@
 // 16 pixels; requantisation is per channel (all lanes share its constants, the same
 // one-rounding form as x86_requant.h), then a byte permutation turns [channel][pixel]
 // into the HWC [pixel][channel] output.
-// Taken when VBMI exists, out_c ≤ 16 and lane 15's window fits the load:
-// 15·stride_w·in_c + R ≤ 64 (R = kw·in_c rounded up to 4). Weights [kh][R/4][16][4].
+// Taken when VBMI exists, out_c ≤ 16, at most 16 groups of 4 window bytes and lane 15's
+// window fits the load: 15·stride_w·in_c + R ≤ 64 (R = kw·in_c rounded up to 4).
+// Weights [G][16][4].
 #if defined(__x86_64__)
 #include "conv_plan.h"
 #include "x86_requant.h"
@@ -16,21 +17,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+// The window's kh·run bytes (run = kw·in_c per kernel row) in groups of 4. With run ≥ 3
+// the groups run across kernel rows (a group then spans two rows: LeNet's 5×5 is 7 groups
+// instead of 10 of mostly padding); shorter rows are grouped row by row.
 int ea_conv_lanes_pack_avx512(ea_conv_plan *p) {
     const ea_conv_shape *s = &p->s;
-    const int C = s->in_c, O = s->out_c, run = s->kernel_w * C, R = (run + 3) & ~3, G = R / 4;
+    const int C = s->in_c, O = s->out_c, kh = s->kernel_h, run = s->kernel_w * C, step = s->stride_w * C;
+    const int flat = run >= 3, per_row = (run + 3) / 4, G = flat ? (kh * run + 3) / 4 : kh * per_row;
     __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx512vbmi") || O > 16 || G > 4 || 15 * s->stride_w * C + R > 64) return 1;
-    p->lw = (int8_t *)calloc((size_t)s->kernel_h * G * 64, 1);
-    p->lidx = (uint8_t *)malloc((size_t)(4 + G) * 64);
+    if (!__builtin_cpu_supports("avx512vbmi") || O > 16 || G > 16 || 15 * step + ((run + 3) & ~3) > 64) return 1;
+    p->lw = (int8_t *)calloc((size_t)G * 64, 1);
+    p->lidx = (uint8_t *)calloc((size_t)(4 + G) * 64, 1);
     if (!p->lw || !p->lidx) return 0;
-    for (int ky = 0; ky < s->kernel_h; ky++)
-        for (int g = 0; g < G; g++)
-            for (int o = 0; o < O; o++)
-                for (int e = 0; e < 4; e++) {
-                    int j = 4 * g + e;
-                    p->lw[((ky * G + g) * 16 + o) * 4 + e] = j < run ? p->wref[(size_t)o * p->K + ky * run + j] : 0;
-                }
+    for (int g = 0; g < G; g++) {
+        // Window bytes f of this group: flattened index ky·run + j.
+        const int ky0 = flat ? 4 * g / run : g / per_row;
+        int ky1 = ky0;
+        for (int e = 0; e < 4; e++) {
+            int f = flat ? 4 * g + e : ky0 * run + 4 * (g % per_row) + e;
+            int ky = f / run, j = f % run;
+            int inside = flat ? f < kh * run : 4 * (g % per_row) + e < run;
+            if (!inside) continue;
+            if (ky != ky0) ky1 = ky;
+            for (int o = 0; o < O; o++) p->lw[(g * 16 + o) * 4 + e] = p->wref[(size_t)o * p->K + f];
+            for (int i = 0; i < 16; i++) p->lidx[(4 + g) * 64 + 4 * i + e] = (uint8_t)((ky != ky0 ? 64 : 0) + step * i + j);
+        }
+        p->lrow[g][0] = (uint8_t)ky0;
+        p->lrow[g][1] = (uint8_t)ky1;
+    }
+    p->lgroups = G;
     // Output byte n of a 16-pixel group is pixel n / O, channel n % O, which the packed
     // sources hold at channel·16 + pixel (channels 0–7 in the first 128 bytes).
     for (int c = 0; c < 4; c++) {
@@ -41,9 +56,6 @@ int ea_conv_lanes_pack_avx512(ea_conv_plan *p) {
             if (n < 16 * O && o >= 8) p->lhi[c] |= 1ull << k;
         }
     }
-    // Group g's window: lane i, byte j is the row's byte stride_w·in_c·i + 4g + j.
-    for (int g = 0; g < G; g++)
-        for (int k = 0; k < 64; k++) p->lidx[(4 + g) * 64 + k] = (uint8_t)(s->stride_w * C * (k >> 2) + 4 * g + (k & 3));
     for (int o = 0; o < O; o++) {
         const int r = p->rshift_p[o];
         p->lq[o][0] = (int64_t)(uint32_t)p->mult_p[o];
@@ -71,36 +83,21 @@ LANES static inline __m128i requant_channel(const ea_conv_plan *p, __m512i acc, 
 }
 
 // Named accumulators (an array of vectors would live in memory, see avx512vnni.c); OB is
-// 8 or 16 channels, the packed weights being zero past out_c.
-#define L_INIT(o) __m512i a##o = _mm512_set1_epi32(OB > o && o < O ? p->bias_eff[o] : 0);
-#define L_STEP(o) if (OB > o) { int32_t wv; memcpy(&wv, wk + 4 * o, 4); a##o = _mm512_dpbusd_epi32(a##o, x, _mm512_set1_epi32(wv)); }
-#define L_PACK(o) if (OB > o && o < O) src##o##_ = requant_channel(p, a##o, o);
+// at least out_c, the packed weights being zero past out_c. With DUAL a second set (c…)
+// accumulates the next 16 pixels of the row: 2·OB independent chains hide vpdpbusd's
+// latency when the channels are few.
+#define L_INIT(o) __m512i a##o = _mm512_set1_epi32(OB > o && o < O ? p->bias_eff[o] : 0), c##o = a##o;
+#define L_STEP(o) if (OB > o) { int32_t wv; memcpy(&wv, wk + 4 * o, 4); const __m512i wb = _mm512_set1_epi32(wv); \
+    a##o = _mm512_dpbusd_epi32(a##o, x, wb); if (DUAL) c##o = _mm512_dpbusd_epi32(c##o, y, wb); }
 #define L_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
 #define L_ZERO(o) __m128i src##o##_ = _mm_setzero_si128();
+#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = requant_channel(p, a##o, o);
+#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = requant_channel(p, c##o, o);
 
-// One group of up to 16 output pixels of row oy from column ox0 (n of them stored).
-LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
-                                                              int n, const int OB, int8_t *out) {
-    const ea_conv_shape *s = &p->s;
-    const int O = s->out_c, G = (s->kernel_w * s->in_c + 3) / 4;
-    L_ALL(L_INIT)
-    const int8_t *wk = p->lw;
-    for (int ky = 0; ky < s->kernel_h; ky++) {
-        const uint8_t *r = img + (size_t)(oy * s->stride_h + ky) * rowBytes + (size_t)ox0 * s->stride_w * s->in_c;
-        const __m512i row = _mm512_loadu_si512((const void *)r);
-        for (int g = 0; g < G; g++, wk += 64) {
-            const __m512i x = _mm512_permutexvar_epi8(_mm512_loadu_si512((const void *)(p->lidx + (4 + g) * 64)), row);
-            L_ALL(L_STEP)
-        }
-    }
-    L_ALL(L_ZERO)
-    L_ALL(L_PACK)
-    __m512i src[4];
-    src[0] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src0_), src1_, 1), src2_, 2), src3_, 3);
-    src[1] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src4_), src5_, 1), src6_, 2), src7_, 3);
-    src[2] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src8_), src9_, 1), src10_, 2), src11_, 3);
-    src[3] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src12_), src13_, 1), src14_, 2), src15_, 3);
-    int8_t *dst = out + ((size_t)oy * s->out_w + ox0) * O;
+// Writes pixels [ox0, ox0 + n) of row oy from the 16 packed channel rows src*_.
+LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan *p, const __m512i *src, int oy, int ox0, int n, int8_t *out) {
+    const int O = p->s.out_c;
+    int8_t *dst = out + ((size_t)oy * p->s.out_w + ox0) * O;
     const int bytes = n * O;
     for (int c = 0; c * 64 < bytes; c++) {
         const __m512i idx = _mm512_loadu_si512((const void *)(p->lidx + 64 * c));
@@ -111,13 +108,61 @@ LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan
     }
 }
 
+#define L_SOURCES(src) \
+    src[0] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src0_), src1_, 1), src2_, 2), src3_, 3); \
+    src[1] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src4_), src5_, 1), src6_, 2), src7_, 3); \
+    src[2] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src8_), src9_, 1), src10_, 2), src11_, 3); \
+    src[3] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src12_), src13_, 1), src14_, 2), src15_, 3);
+
+// One group of up to 16 output pixels of row oy from column ox0 (n of them stored), and
+// with DUAL the next group too (n2 pixels from ox0 + 16, n2 ≥ 1).
+LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
+                                                              int n, int n2, const int OB, const int DUAL, int8_t *out) {
+    const ea_conv_shape *s = &p->s;
+    const int O = s->out_c;
+    L_ALL(L_INIT)
+    const uint8_t *r = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)ox0 * s->stride_w * s->in_c;
+    const size_t next = (size_t)16 * s->stride_w * s->in_c;
+    const int8_t *wk = p->lw;
+    for (int g = 0; g < p->lgroups; g++, wk += 64) {
+        const __m512i idx = _mm512_loadu_si512((const void *)(p->lidx + (4 + g) * 64));
+        const uint8_t *ra = r + p->lrow[g][0] * rowBytes, *rb = r + p->lrow[g][1] * rowBytes;
+        const __m512i x = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)ra), idx, _mm512_loadu_si512((const void *)rb));
+        const __m512i y = DUAL ? _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(ra + next)), idx, _mm512_loadu_si512((const void *)(rb + next))) : x;
+        L_ALL(L_STEP)
+    }
+    __m512i src[4];
+    {
+        L_ALL(L_ZERO)
+        L_ALL(L_PACK_A)
+        L_SOURCES(src)
+        emit(p, src, oy, ox0, n, out);
+    }
+    if (DUAL) {
+        L_ALL(L_ZERO)
+        L_ALL(L_PACK_C)
+        L_SOURCES(src)
+        emit(p, src, oy, ox0 + 16, n2, out);
+    }
+}
+
 LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     for (int oy = 0; oy < s->out_h; oy++)
-        for (int ox = 0; ox < s->out_w; ox += 16) {
-            const int n = s->out_w - ox < 16 ? s->out_w - ox : 16;
-            if (s->out_c <= 8) group(p, img, rowBytes, oy, ox, n, 8, out);
-            else group(p, img, rowBytes, oy, ox, n, 16, out);
+        for (int ox = 0; ox < s->out_w;) {
+            const int n = s->out_w - ox < 16 ? s->out_w - ox : 16, n2 = s->out_w - ox - n < 16 ? s->out_w - ox - n : 16;
+            const int dual = n2 > 0 && s->out_c <= 8;
+            // Exact accumulator counts for the common thin layers.
+            switch ((s->out_c <= 4 ? 4 : s->out_c <= 6 ? 6 : s->out_c <= 8 ? 8 : 16) + dual) {
+            case 4: group(p, img, rowBytes, oy, ox, n, 0, 4, 0, out); break;
+            case 5: group(p, img, rowBytes, oy, ox, n, n2, 4, 1, out); break;
+            case 6: group(p, img, rowBytes, oy, ox, n, 0, 6, 0, out); break;
+            case 7: group(p, img, rowBytes, oy, ox, n, n2, 6, 1, out); break;
+            case 8: group(p, img, rowBytes, oy, ox, n, 0, 8, 0, out); break;
+            case 9: group(p, img, rowBytes, oy, ox, n, n2, 8, 1, out); break;
+            default: group(p, img, rowBytes, oy, ox, n, 0, 16, 0, out); break;
+            }
+            ox += dual ? n + n2 : n;
         }
 }
 #endif

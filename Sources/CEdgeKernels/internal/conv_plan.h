@@ -34,9 +34,10 @@ struct ea_conv_plan {
     int rq_lshift;     // some channel has a left shift (the accumulators are shifted first)
     // AVX-512 VBMI "pixels in lanes" path for thin inputs (conv/avx512vnni_lanes.c): packed
     // weights [kh][G][16][4], byte indices (the output transposition's [4][64], then each
-    // 4-byte group's window gather [G][64]), the transposition's masks and per-channel
+    // 4-byte group's window gather [G][64], bytes 64+ from its second row), the transposition's masks and per-channel
     // requantisation constants [16][4] (mult, constant for P ≥ 0, for P < 0, shift).
-    int lanes;
+    int lanes, lgroups;
+    uint8_t lrow[16][2]; // each 4-byte group's two source rows (kernel rows)
     int8_t *lw;
     uint8_t *lidx;
     uint64_t lhi[4];
