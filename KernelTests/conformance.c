@@ -198,10 +198,49 @@ static int check_add(int isa, uint64_t seed) {
     p.out_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.out_shift = -rnd(0, 31);
     p.act_min = rnd(0, 2) ? -128 : p.out_zp;
     p.act_max = 127;
+    if (rnd(0, 1)) {
+        // TFLite's own parameter ranges (input shifts 0…−2 after a left shift of 20, an
+        // output shift that maps the sum back to int8), where most outputs are not clamped.
+        p.left_shift = 20;
+        p.a_shift = -rnd(0, 2); p.b_shift = -rnd(0, 2); p.out_shift = -rnd(17, 21);
+    }
+    if (rnd(0, 7) == 0) {
+        // The split 32-bit input stage at its edges: x − zp = ∓255, the largest
+        // multipliers, left shifts 8, 20 and 22 (its range) and 7, 23 (just outside).
+        static const int ls[] = {7, 8, 20, 22, 23};
+        for (size_t i = 0; i < n; i++) { a[i] = (i % 3) ? -128 : 127; b[i] = (i % 2) ? 127 : -128; }
+        p.a_zp = 127; p.b_zp = -128;
+        p.left_shift = ls[rnd(0, 4)];
+        p.a_mult = p.b_mult = INT32_MAX;
+        p.a_shift = -rnd(0, 1) * 31; p.b_shift = -rnd(0, 2);
+    }
     ea_qs8_add_ref(&p, n, a, b, o1);
     ea_qs8_add(isa, &p, n, a, b, o2);
     int bad = memcmp(o1, o2, n) != 0;
     if (bad) fprintf(stderr, "MISMATCH add isa=%s seed=%llu n=%zu\n", ea_isa_name(isa), (unsigned long long)seed, n);
+    free(a); free(b); free(o1); free(o2);
+    return bad;
+}
+
+// Every (a, b) pair of int8 values through one add with TFLite-like parameters: a change of
+// one unit in an input stage's intermediate shows only where it flips a final rounding, so
+// all 65,536 pairs are checked rather than a sample.
+static int check_add_all_pairs(int isa, uint64_t seed) {
+    const size_t n = 65536;
+    int8_t *a = malloc(n), *b = malloc(n), *o1 = malloc(n), *o2 = malloc(n);
+    for (size_t i = 0; i < n; i++) { a[i] = (int8_t)(i & 255); b[i] = (int8_t)(i >> 8); }
+    ea_add_params p;
+    p.a_zp = rnd(-128, 127); p.b_zp = rnd(-128, 127); p.out_zp = rnd(-128, 127);
+    p.left_shift = 20;
+    p.a_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.a_shift = -rnd(0, 2);
+    p.b_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.b_shift = -rnd(0, 2);
+    p.out_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.out_shift = -rnd(17, 21);
+    p.act_min = rnd(0, 1) ? -128 : p.out_zp;
+    p.act_max = 127;
+    ea_qs8_add_ref(&p, n, a, b, o1);
+    ea_qs8_add(isa, &p, n, a, b, o2);
+    int bad = memcmp(o1, o2, n) != 0;
+    if (bad) fprintf(stderr, "MISMATCH add (all pairs) isa=%s seed=%llu\n", ea_isa_name(isa), (unsigned long long)seed);
     free(a); free(b); free(o1); free(o2);
     return bad;
 }
@@ -389,6 +428,7 @@ int main(int argc, char **argv) {
             printf("%-11s thin-input sweep: %d convolutions on the pixels-in-lanes path\n", ea_isa_name(isa), lanes_cases);
             lanes_cases = 0;
         }
+        for (int i = 0; i < 40; i++) failures += check_add_all_pairs(isa, seed + (uint64_t)i);
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
         rng_state = seed;
