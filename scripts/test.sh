@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, then runs every test suite: the Swift tests
 # (debug build, small shapes), the short reproducibility recipes (scripts/reproduce-models.sh
-# --quick), the int8 kernel conformance test natively and for AArch64 under qemu (with and
+# --quick), every shipped int8 model on the test set with the SIMD and the reference kernels
+# (scripts/check-kernels-agree.sh), the int8 kernel conformance test natively and for AArch64 under qemu (with and
 # without the dot-product extension).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ swift build --build-tests
 swift test --skip-build
 # Training and quantisation numerics against the committed digests (debug build: same bits).
 EDGE_AUDIT=.build/debug/edge-audit scripts/reproduce-models.sh --quick
+BIN=.build/debug/edge-audit scripts/check-kernels-agree.sh
 scripts/test-arm.sh
 scripts/test-device.sh
 scripts/sanitize.sh
