@@ -222,6 +222,22 @@ static int check_add(int isa, uint64_t seed) {
     return bad;
 }
 
+// The input table: random tables, channel counts 1–4, both layouts, sizes around 64.
+static int check_table(int isa, uint64_t seed) {
+    int c = rnd(1, 4), planar = rnd(0, 1);
+    size_t hw = (size_t)rnd(1, 200);
+    int8_t t[4 * 256], *o1 = malloc(hw * c), *o2 = malloc(hw * c);
+    uint8_t *px = malloc(hw * c);
+    for (int i = 0; i < 4 * 256; i++) t[i] = (int8_t)rnd(-128, 127);
+    for (size_t i = 0; i < hw * c; i++) px[i] = (uint8_t)rnd(0, 255);
+    ea_u8_table_ref(hw, c, planar, t, px, o1);
+    ea_u8_table(isa, hw, c, planar, t, px, o2);
+    int bad = memcmp(o1, o2, hw * c) != 0;
+    if (bad) fprintf(stderr, "MISMATCH input table isa=%s seed=%llu hw=%zu c=%d\n", ea_isa_name(isa), (unsigned long long)seed, hw, c);
+    free(o1); free(o2); free(px);
+    return bad;
+}
+
 // Every (a, b) pair of int8 values through one add with TFLite-like parameters: a change of
 // one unit in an input stage's intermediate shows only where it flips a final rounding, so
 // all 65,536 pairs are checked rather than a sample.
@@ -332,6 +348,7 @@ int main(int argc, char **argv) {
             failures += check_pools(isa, case_seed);
             failures += check_pools2(isa, case_seed);
             failures += check_add(isa, case_seed);
+            failures += check_table(isa, case_seed);
             if (isa == 1 || isa == EA_ISA_NEON) failures += check_dw_as_dense(case_seed);
             if (failures > 20) break;
         }

@@ -130,6 +130,14 @@ void ea_qs8_maxpool(int isa, int h, int w, int c, int k, int stride, int oh, int
     ea_qs8_maxpool_ref(h, w, c, k, stride, oh, ow, in, out);
 }
 
+void ea_u8_table(int isa, size_t hw, int c, int planar, const int8_t *table, const uint8_t *px, int8_t *out) {
+#if defined(__x86_64__)
+    if (isa == EA_ISA_AVX512VNNI && c == 1 && ea_x86_vbmi()) { ea_u8_table1_avx512(hw, table, px, out); return; }
+#endif
+    (void)isa;
+    ea_u8_table_ref(hw, c, planar, table, px, out);
+}
+
 void ea_qs8_avgpool(int isa, int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out) {
 #if defined(__x86_64__)
     if (isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) { ea_avgpool_avx2(h, w, c, k, stride, oh, ow, in, out); return; }

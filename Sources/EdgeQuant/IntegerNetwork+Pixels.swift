@@ -1,6 +1,7 @@
 // The integer executor on raw pixel buffers: a batch of uint8 images, planar or
 // interleaved, read in place. Everything else (LabeledImages, attacks' batches) wraps this.
 
+import CEdgeKernels
 import EdgeCore
 
 /// How the pixels of one image are ordered in a buffer of consecutive images.
@@ -85,13 +86,7 @@ extension IntegerNetwork {
     func quantizeInput(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, shape: [Int], _ out: UnsafeMutablePointer<Int8>) {
         let (h, w, c) = (shape[0], shape[1], shape[2])
         inputTable.withUnsafeBufferPointer { lut in
-            for ch in 0..<c {
-                let t = lut.baseAddress! + ch * 256
-                switch layout {
-                case .chw: for p in 0..<(h * w) { out[p * c + ch] = t[Int(px[ch * h * w + p])] }
-                case .hwc: for p in 0..<(h * w) { out[p * c + ch] = t[Int(px[p * c + ch])] }
-                }
-            }
+            ea_u8_table(isa, h * w, Int32(c), layout == .chw ? 1 : 0, lut.baseAddress!, px, out)
         }
     }
 }

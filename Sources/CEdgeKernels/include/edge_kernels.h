@@ -131,6 +131,12 @@ void ea_qs8_add_ref(const ea_add_params *p, size_t n, const int8_t *a, const int
 // loader guarantees; anything else falls back to the reference).
 void ea_qs8_add(int isa, const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 
+// The engine's input: out[p·c + ch] = table[ch·256 + pixel] for the hw pixels of each of c
+// channels, read planar ([C][H][W], planar ≠ 0) or interleaved ([H][W][C]); out is HWC.
+void ea_u8_table_ref(size_t hw, int c, int planar, const int8_t *table, const uint8_t *px, int8_t *out);
+// The same on `isa` (one channel: AVX-512 VBMI; else the reference).
+void ea_u8_table(int isa, size_t hw, int c, int planar, const int8_t *table, const uint8_t *px, int8_t *out);
+
 // ReLU on its own (when it cannot be fused): max(x, zp).
 void ea_qs8_relu_ref(size_t n, int32_t zp, const int8_t *in, int8_t *out);
 
