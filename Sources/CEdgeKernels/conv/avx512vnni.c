@@ -203,9 +203,14 @@ VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t row
     const int P = s->out_h * s->out_w, O = s->out_c;
     const int wide = p->Op <= 32 ? 12 : 6;
     const uint8_t *b[TILE_MAX_PX];
+    int oy = first / s->out_w, ox = first % s->out_w;
+    const size_t down = (size_t)s->stride_h * rowBytes, right = (size_t)s->stride_w * s->in_c;
     while (first < P) {
         int left = P - first, n = left >= wide ? wide : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-        for (int j = 0; j < n; j++) b[j] = origin(p, img, rowBytes, first + j);
+        for (int j = 0; j < n; j++) {
+            b[j] = img + (size_t)oy * down + (size_t)ox * right;
+            if (++ox == s->out_w) { ox = 0; oy++; }
+        }
         int8_t *dst = out + (size_t)first * O;
         switch (n) {
         case 12: tiles_px(p, b, rowBytes, RT, 12, dst); break;
