@@ -65,8 +65,8 @@ extension IntegerNetwork {
             kept.withUnsafeMutableBufferPointer { kp in
                 let (lp, kp) = (lp, kp)
                 Parallel.forEach(chunks.count) { c in
-                    let ws = Workspace(sizes: sizes, scratch: scratchSize)
-                    defer { ws.free() }
+                    let ws = spare.take(sizes: sizes, scratch: scratchSize)
+                    defer { spare.give(ws) }
                     for b in chunks[c] {
                         self.runOne(base + starts[b], layout, ws)
                         let last = ws.buffers[ws.buffers.count - 1]

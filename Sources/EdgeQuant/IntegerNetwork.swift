@@ -1,6 +1,7 @@
 import CEdgeKernels
 import EdgeCore
 import EdgeData
+import Foundation
 
 /// Which kernels run the int8 graph.
 public enum KernelChoice: String, CaseIterable, Sendable {
@@ -23,6 +24,9 @@ public final class IntegerNetwork {
     let sizes: [Int]
     let scratchSize: Int
     let inputTable: [Int8]
+    /// Workspaces of finished calls, reused by the next ones: a batch-1 call would
+    /// otherwise allocate every node's buffer each time.
+    let spare = WorkspacePool()
 
     /// Prepares plans (packed weights) for every convolution on the chosen kernels.
     public init(_ graph: QuantizedGraph, kernels: KernelChoice = .auto) throws {
@@ -80,7 +84,10 @@ public final class IntegerNetwork {
         }
     }
 
-    deinit { for p in plans.values { ea_conv_plan_destroy(p) } }
+    deinit {
+        for p in plans.values { ea_conv_plan_destroy(p) }
+        spare.drain()
+    }
 
     /// Number of classes.
     public var classes: Int { sizes.last ?? 0 }
@@ -122,6 +129,34 @@ public final class IntegerNetwork {
         func free() {
             for b in buffers { b.deallocate() }
             scratch.deallocate()
+        }
+    }
+
+    /// Finished workspaces, shared by concurrent calls under a lock.
+    final class WorkspacePool: @unchecked Sendable {
+        private var free: [Workspace] = []
+        private let lock = NSLock()
+        /// A workspace from the pool, or a new one.
+        func take(sizes: [Int], scratch: Int) -> Workspace {
+            lock.lock()
+            let ws = free.popLast()
+            lock.unlock()
+            return ws ?? Workspace(sizes: sizes, scratch: scratch)
+        }
+        /// Returns `ws` for reuse (at most 64 are kept).
+        func give(_ ws: Workspace) {
+            lock.lock()
+            let keep = free.count < 64
+            if keep { free.append(ws) }
+            lock.unlock()
+            if !keep { ws.free() }
+        }
+        /// Frees every pooled workspace.
+        func drain() {
+            lock.lock()
+            for ws in free { ws.free() }
+            free = []
+            lock.unlock()
         }
     }
 
