@@ -5,6 +5,7 @@
 // dot-product extension) and by scripts/sanitize.sh (ASan + UBSan).
 //   usage: conformance [seed] [cases]
 #include "edge_kernels.h"
+#include "conv_plan.h"  // which path a plan took (p->lanes), to count coverage
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ static int rnd(int lo, int hi) { return lo + (int)(next_u64() % (uint64_t)(hi - 
 
 static int failures = 0;
 static int simd_dw = 0;  // depthwise cases that ran on a SIMD plan (not the reference fallback)
+static int lanes_cases = 0;  // convolutions that ran on the AVX-512 pixels-in-lanes path
 
 // --- requantisation primitives against a 128-bit oracle -------------------------------
 static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
@@ -118,6 +120,7 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         void *scratch = aligned_alloc(64, (ea_conv_plan_scratch_size(p) + 63) & ~(size_t)63);
         memset(o2, 0x55, nout);
         if (s->depth_multiplier == 1 && ea_conv_plan_isa(p) != EA_ISA_SCALAR) simd_dw++;
+        if (p->lanes) lanes_cases++;
         ea_conv_plan_run(p, in, o2, scratch);
         for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
             fprintf(stderr, "MISMATCH isa=%s (plan %s) seed=%llu mode=%d at %zu: ref %d got %d; ", ea_isa_name(isa),
@@ -354,6 +357,37 @@ int main(int argc, char **argv) {
                             sweep++;
                         }
             printf("%-11s convolution tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
+        }
+        // Named thin-input sweep (the AVX-512 pixels-in-lanes path): in_c 1–4, out_c below,
+        // at and above 8 and 16, widths below, at and above one and two 16-pixel groups,
+        // kernels 1–5 and 7 (two and more 4-byte groups per row), strides 1–3, SAME or none.
+        {
+            static const int lch[] = {1, 2, 3, 4}, loc[] = {1, 5, 6, 8, 9, 15, 16, 17};
+            static const int lw[] = {5, 15, 16, 17, 28, 33}, lk[] = {1, 2, 3, 5, 7};
+            int sweep = 0;
+            for (int ci = 0; ci < 4; ci++)
+                for (int oi = 0; oi < 8; oi++)
+                    for (int wi = 0; wi < 6; wi++)
+                        for (int ki = 0; ki < 5; ki++)
+                            for (int st = 1; st <= 3; st++) {
+                                if ((sweep + ci + oi + wi + ki + st) % 3) { sweep++; continue; }  // a third of the grid
+                                ea_conv_shape q;
+                                memset(&q, 0, sizeof q);
+                                q.in_c = lch[ci]; q.out_c = loc[oi];
+                                q.kernel_h = q.kernel_w = lk[ki]; q.stride_h = q.stride_w = st;
+                                q.in_h = 3 + wi; q.in_w = lw[wi];
+                                int pad = (wi & 1) ? lk[ki] / 2 : 0;
+                                q.pad_top = q.pad_left = q.pad_bottom = q.pad_right = pad;
+                                if (!finish_shape(&q)) { sweep++; continue; }
+                                q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                                q.act_min = wi % 3 == 0 ? q.out_zp : -128; q.act_max = 127;
+                                int mode = rnd(0, 3);
+                                if (mode == 1) q.in_zp = 127;
+                                failures += check_conv(isa, &q, mode, seed + (uint64_t)sweep, sweep % 5 == 0);
+                                sweep++;
+                            }
+            printf("%-11s thin-input sweep: %d convolutions on the pixels-in-lanes path\n", ea_isa_name(isa), lanes_cases);
+            lanes_cases = 0;
         }
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};

@@ -21,7 +21,7 @@ int ea_isa_supported(int isa) {
         return __builtin_cpu_supports("avx2");
     case EA_ISA_AVX512VNNI:
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
 #endif
 #if defined(__aarch64__)
     case EA_ISA_NEON: return 1;

@@ -54,15 +54,16 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
         }
     }
     p->w = w;
-    return 1;
+    return ea_rq16_prepare(p) && ea_conv_lanes_pack_avx512(p);
 }
 
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
-VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8_t *dst) {
-    __m512i v = ea_requant16_ls(acc, _mm512_loadu_si512((const void *)(p->mult_p + ob)), _mm512_loadu_si512((const void *)(p->lshift_p + ob)),
-                                _mm512_loadu_si512((const void *)(p->rshift_p + ob)));
-    v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
+// Requantises 16 accumulators of channels ob… (constants `q` of that block) and stores the
+// int8 results of the channels that exist.
+VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_plan *p, const ea_rq16 *q, __m512i acc, int ob, int8_t *dst) {
+    if (p->rq_lshift) acc = _mm512_sllv_epi32(acc, _mm512_loadu_si512((const void *)(p->lshift_p + ob)));
+    __m512i v = _mm512_add_epi32(ea_rq16_apply(q, acc), _mm512_set1_epi32(p->s.out_zp));
     v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
     v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
     int left = p->s.out_c - ob;
@@ -71,7 +72,7 @@ VNNI static inline void store16(const ea_conv_plan *p, __m512i acc, int ob, int8
 }
 
 // The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
-VNNI static void image_u8(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
+VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c;
     const size_t rowBytes = (size_t)ea_padded_w(s) * C;
@@ -102,7 +103,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     const ea_conv_shape *s = &p->s;
     const int P = s->out_h * s->out_w, O = s->out_c;
     const int8_t *w = (const int8_t *)p->w;
-    const __m512i mult = _mm512_loadu_si512((const void *)p->mult_p), rsh = _mm512_loadu_si512((const void *)p->rshift_p);
+    const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 0);
     const __m512i lsh = _mm512_loadu_si512((const void *)p->lshift_p);
     const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
     const __m512i zp = _mm512_set1_epi32(s->out_zp), lo = _mm512_set1_epi32(s->act_min), hi = _mm512_set1_epi32(s->act_max);
@@ -126,7 +127,8 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
             }
         }
         for (int j = 0; j < 4; j++) {
-            __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_requant16_ls(a[j], mult, lsh, rsh), zp), lo), hi);
+            __m512i x = p->rq_lshift ? _mm512_sllv_epi32(a[j], lsh) : a[j];
+            __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_rq16_apply(&q, x), zp), lo), hi);
             _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
             __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
             _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
@@ -135,12 +137,12 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     return first;
 }
 
-// The register tile of the wide path: PX output pixels × NB blocks of 16 output channels
-// (12 × 2 or 6 × 4: 24 accumulators of the 32 zmm registers). Per 4-byte step the NB weight
-// vectors are loaded once and serve every pixel, each pixel's 4 bytes are broadcast once and
-// serve every block: up to 24 vpdpbusd per 16 loads instead of 4 per 5 in run_pixels4.
+// The register tile: PX output pixels × NB blocks of 16 output channels (at most 12 × 2 or
+// 6 × 4: 24 accumulators of the 32 zmm registers). Per 4-byte step the NB weight vectors
+// are loaded once and serve every pixel, each pixel's 4 bytes are broadcast once and serve
+// every block: up to 24 vpdpbusd per 16 loads.
 // Accumulators are named variables, not an array: clang keeps an array of vectors in memory
-// beside its registers and stores every update (measured: twice slower than run_pixels4).
+// beside its registers and stores every update (measured: twice slower).
 #define TILE_MAX_PX 12
 #define TILE_INIT(j) __m512i a##j##0 = b0v, a##j##1 = b1v, a##j##2 = b2v, a##j##3 = b3v;
 #define TILE_STEP(j) if (PX > j) { int32_t v; memcpy(&v, b[j] + ro + 4 * t, 4); const __m512i x = _mm512_set1_epi32(v); \
@@ -148,11 +150,11 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     if (NB > 1) a##j##1 = _mm512_dpbusd_epi32(a##j##1, x, w1); \
     if (NB > 2) a##j##2 = _mm512_dpbusd_epi32(a##j##2, x, w2); \
     if (NB > 3) a##j##3 = _mm512_dpbusd_epi32(a##j##3, x, w3); }
-#define TILE_STORE(j) if (PX > j) { int8_t *d = dst + (size_t)(j) * O; store16(p, a##j##0, ob, d); \
-    if (NB > 1) store16(p, a##j##1, ob + 16, d); \
-    if (NB > 2) store16(p, a##j##2, ob + 32, d); \
-    if (NB > 3) store16(p, a##j##3, ob + 48, d); }
 #define TILE_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
+#define TILE_ST(j, nb) if (PX > j) store16(p, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O);
+#define TILE_STORE_BLOCK(nb) if (NB > nb) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); \
+    TILE_ST(0, nb) TILE_ST(1, nb) TILE_ST(2, nb) TILE_ST(3, nb) TILE_ST(4, nb) TILE_ST(5, nb) \
+    TILE_ST(6, nb) TILE_ST(7, nb) TILE_ST(8, nb) TILE_ST(9, nb) TILE_ST(10, nb) TILE_ST(11, nb) }
 VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
                                                             int ob, const int PX, const int NB, int8_t *dst) {
     const ea_conv_shape *s = &p->s;
@@ -173,91 +175,46 @@ VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *
             TILE_ALL(TILE_STEP)
         }
     }
-    TILE_ALL(TILE_STORE)
+    TILE_STORE_BLOCK(0) TILE_STORE_BLOCK(1) TILE_STORE_BLOCK(2) TILE_STORE_BLOCK(3)
 }
 
-// Pixels in groups (12 when the channels fit in two vectors, else 6) over every output
-// channel in chunks of up to 64. Returns the first pixel not done.
-VNNI static int run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
+// PX pixels (window origins b) over every output channel, in chunks of up to 64 (only
+// PX ≤ 6 takes chunks of three or four blocks: 12 × 4 accumulators would not fit).
+VNNI static inline __attribute__((always_inline)) void tiles_px(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
+                                                                const int PX, int8_t *dst) {
+    const int Op = p->Op;
+    for (int ob = 0; ob < Op;) {
+        int nb = (Op - ob) / 16;
+        if (PX > 6 && nb > 2) nb = 2;
+        switch (nb) {
+        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, dst); ob += 16; break;
+        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, dst); ob += 32; break;
+        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, dst); ob += 48; break;
+        default: tile(p, b, rowBytes, RT, ob, PX, 4, dst); ob += 64; break;
+        }
+    }
+}
+
+// Every pixel from `first` on: groups of 12 when the channels fit in two vectors (else 6),
+// then the rest in groups of 4, 2 and 1 (a dense layer is one pixel: up to four
+// independent accumulator chains over its channel blocks).
+VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
     const ea_conv_shape *s = &p->s;
-    const int P = s->out_h * s->out_w, O = s->out_c, Op = p->Op;
-    const int px = Op <= 32 ? 12 : 6;
-    for (; first + px <= P; first += px) {
-        const uint8_t *b[TILE_MAX_PX];
-        for (int j = 0; j < px; j++) b[j] = origin(p, img, rowBytes, first + j);
+    const int P = s->out_h * s->out_w, O = s->out_c;
+    const int wide = p->Op <= 32 ? 12 : 6;
+    const uint8_t *b[TILE_MAX_PX];
+    while (first < P) {
+        int left = P - first, n = left >= wide ? wide : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        for (int j = 0; j < n; j++) b[j] = origin(p, img, rowBytes, first + j);
         int8_t *dst = out + (size_t)first * O;
-        if (px == 12) {
-            if (Op == 16) tile(p, b, rowBytes, RT, 0, 12, 1, dst);
-            else tile(p, b, rowBytes, RT, 0, 12, 2, dst);
-            continue;
+        switch (n) {
+        case 12: tiles_px(p, b, rowBytes, RT, 12, dst); break;
+        case 6: tiles_px(p, b, rowBytes, RT, 6, dst); break;
+        case 4: tiles_px(p, b, rowBytes, RT, 4, dst); break;
+        case 2: tiles_px(p, b, rowBytes, RT, 2, dst); break;
+        default: tiles_px(p, b, rowBytes, RT, 1, dst); break;
         }
-        for (int ob = 0; ob < Op;) {
-            switch ((Op - ob) / 16) {
-            case 1: tile(p, b, rowBytes, RT, ob, 6, 1, dst); ob += 16; break;
-            case 2: tile(p, b, rowBytes, RT, ob, 6, 2, dst); ob += 32; break;
-            case 3: tile(p, b, rowBytes, RT, ob, 6, 3, dst); ob += 48; break;
-            default: tile(p, b, rowBytes, RT, ob, 6, 4, dst); ob += 64; break;
-            }
-        }
-    }
-    return first;
-}
-
-// EA_PIXELS pixels per pass, 16 output channels per vector. Returns the first pixel not done.
-VNNI static int run_pixels4(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
-    const ea_conv_shape *s = &p->s;
-    const int P = s->out_h * s->out_w, O = s->out_c, Op = p->Op;
-    const int8_t *w = (const int8_t *)p->w;
-    for (; first + EA_PIXELS <= P; first += EA_PIXELS) {
-        const uint8_t *b[EA_PIXELS];
-        for (int j = 0; j < EA_PIXELS; j++) b[j] = origin(p, img, rowBytes, first + j);
-        for (int ob = 0; ob < Op; ob += 16) {
-            __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
-            __m512i a1 = a0, a2 = a0, a3 = a0;
-            const int8_t *wk = w + (size_t)ob * 4;
-            for (int ky = 0; ky < s->kernel_h; ky++) {
-                const size_t ro = (size_t)ky * rowBytes;
-                for (int t = 0; t < RT; t++, wk += (size_t)Op * 4) {
-                    __m512i wv = _mm512_loadu_si512((const void *)wk);
-                    int32_t v0, v1, v2, v3;
-                    memcpy(&v0, b[0] + ro + 4 * t, 4); memcpy(&v1, b[1] + ro + 4 * t, 4);
-                    memcpy(&v2, b[2] + ro + 4 * t, 4); memcpy(&v3, b[3] + ro + 4 * t, 4);
-                    a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), wv);
-                    a1 = _mm512_dpbusd_epi32(a1, _mm512_set1_epi32(v1), wv);
-                    a2 = _mm512_dpbusd_epi32(a2, _mm512_set1_epi32(v2), wv);
-                    a3 = _mm512_dpbusd_epi32(a3, _mm512_set1_epi32(v3), wv);
-                }
-            }
-            int8_t *dst = out + (size_t)first * O;
-            store16(p, a0, ob, dst);
-            store16(p, a1, ob, dst + O);
-            store16(p, a2, ob, dst + 2 * O);
-            store16(p, a3, ob, dst + 3 * O);
-        }
-    }
-    return first;
-}
-
-// The last pixels, one at a time.
-VNNI static void run_tail(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
-    const ea_conv_shape *s = &p->s;
-    const int P = s->out_h * s->out_w, O = s->out_c, Op = p->Op;
-    const int8_t *w = (const int8_t *)p->w;
-    for (; first < P; first++) {
-        const uint8_t *b0 = origin(p, img, rowBytes, first);
-        for (int ob = 0; ob < Op; ob += 16) {
-            __m512i a0 = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
-            const int8_t *wk = w + (size_t)ob * 4;
-            for (int ky = 0; ky < s->kernel_h; ky++) {
-                const uint8_t *r = b0 + (size_t)ky * rowBytes;
-                for (int t = 0; t < RT; t++, wk += (size_t)Op * 4) {
-                    int32_t v0;
-                    memcpy(&v0, r + 4 * t, 4);
-                    a0 = _mm512_dpbusd_epi32(a0, _mm512_set1_epi32(v0), _mm512_loadu_si512((const void *)wk));
-                }
-            }
-            store16(p, a0, ob, out + (size_t)first * O);
-        }
+        first += n;
     }
 }
 
@@ -266,9 +223,9 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
     const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
     const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c;
     uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
-    image_u8(p, in, img);
-    int first = p->paired ? run_paired(p, img, rowBytes, RT, out) : run_tiles(p, img, rowBytes, RT, 0, out);
-    first = run_pixels4(p, img, rowBytes, RT, first, out);
-    run_tail(p, img, rowBytes, RT, first, out);
+    ea_image_u8_avx512(p, in, img);
+    if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, out); return; }
+    int first = p->paired ? run_paired(p, img, rowBytes, RT, out) : 0;
+    run_tiles(p, img, rowBytes, RT, first, out);
 }
 #endif

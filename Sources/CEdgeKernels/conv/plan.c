@@ -53,6 +53,9 @@ void ea_conv_plan_destroy(ea_conv_plan *p) {
     free(p->lshift_p);
     free(p->real_scale);
     free(p->dw_tap);
+    free(p->rq);
+    free(p->lw);
+    free(p->lidx);
     free(p);
 }
 
@@ -82,6 +85,23 @@ int ea_pad_requant(ea_conv_plan *p) {
         p->mult_p[o] = o < p->s.out_c ? p->mult[o] : (1 << 30);
         p->rshift_p[o] = sh < 0 ? -sh : 0;
         p->lshift_p[o] = sh > 0 ? sh : 0;
+    }
+    return 1;
+}
+
+int ea_rq16_prepare(ea_conv_plan *p) {
+    const int op = p->Op;
+    p->rq = (int64_t *)malloc((size_t)3 * op * sizeof(int64_t));
+    if (!p->rq) return 0;
+    for (int o = 0; o < op; o++) {
+        // Block of 16 lanes: even lanes' constants first, then the odd lanes'.
+        int j = o & 15, idx = (o & ~15) + ((j & 1) ? 8 : 0) + (j >> 1);
+        int r = p->rshift_p[o];
+        int64_t pos = (1ll << 30) + (r ? (1ll << (30 + r)) : 0);
+        p->rq[idx] = pos;
+        p->rq[op + idx] = pos - (r ? (1ll << 31) : 0);
+        p->rq[2 * op + idx] = 31 + r;
+        if (p->lshift_p[o]) p->rq_lshift = 1;
     }
     return 1;
 }

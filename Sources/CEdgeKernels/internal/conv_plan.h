@@ -30,6 +30,17 @@ struct ea_conv_plan {
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
     int paired;        // AVX-512: out_c ≤ 8, lanes 8–15 repeat lanes 0–7 so one vector serves two pixels
+    int64_t *rq;       // AVX-512: [3][Op] one-rounding requantisation constants (x86_requant.h)
+    int rq_lshift;     // some channel has a left shift (the accumulators are shifted first)
+    // AVX-512 VBMI "pixels in lanes" path for thin inputs (conv/avx512vnni_lanes.c): packed
+    // weights [kh][G][16][4], byte indices (the output transposition's [4][64], then each
+    // 4-byte group's window gather [G][64]), the transposition's masks and per-channel
+    // requantisation constants [16][4] (mult, constant for P ≥ 0, for P < 0, shift).
+    int lanes;
+    int8_t *lw;
+    uint8_t *lidx;
+    uint64_t lhi[4];
+    int64_t lq[16][4];
 };
 
 // Rows/columns of the zero-padded image the x86 paths store: in + pad_top + pad_bottom
@@ -59,6 +70,9 @@ static inline void *ea_scratch_image(const ea_conv_plan *p, void *scratch) {
 }
 // Pads mult/shift to Op lanes; called by the SIMD packers after setting Op.
 int ea_pad_requant(ea_conv_plan *p);
+// The AVX-512 one-rounding constants from the padded lanes (Op a multiple of 16); called
+// after any lane copying the packer does.
+int ea_rq16_prepare(ea_conv_plan *p);
 
 // sum / count rounded half away from zero (count > 0): the pooling rounding of the spec.
 static inline int32_t ea_div_round_away(int32_t sum, int32_t count) {
@@ -85,6 +99,12 @@ void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, 
 int ea_conv_pack_avx2(ea_conv_plan *p);
 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 int ea_conv_pack_avx512vnni(ea_conv_plan *p);
+// The padded u8 image of the AVX-512 convolutions (borders zp + 128, interior x ^ 0x80).
+void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img);
+// Pixels-in-lanes convolution for thin inputs: packs when the shape fits (returns 1 and
+// sets p->lanes), else leaves the plan alone (returns 1); 0 only when out of memory.
+int ea_conv_lanes_pack_avx512(ea_conv_plan *p);
+void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int8_t *out);
 void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);

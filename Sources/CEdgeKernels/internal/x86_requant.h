@@ -7,7 +7,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define EA_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define EA_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define EA_AVX2 __attribute__((target("avx2")))
 
 // SRDHM without the nudge's sign test: for ab ≥ 0, trunc((ab + 2^30)/2^31) is a floor; for
@@ -34,6 +34,42 @@ EA_AVX512 static inline __m512i ea_requant16(__m512i acc, __m512i mult, __m512i 
 // ea_requant with per-lane left shifts (TFLite shift > 0): vpsllvd wraps like the spec.
 EA_AVX512 static inline __m512i ea_requant16_ls(__m512i acc, __m512i mult, __m512i lshift, __m512i rshift) {
     return ea_requant16(_mm512_sllv_epi32(acc, lshift), mult, rshift);
+}
+
+// The same value in one rounding, on 64-bit lanes. With P = x·mult (x after the left shift),
+// SRDHM is floor((P + 2^30)/2^31), and the rounding right shift by r ≥ 1 of a value v is
+// floor((v + 2^(r−1) − [v < 0])/2^r). Nested floors of integers collapse (floor((floor(A/a)
+// + c)/b) = floor((A + c·a)/(a·b))), so the whole requantisation is
+//     floor((P + 2^30 + 2^(30+r) − [v < 0]·2^31) / 2^(31+r)),
+// and [v < 0] may be replaced by [P < 0]: they differ only for −2^30 ≤ P < 0, where v = 0
+// and both forms give 0 (for r ≥ 1 the numerator then lies in [0, 2^(30+r))). For r = 0
+// the constant is 2^30 alone. |P| < 2^62 and the constant is below 2^61 + 2^30, so
+// nothing overflows. Per lane the plan stores the constants for P ≥ 0 and P < 0 and the
+// shift 31 + r (ea_rq16_prepare), in blocks of 16 channels: 8 even lanes, then 8 odd.
+typedef struct { __m512i m, mo, cpe, cne, cpo, cno, se, so; } ea_rq16;
+
+EA_AVX512 static inline ea_rq16 ea_rq16_load(const int32_t *mult, const int64_t *rq, int op, int ob) {
+    ea_rq16 q;
+    q.m = _mm512_loadu_si512((const void *)(mult + ob));
+    q.mo = _mm512_srli_epi64(q.m, 32);
+    q.cpe = _mm512_loadu_si512((const void *)(rq + ob));
+    q.cpo = _mm512_loadu_si512((const void *)(rq + ob + 8));
+    q.cne = _mm512_loadu_si512((const void *)(rq + op + ob));
+    q.cno = _mm512_loadu_si512((const void *)(rq + op + ob + 8));
+    q.se = _mm512_loadu_si512((const void *)(rq + 2 * op + ob));
+    q.so = _mm512_loadu_si512((const void *)(rq + 2 * op + ob + 8));
+    return q;
+}
+
+// ea_requant of 16 lanes (already left-shifted) through the one-rounding form above.
+EA_AVX512 static inline __m512i ea_rq16_apply(const ea_rq16 *q, __m512i x) {
+    __m512i pe = _mm512_mul_epi32(x, q->m);
+    __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->mo);
+    pe = _mm512_add_epi64(pe, _mm512_mask_blend_epi64(_mm512_movepi64_mask(pe), q->cpe, q->cne));
+    po = _mm512_add_epi64(po, _mm512_mask_blend_epi64(_mm512_movepi64_mask(po), q->cpo, q->cno));
+    pe = _mm512_srav_epi64(pe, q->se);
+    po = _mm512_srav_epi64(po, q->so);
+    return _mm512_mask_shuffle_epi32(pe, 0xAAAA, po, _MM_PERM_CDAB);
 }
 
 // ea_requant on 8 lanes (mult in [0, 2^31)), the same identity as ea_requant16.
