@@ -206,7 +206,7 @@ def main():
         peak_lines.append(line)
     print(f"ai-edge-litert {getattr(ai_edge_litert, '__version__', '?')} (XNNPACK delegate), {amx}; {denied}")
     print(f"load before: {open('/proc/loadavg').read().split()[:3]}; {a.rounds} rounds × {a.seconds} s per side")
-    names = [os.path.basename(os.path.dirname(os.path.dirname(os.path.dirname(e)))) or e for e in a.edge_audit] \
+    names = [os.path.basename(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(e))))) or e for e in a.edge_audit] \
         if len(a.edge_audit) > 1 else ["edge-audit"]
     rows = []
     for m in a.models:
