@@ -24,7 +24,8 @@ and is not bit-exact on every net).
 
 AMX: `--deny-amx` installs a seccomp filter in this process (inherited by everything it
 starts) that makes arch_prctl(ARCH_REQ_XCOMP_PERM) fail with EPERM — XNNPACK asks the kernel
-for AMX tile state that way before using its AMX kernels and falls back when refused. On a
+for AMX tile state that way (a raw syscall in src/configs/hardware-config.c) and clears its
+AMX flag when refused; seccomp sees raw syscalls as well as libc's. On a
 CPU without `amx_*` flags in /proc/cpuinfo "AMX denied" and "default" are the same run; the
 script says which case holds. ai-edge-litert has no Python switch for XNNPACK's ISA choice.
 
