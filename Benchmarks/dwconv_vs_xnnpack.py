@@ -10,7 +10,9 @@ edge-audit's plan (best ISA of this CPU) is timed inside C (Benchmarks/dwconv_ti
 includes its per-call input conversion. Outputs are compared: edge-audit equals TFLite
 Micro bit for bit (scripts/check_tflm_kernels.py); XNNPACK's agreement is reported.
 
-  python3 Benchmarks/dwconv_vs_xnnpack.py [--rounds 15] [--iters 2000]
+  python3 Benchmarks/dwconv_vs_xnnpack.py [--rounds 15] [--iters 2000] [--layers mobilenet]
+--layers mobilenet: the depthwise layers of Tests/Fixtures/import/keras_mobilenet_int8.tflite
+(14×14×16 s1, 14×14×32 s2, 7×7×64 s1) instead of the default four.
 """
 import argparse, ctypes, os, statistics, subprocess, sys, tempfile, time
 import numpy as np
@@ -20,13 +22,16 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import check_tflm_kernels as ck  # noqa: E402
 
 LAYERS = [(14, 14, 32, 1), (14, 14, 32, 2), (28, 28, 16, 1), (28, 28, 16, 2)]
+MOBILENET = [(14, 14, 16, 1), (14, 14, 32, 2), (7, 7, 64, 1)]
 
 
 def build_lib(out):
     src = ck.SRC
-    srcs = [os.path.join(src, f) for f in sorted(os.listdir(src)) if f.endswith(".c")]
+    # Every .c under the kernel tree (one folder per operator, headers in include/ and internal/).
+    srcs = sorted(os.path.join(d, f) for d, _, fs in os.walk(src) for f in fs if f.endswith(".c"))
     srcs.append(os.path.join(ROOT, "Benchmarks/dwconv_timer.c"))
-    subprocess.check_call(["cc", "-O2", "-shared", "-fPIC", "-I" + src + "/include", "-I" + src] + srcs + ["-o", out])
+    subprocess.check_call(["cc", "-O2", "-shared", "-fPIC", "-I" + src + "/include", "-I" + src + "/internal", "-I" + src]
+                          + srcs + ["-o", out])
     lib = ctypes.CDLL(out)
     lib.ea_isa_best.restype = ctypes.c_int
     lib.ea_isa_name.restype = ctypes.c_char_p
@@ -77,6 +82,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--iters", type=int, default=2000)
+    ap.add_argument("--layers", choices=["default", "mobilenet"], default="default")
     a = ap.parse_args()
     from ai_edge_litert.interpreter import Interpreter
     lib = build_lib(os.path.join(tempfile.mkdtemp(), "libea-bench.so"))
@@ -99,7 +105,7 @@ def main():
     fixed = statistics.median(time_invoke(tiny, a.iters) for _ in range(a.rounds))
     print(f"LiteRT fixed cost per invoke (1x1x16 layer): {fixed / 1000:.2f} us")
     print(f"{'layer':22s} {'edge-audit ' + isa + ' us':>26s} {'LiteRT+XNNPACK us':>26s} {'ratio':>6s} {'XNNPACK = ours':>15s}")
-    for (h, w, c, s) in LAYERS:
+    for (h, w, c, s) in (MOBILENET if a.layers == "mobilenet" else LAYERS):
         blob = keras_dw(h, w, c, s, rng)
         plan, scratch, oshape, keep = our_plan(lib, blob, h, w, c, s)
         it = litert(blob)

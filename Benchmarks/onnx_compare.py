@@ -9,7 +9,10 @@ model in the same run. Activations are quantised both ways, in separate rows: **
 (ORT's fast path: its int8-activation QDQ graph keeps most of ResNet-8's convolutions in
 float, so the int8 rows handicap ORT) and int8 (the same integer scheme as ours).
 
-Optional dependencies (not in CI): onnx, onnxruntime, safetensors, numpy.
+"% of peak" is of the VNNI peak per core MEASURED by Benchmarks/vnni_peak.c (compiled here
+with `cc`), as in Benchmarks/int8_vs_xnnpack.py.
+
+Optional dependencies (not in CI): onnx, onnxruntime, safetensors, numpy, a C compiler.
   swift build -c release
   python3 Benchmarks/onnx_compare.py models/fashion-lenet5-q.bin [models/resnet8-q.bin …]
 """
@@ -142,11 +145,20 @@ def ours(model, batch):
     return tput, 1e6 / lat, macs
 
 
+def vnni_peak():
+    exe = os.path.join(tempfile.mkdtemp(), "vnni-peak")
+    subprocess.run(["cc", "-O2", "-mavx512f", "-mavx512vnni", os.path.join(ROOT, "Benchmarks/vnni_peak.c"), "-o", exe], check=True)
+    out = subprocess.run([exe], check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"= ([0-9.]+) G MAC/s", out).group(1)), out.strip()
+
+
 def main():
     models = sys.argv[1:] or [os.path.join(ROOT, "models/fashion-lenet5-q.bin")]
     cal = calibration_images(os.path.join(ROOT, "calibration/fashion-mnist"))
-    print(f"onnxruntime {ort.__version__}, 1 intra-op thread; edge-audit bench --threads 1")
-    print("| model | ORT quantisation | batch | ONNX Runtime images/s | edge-audit int8 images/s | ratio | edge-audit G MAC/s | % of 336 G MAC/s peak |")
+    peak, line = vnni_peak()
+    print(f"onnxruntime {ort.__version__}, 1 intra-op thread; edge-audit bench --threads 1; load {open('/proc/loadavg').read().split()[:3]}")
+    print(f"VNNI peak per core: {line}")
+    print(f"| model | ORT quantisation | batch | ONNX Runtime images/s | edge-audit int8 images/s | ratio | edge-audit G MAC/s | % of {peak:.0f} G MAC/s peak |")
     print("|---|---|---|---|---|---|---|---|")
     for model in models:
         with tempfile.TemporaryDirectory() as d:
@@ -172,7 +184,7 @@ def main():
                     tput, lat_rate, macs = ours(model, batch)
                     mine = lat_rate if batch == 1 else tput
                     print(f"| {os.path.basename(model)} | ORT {label} | {batch} | {theirs:.0f} | {mine:.0f} | {mine / theirs:.2f}× | "
-                          f"{mine * macs / 1e9:.2f} | {100 * mine * macs / 336e9:.1f}% |", flush=True)
+                          f"{mine * macs / 1e9:.2f} | {100 * mine * macs / (peak * 1e9):.1f}% |", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -14,6 +14,7 @@ enum ImportFixtures {
         ("keras_a_1ch_int8", "keras_a_1ch_int8"), ("keras_a_1ch_uint8", "keras_a_1ch_uint8"), ("keras_a_1ch_qdq", "keras_a_1ch_qdq"),
         ("keras_b_3ch_int8", "keras_b_3ch_int8"), ("keras_b_3ch_qdq", "keras_b_3ch_qdq"), ("keras_c_gaphead_int8", "keras_c_gaphead_int8"),
         ("keras_a_1ch_int8_labels", "keras_a_1ch_int8"), ("keras_a_1ch_int8_metadata", "keras_a_1ch_int8"),
+        ("keras_mobilenet_int8", "keras_mobilenet_int8"),
     ]
 
     static func bytes(_ file: String, in dir: URL = dir) throws -> [UInt8] { Array(try Data(contentsOf: dir.appendingPathComponent(file))) }
