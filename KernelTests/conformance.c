@@ -222,6 +222,22 @@ static int check_add(int isa, uint64_t seed) {
     return bad;
 }
 
+// MEAN over H and W: shapes up to 70 channels (full and partial vectors, more than one
+// 64-channel pass), extreme values, TFLite-like multipliers with the 1/n adjustment.
+static int check_mean(int isa, uint64_t seed) {
+    int h = rnd(1, 9), w = rnd(1, 9), c = rnd(1, 70);
+    size_t nin = (size_t)h * w * c;
+    int8_t *in = malloc(nin), *o1 = malloc(c), *o2 = malloc(c);
+    fill8(in, nin, rnd(0, 3));
+    int32_t zp = rnd(-128, 127), oz = rnd(-128, 127), mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))), shift = -rnd(0, 12);
+    ea_qs8_mean_ref(h, w, c, zp, mult, shift, oz, in, o1);
+    ea_qs8_mean(isa, h, w, c, zp, mult, shift, oz, in, o2);
+    int bad = memcmp(o1, o2, c) != 0;
+    if (bad) fprintf(stderr, "MISMATCH mean isa=%s seed=%llu %dx%dx%d\n", ea_isa_name(isa), (unsigned long long)seed, h, w, c);
+    free(in); free(o1); free(o2);
+    return bad;
+}
+
 // The input table: random tables, channel counts 1–4, both layouts, sizes around 64.
 static int check_table(int isa, uint64_t seed) {
     int c = rnd(1, 4), planar = rnd(0, 1);
@@ -349,6 +365,7 @@ int main(int argc, char **argv) {
             failures += check_pools2(isa, case_seed);
             failures += check_add(isa, case_seed);
             failures += check_table(isa, case_seed);
+            failures += check_mean(isa, case_seed);
             if (isa == 1 || isa == EA_ISA_NEON) failures += check_dw_as_dense(case_seed);
             if (failures > 20) break;
         }

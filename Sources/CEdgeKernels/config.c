@@ -130,6 +130,15 @@ void ea_qs8_maxpool(int isa, int h, int w, int c, int k, int stride, int oh, int
     ea_qs8_maxpool_ref(h, w, c, k, stride, oh, ow, in, out);
 }
 
+void ea_qs8_mean(int isa, int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp,
+                 const int8_t *in, int8_t *out) {
+#if defined(__x86_64__)
+    if (isa == EA_ISA_AVX512VNNI) { ea_mean_avx512(h, w, c, in_zp, mult, shift, out_zp, in, out); return; }
+#endif
+    (void)isa;
+    ea_qs8_mean_ref(h, w, c, in_zp, mult, shift, out_zp, in, out);
+}
+
 void ea_u8_table(int isa, size_t hw, int c, int planar, const int8_t *table, const uint8_t *px, int8_t *out) {
 #if defined(__x86_64__)
     if (isa == EA_ISA_AVX512VNNI && c == 1 && ea_x86_vbmi()) { ea_u8_table1_avx512(hw, table, px, out); return; }

@@ -182,7 +182,7 @@ public final class IntegerNetwork {
                 runPool(p, input: graph.nodes[n.inputs[0]].shape, output: n.shape, ws.buffers[n.inputs[0]], out)
             case .mean(let m):
                 let si = graph.nodes[n.inputs[0]].shape
-                ea_qs8_mean_ref(Int32(si[0]), Int32(si[1]), Int32(si[2]), graph.nodes[n.inputs[0]].quant.zeroPoint, m.multiplier, m.shift,
+                ea_qs8_mean(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), graph.nodes[n.inputs[0]].quant.zeroPoint, m.multiplier, m.shift,
                                 n.quant.zeroPoint, ws.buffers[n.inputs[0]], out)
             case .pad(let p):
                 let si = graph.nodes[n.inputs[0]].shape

@@ -74,14 +74,19 @@ VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_pla
 // The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
 VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
     const ea_conv_shape *s = &p->s;
-    const int C = s->in_c;
+    const int C = s->in_c, Hp = ea_padded_h(s);
     const size_t rowBytes = (size_t)ea_padded_w(s) * C;
-    memset(img, (uint8_t)(s->in_zp + 128), (size_t)ea_padded_h(s) * rowBytes + 64);
+    const uint8_t pad = (uint8_t)(s->in_zp + 128);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
-    const size_t inRow = (size_t)s->in_w * C;
+    const size_t inRow = (size_t)s->in_w * C, left = (size_t)s->pad_left * C, right = rowBytes - left - inRow;
+    // Only the border is filled (rows above and below, the columns either side, 64 bytes
+    // of slack after the last row for reads past a window's end); the interior is written once.
+    memset(img, pad, (size_t)s->pad_top * rowBytes);
     for (int y = 0; y < s->in_h; y++) {
         const int8_t *src = in + (size_t)y * inRow;
-        uint8_t *dst = img + (size_t)(y + s->pad_top) * rowBytes + (size_t)s->pad_left * C;
+        uint8_t *row = img + (size_t)(y + s->pad_top) * rowBytes, *dst = row + left;
+        if (left) memset(row, pad, left);
+        if (right) memset(dst + inRow, pad, right);
         size_t i = 0;
         for (; i + 64 <= inRow; i += 64) _mm512_storeu_si512((void *)(dst + i), _mm512_xor_si512(_mm512_loadu_si512((const void *)(src + i)), flip));
         if (i < inRow) {
@@ -89,6 +94,7 @@ VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *i
             _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
         }
     }
+    memset(img + (size_t)(s->pad_top + s->in_h) * rowBytes, pad, (size_t)(Hp - s->pad_top - s->in_h) * rowBytes + 64);
 }
 
 // Window origin of output pixel `q` in the padded image.

@@ -102,6 +102,10 @@ void ea_qs8_avgpool2(int isa, const ea_pool_shape *s, const int8_t *in, int8_t *
 void ea_qs8_mean_ref(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp,
                      const int8_t *in, int8_t *out);
 
+// The same on `isa` (AVX-512 on the VNNI path, else the reference).
+void ea_qs8_mean(int isa, int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp,
+                 const int8_t *in, int8_t *out);
+
 // Spatial PAD of an HWC image with `value` (TFLite PAD: the output zero point).
 void ea_qs8_pad_ref(int h, int w, int c, int top, int bottom, int left, int right, int8_t value,
                     const int8_t *in, int8_t *out);

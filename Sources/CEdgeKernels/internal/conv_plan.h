@@ -108,6 +108,8 @@ int ea_conv_lanes_pack_avx512(ea_conv_plan *p);
 void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int8_t *out);
 void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
+// AVX-512 MEAN over H and W (the reference's sums, 16 channels per vector).
+void ea_mean_avx512(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp, const int8_t *in, int8_t *out);
 // AVX-512 VBMI table lookup of n one-channel pixels.
 void ea_u8_table1_avx512(size_t n, const int8_t *table, const uint8_t *px, int8_t *out);
 // AVX-512 VBMI max pool for k·c ≤ 64; returns 0 (nothing written) otherwise.
