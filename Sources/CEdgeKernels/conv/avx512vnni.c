@@ -63,9 +63,11 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
 // int8 results of the channels that exist.
 VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_plan *p, const ea_rq16 *q, __m512i acc, int ob, int8_t *dst) {
     if (p->rq_lshift) acc = _mm512_sllv_epi32(acc, _mm512_loadu_si512((const void *)(p->lshift_p + ob)));
-    __m512i v = _mm512_add_epi32(ea_rq16_apply(q, acc), _mm512_set1_epi32(p->s.out_zp));
-    v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
-    v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
+    __m512i v = ea_rq16_apply(q, acc);
+    if (!p->rq_zp) v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
+    // The saturating narrow clamps to [−128, 127] itself.
+    if (p->s.act_min > -128) v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
+    if (p->s.act_max < 127) v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
     int left = p->s.out_c - ob;
     __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
     _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
@@ -134,7 +136,9 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
         }
         for (int j = 0; j < 4; j++) {
             __m512i x = p->rq_lshift ? _mm512_sllv_epi32(a[j], lsh) : a[j];
-            __m512i v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(ea_rq16_apply(&q, x), zp), lo), hi);
+            __m512i v = ea_rq16_apply(&q, x);
+            if (!p->rq_zp) v = _mm512_add_epi32(v, zp);
+            v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
             _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
             __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
             _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);

@@ -59,7 +59,7 @@ int ea_conv_lanes_pack_avx512(ea_conv_plan *p) {
     for (int o = 0; o < O; o++) {
         const int r = p->rshift_p[o];
         p->lq[o][0] = (int64_t)(uint32_t)p->mult_p[o];
-        p->lq[o][1] = (1ll << 30) + (r ? (1ll << (30 + r)) : 0);
+        p->lq[o][1] = (1ll << 30) + (r ? (1ll << (30 + r)) : 0) + (p->rq_zp ? (int64_t)p->s.out_zp * ((int64_t)1 << (31 + r)) : 0);
         p->lq[o][2] = p->lq[o][1] - (r ? (1ll << 31) : 0);
         p->lq[o][3] = 31 + r;
     }
@@ -77,8 +77,10 @@ LANES static inline __m128i requant_channel(const ea_conv_plan *p, __m512i acc, 
     q.cpe = q.cpo = _mm512_set1_epi64(p->lq[o][1]);
     q.cne = q.cno = _mm512_set1_epi64(p->lq[o][2]);
     q.se = q.so = _mm512_set1_epi64(p->lq[o][3]);
-    __m512i v = _mm512_add_epi32(ea_rq16_apply(&q, acc), _mm512_set1_epi32(p->s.out_zp));
-    v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min)), _mm512_set1_epi32(p->s.act_max));
+    __m512i v = ea_rq16_apply(&q, acc);
+    if (!p->rq_zp) v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
+    if (p->s.act_min > -128) v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
+    if (p->s.act_max < 127) v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
     return _mm512_cvtsepi32_epi8(v);
 }
 

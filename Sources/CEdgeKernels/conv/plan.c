@@ -93,15 +93,31 @@ int ea_rq16_prepare(ea_conv_plan *p) {
     const int op = p->Op;
     p->rq = (int64_t *)malloc((size_t)3 * op * sizeof(int64_t));
     if (!p->rq) return 0;
+    for (int o = 0; o < op; o++) if (p->lshift_p[o]) p->rq_lshift = 1;
+    // The output zero point can join the constants (out = floor((P + c + zp·2^S)/2^S)) when
+    // no left shift applies and the accumulator bound |acc| ≤ |bias| + 255·Σ|w| keeps every
+    // requantised value so far from ±2^31 that TFLite's wrapping "+ zp" cannot wrap, and
+    // the 64-bit sum far from overflow.
+    int fold = !p->rq_lshift;
+    for (int o = 0; o < p->s.out_c && fold; o++) {
+        int64_t sw = 0;
+        for (int j = 0; j < p->K; j++) sw += p->wref[(size_t)o * p->K + j] < 0 ? -p->wref[(size_t)o * p->K + j] : p->wref[(size_t)o * p->K + j];
+        int64_t bound = (p->bias[o] < 0 ? -(int64_t)p->bias[o] : p->bias[o]) + 255 * sw;
+        const int S = 31 + (p->shift[o] < 0 ? -p->shift[o] : 0);
+        // |P| ≤ bound·mult < 2^31·2^31; require |requant| + 128 < 2^30 and |zp·2^S| < 2^61.
+        if (bound > ((int64_t)1 << 31) || S > 52) { fold = 0; break; }
+        if ((bound * (int64_t)p->mult[o]) >> S >= ((int64_t)1 << 30)) fold = 0;
+    }
+    p->rq_zp = fold;
     for (int o = 0; o < op; o++) {
         // Block of 16 lanes: even lanes' constants first, then the odd lanes'.
         int j = o & 15, idx = (o & ~15) + ((j & 1) ? 8 : 0) + (j >> 1);
         int r = p->rshift_p[o];
         int64_t pos = (1ll << 30) + (r ? (1ll << (30 + r)) : 0);
+        if (fold) pos += (int64_t)p->s.out_zp * ((int64_t)1 << (31 + r));
         p->rq[idx] = pos;
         p->rq[op + idx] = pos - (r ? (1ll << 31) : 0);
         p->rq[2 * op + idx] = 31 + r;
-        if (p->lshift_p[o]) p->rq_lshift = 1;
     }
     return 1;
 }

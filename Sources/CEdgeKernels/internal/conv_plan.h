@@ -32,6 +32,7 @@ struct ea_conv_plan {
     int paired;        // AVX-512: out_c ≤ 8, lanes 8–15 repeat lanes 0–7 so one vector serves two pixels
     int64_t *rq;       // AVX-512: [3][Op] one-rounding requantisation constants (x86_requant.h)
     int rq_lshift;     // some channel has a left shift (the accumulators are shifted first)
+    int rq_zp;         // out_zp·2^(31+r) is folded into the constants (no separate add)
     // AVX-512 VBMI "pixels in lanes" path for thin inputs (conv/avx512vnni_lanes.c): packed
     // weights [kh][G][16][4], byte indices (the output transposition's [4][64], then each
     // 4-byte group's window gather [G][64], bytes 64+ from its second row), the transposition's masks and per-channel
