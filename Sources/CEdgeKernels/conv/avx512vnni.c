@@ -61,13 +61,10 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
 
 // Requantises 16 accumulators of channels ob… (constants `q` of that block) and stores the
 // int8 results of the channels that exist.
-VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_plan *p, const ea_rq16 *q, __m512i acc, int ob, int8_t *dst) {
-    if (p->rq_lshift) acc = _mm512_sllv_epi32(acc, _mm512_loadu_si512((const void *)(p->lshift_p + ob)));
-    __m512i v = ea_rq16_apply(q, acc);
-    if (!p->rq_zp) v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
-    // The saturating narrow clamps to [−128, 127] itself.
-    if (p->s.act_min > -128) v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
-    if (p->s.act_max < 127) v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
+VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_plan *p, const ea_out16 *os, const ea_rq16 *q, __m512i acc, int ob,
+                                                               int8_t *dst) {
+    const __m512i lsh = os->lshift ? _mm512_loadu_si512((const void *)(p->lshift_p + ob)) : acc;
+    __m512i v = ea_out16_apply(os, q, acc, lsh);
     int left = p->s.out_c - ob;
     __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
     _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
@@ -114,7 +111,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 0);
     const __m512i lsh = _mm512_loadu_si512((const void *)p->lshift_p);
     const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
-    const __m512i zp = _mm512_set1_epi32(s->out_zp), lo = _mm512_set1_epi32(s->act_min), hi = _mm512_set1_epi32(s->act_max);
+    const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __mmask16 m8 = (__mmask16)((1u << O) - 1);
     int first = 0;
     for (; first + 8 <= P; first += 8) {
@@ -135,10 +132,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
             }
         }
         for (int j = 0; j < 4; j++) {
-            __m512i x = p->rq_lshift ? _mm512_sllv_epi32(a[j], lsh) : a[j];
-            __m512i v = ea_rq16_apply(&q, x);
-            if (!p->rq_zp) v = _mm512_add_epi32(v, zp);
-            v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+            __m512i v = ea_out16_apply(&os, &q, a[j], lsh);
             _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
             __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
             _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
@@ -161,7 +155,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     if (NB > 2) a##j##2 = _mm512_dpbusd_epi32(a##j##2, x, w2); \
     if (NB > 3) a##j##3 = _mm512_dpbusd_epi32(a##j##3, x, w3); }
 #define TILE_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
-#define TILE_ST(j, nb) if (PX > j) store16(p, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O);
+#define TILE_ST(j, nb) if (PX > j) store16(p, &os, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O);
 #define TILE_STORE_BLOCK(nb) if (NB > nb) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); \
     TILE_ST(0, nb) TILE_ST(1, nb) TILE_ST(2, nb) TILE_ST(3, nb) TILE_ST(4, nb) TILE_ST(5, nb) \
     TILE_ST(6, nb) TILE_ST(7, nb) TILE_ST(8, nb) TILE_ST(9, nb) TILE_ST(10, nb) TILE_ST(11, nb) }
@@ -169,6 +163,7 @@ VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *
                                                             int ob, const int PX, const int NB, int8_t *dst) {
     const ea_conv_shape *s = &p->s;
     const int O = s->out_c, Op = p->Op;
+    const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __m512i b0v = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
     const __m512i b1v = NB > 1 ? _mm512_loadu_si512((const void *)(p->bias_eff + ob + 16)) : b0v;
     const __m512i b2v = NB > 2 ? _mm512_loadu_si512((const void *)(p->bias_eff + ob + 32)) : b0v;

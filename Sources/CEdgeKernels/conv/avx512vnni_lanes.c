@@ -70,18 +70,14 @@ int ea_conv_lanes_pack_avx512(ea_conv_plan *p) {
 #define LANES __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi")))
 
 // Requantises channel o's 16 pixels and returns the int8 results in the low 16 bytes.
-LANES static inline __m128i requant_channel(const ea_conv_plan *p, __m512i acc, int o) {
+LANES static inline __m128i requant_channel(const ea_conv_plan *p, const ea_out16 *os, __m512i acc, int o) {
     ea_rq16 q;
-    if (p->rq_lshift) acc = _mm512_sll_epi32(acc, _mm_cvtsi32_si128(p->lshift_p[o]));
     q.m = q.mo = _mm512_set1_epi64(p->lq[o][0]);
     q.cpe = q.cpo = _mm512_set1_epi64(p->lq[o][1]);
     q.cne = q.cno = _mm512_set1_epi64(p->lq[o][2]);
     q.se = q.so = _mm512_set1_epi64(p->lq[o][3]);
-    __m512i v = ea_rq16_apply(&q, acc);
-    if (!p->rq_zp) v = _mm512_add_epi32(v, _mm512_set1_epi32(p->s.out_zp));
-    if (p->s.act_min > -128) v = _mm512_max_epi32(v, _mm512_set1_epi32(p->s.act_min));
-    if (p->s.act_max < 127) v = _mm512_min_epi32(v, _mm512_set1_epi32(p->s.act_max));
-    return _mm512_cvtsepi32_epi8(v);
+    const __m512i lsh = os->lshift ? _mm512_set1_epi32(p->lshift_p[o]) : acc;
+    return _mm512_cvtsepi32_epi8(ea_out16_apply(os, &q, acc, lsh));
 }
 
 // Named accumulators (an array of vectors would live in memory, see avx512vnni.c); OB is
@@ -93,8 +89,8 @@ LANES static inline __m128i requant_channel(const ea_conv_plan *p, __m512i acc, 
     a##o = _mm512_dpbusd_epi32(a##o, x, wb); if (DUAL) c##o = _mm512_dpbusd_epi32(c##o, y, wb); }
 #define L_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
 #define L_ZERO(o) __m128i src##o##_ = _mm_setzero_si128();
-#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = requant_channel(p, a##o, o);
-#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = requant_channel(p, c##o, o);
+#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = requant_channel(p, &os, a##o, o);
+#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = requant_channel(p, &os, c##o, o);
 
 // Writes pixels [ox0, ox0 + n) of row oy from the 16 packed channel rows src*_.
 LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan *p, const __m512i *src, int oy, int ox0, int n, int8_t *out) {
@@ -122,6 +118,7 @@ LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan
                                                               int n, int n2, const int OB, const int DUAL, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     const int O = s->out_c;
+    const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     L_ALL(L_INIT)
     const uint8_t *r = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)ox0 * s->stride_w * s->in_c;
     const size_t next = (size_t)16 * s->stride_w * s->in_c;

@@ -61,6 +61,17 @@ EA_AVX512 static inline ea_rq16 ea_rq16_load(const int32_t *mult, const int64_t 
     return q;
 }
 
+// The output stage's choices, read once into locals: int8 stores may alias the plan, so
+// reading them through it would reload them after every store.
+typedef struct { int lshift, zp_folded, lo, hi; __m512i zp, lo_v, hi_v; } ea_out16;
+
+EA_AVX512 static inline ea_out16 ea_out16_make(int lshift, int zp_folded, int32_t zp, int32_t lo, int32_t hi) {
+    ea_out16 o;
+    o.lshift = lshift; o.zp_folded = zp_folded; o.lo = lo > -128; o.hi = hi < 127;
+    o.zp = _mm512_set1_epi32(zp); o.lo_v = _mm512_set1_epi32(lo); o.hi_v = _mm512_set1_epi32(hi);
+    return o;
+}
+
 // ea_requant of 16 lanes (already left-shifted) through the one-rounding form above.
 EA_AVX512 static inline __m512i ea_rq16_apply(const ea_rq16 *q, __m512i x) {
     __m512i pe = _mm512_mul_epi32(x, q->m);
@@ -70,6 +81,16 @@ EA_AVX512 static inline __m512i ea_rq16_apply(const ea_rq16 *q, __m512i x) {
     pe = _mm512_srav_epi64(pe, q->se);
     po = _mm512_srav_epi64(po, q->so);
     return _mm512_mask_shuffle_epi32(pe, 0xAAAA, po, _MM_PERM_CDAB);
+}
+
+// Requantisation, zero point (unless folded) and the clamps the narrowing does not do.
+EA_AVX512 static inline __m512i ea_out16_apply(const ea_out16 *o, const ea_rq16 *q, __m512i acc, __m512i lshift) {
+    if (o->lshift) acc = _mm512_sllv_epi32(acc, lshift);
+    __m512i v = ea_rq16_apply(q, acc);
+    if (!o->zp_folded) v = _mm512_add_epi32(v, o->zp);
+    if (o->lo) v = _mm512_max_epi32(v, o->lo_v);
+    if (o->hi) v = _mm512_min_epi32(v, o->hi_v);
+    return v;
 }
 
 // ea_requant on 8 lanes (mult in [0, 2^31)), the same identity as ea_requant16.
