@@ -60,13 +60,19 @@ extension IntegerNetwork {
         var logits = [Int8](repeating: 0, count: starts.count * k)
         var kept = [[[Int8]]](repeating: [], count: keep ? starts.count : 0)
         guard let base = px.baseAddress else { return (logits, kept) }
-        let chunks = Parallel.chunks(starts.count, size: 16)
+        let chunks = Parallel.chunks(starts.count, size: Self.chunkImages)
         logits.withUnsafeMutableBufferPointer { lp in
             kept.withUnsafeMutableBufferPointer { kp in
                 let (lp, kp) = (lp, kp)
                 Parallel.forEach(chunks.count) { c in
-                    let ws = spare.take(sizes: sizes, scratch: scratchSize)
+                    let ws = spare.take(sizes: sizes, scratch: scratchSize, tail: tailStart)
                     defer { spare.give(ws) }
+                    // A chunk plan computes all chunkImages rows: worth it from a few images on.
+                    if !keep, let t = tailStart, chunks[c].count >= 4 {
+                        let rows = self.runChunk(base, starts: starts, chunks[c], layout, ws, tail: t)
+                        for (j, b) in chunks[c].enumerated() { for q in 0..<k { lp[b * k + q] = rows[j * k + q] } }
+                        return
+                    }
                     for b in chunks[c] {
                         self.runOne(base + starts[b], layout, ws)
                         let last = ws.buffers[ws.buffers.count - 1]

@@ -21,6 +21,10 @@ public final class IntegerNetwork {
     public let isaName: String
     let isa: Int32
     var plans: [Int: OpaquePointer] = [:]
+    /// The dense layers at the end of the graph, run once per chunk of images (see
+    /// IntegerNetwork+DenseTail.swift): their first node and their plans for a chunk.
+    var tailStart: Int?
+    var chunkPlans: [Int: OpaquePointer] = [:]
     let sizes: [Int]
     let scratchSize: Int
     let inputTable: [Int8]
@@ -47,6 +51,17 @@ public final class IntegerNetwork {
             guard let plan else { throw EdgeError.internalError("cannot prepare int8 layer \(n.name) (out of memory or unvalidated graph)") }
             plans[i] = plan
             scratch = max(scratch, ea_conv_plan_scratch_size(plan))
+        }
+        tailStart = Self.denseTail(graph)
+        if let t = tailStart {
+            for i in t..<graph.nodes.count {
+                guard case .conv(let c) = graph.nodes[i].op,
+                      let plan = Self.chunkPlan(c, input: graph.nodes[i - 1], output: graph.nodes[i], isa: isa) else {
+                    throw EdgeError.internalError("cannot prepare int8 layer \(graph.nodes[i].name) for image chunks")
+                }
+                chunkPlans[i] = plan
+                scratch = max(scratch, ea_conv_plan_scratch_size(plan))
+            }
         }
         scratchSize = scratch
         inputTable = Self.inputTable(graph.nodes[0])
@@ -86,6 +101,7 @@ public final class IntegerNetwork {
 
     deinit {
         for p in plans.values { ea_conv_plan_destroy(p) }
+        for p in chunkPlans.values { ea_conv_plan_destroy(p) }
         spare.drain()
     }
 
@@ -118,16 +134,25 @@ public final class IntegerNetwork {
         return q.map { p.dequantize($0) }
     }
 
-    /// Per-worker buffers: one per node, allocated once per chunk, never per image.
+    /// Per-worker buffers: one per node, allocated once per chunk, never per image, and
+    /// (with a dense tail) one per node from the tail's input on holding a whole chunk.
     final class Workspace {
         var buffers: [UnsafeMutablePointer<Int8>]
+        var chunk: [UnsafeMutablePointer<Int8>]
         let scratch: UnsafeMutableRawPointer
-        init(sizes: [Int], scratch: Int) {
+        init(sizes: [Int], scratch: Int, tail: Int?) {
             buffers = sizes.map { UnsafeMutablePointer<Int8>.allocate(capacity: max($0, 1)) }
+            chunk = sizes.indices.map { i in
+                let n = tail.map { i >= $0 - 1 } == true ? IntegerNetwork.chunkImages * sizes[i] : 1
+                let b = UnsafeMutablePointer<Int8>.allocate(capacity: max(n, 1))
+                b.initialize(repeating: 0, count: max(n, 1))  // rows past a short chunk's end are computed, not used
+                return b
+            }
             self.scratch = UnsafeMutableRawPointer.allocate(byteCount: scratch, alignment: 64)
         }
         func free() {
             for b in buffers { b.deallocate() }
+            for b in chunk { b.deallocate() }
             scratch.deallocate()
         }
     }
@@ -137,11 +162,11 @@ public final class IntegerNetwork {
         private var free: [Workspace] = []
         private let lock = NSLock()
         /// A workspace from the pool, or a new one.
-        func take(sizes: [Int], scratch: Int) -> Workspace {
+        func take(sizes: [Int], scratch: Int, tail: Int?) -> Workspace {
             lock.lock()
             let ws = free.popLast()
             lock.unlock()
-            return ws ?? Workspace(sizes: sizes, scratch: scratch)
+            return ws ?? Workspace(sizes: sizes, scratch: scratch, tail: tail)
         }
         /// Returns `ws` for reuse (at most 64 are kept).
         func give(_ ws: Workspace) {
@@ -161,8 +186,8 @@ public final class IntegerNetwork {
     }
 
     /// One image whose pixels start at `px`, through every node into `ws`.
-    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace) {
-        for (i, n) in graph.nodes.enumerated() {
+    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil) {
+        for (i, n) in graph.nodes.enumerated() where i < (end ?? graph.nodes.count) {
             let out = ws.buffers[i]
             switch n.op {
             case .input, .quantizedInput:

@@ -3,9 +3,10 @@
 // the correction:  Σ (x − zp)·w = Σ (x + 128)·w − (zp + 128)·Σ w.
 // Intermediate sums may wrap; the final sum is the exact value, which the accumulator
 // bound keeps inside int32, and two's-complement addition is exact modulo 2^32.
-// 16 output channels per vector, 12 or 6 pixels × up to 64 channels per pass (then
-// EA_PIXELS and single pixels for the rest); requantisation, zero point,
-// clamp and narrowing happen in registers (16 lanes), bit-exact with ea_requant.
+// 16 output channels per vector, register tiles of 12 or 6 pixels × up to 64 channels per
+// pass (then 4, 2 and 1 pixels for the rest); requantisation (one rounding, x86_requant.h),
+// zero point, clamp and narrowing happen in registers (16 lanes), bit-exact with ea_requant.
+// Thin inputs (a grayscale first layer) take conv/avx512vnni_lanes.c instead.
 // No window is ever copied: the u8 image is stored once per call with its zero padding
 // (value zp + 128) around it, so each kernel row of a window is a contiguous run of k·C
 // bytes read in place, 4 at a time. Rows are padded to a multiple of 4 in the weights
