@@ -63,8 +63,7 @@ int ea_conv_select(ea_conv_plan *p, int isa) {
 #if defined(__x86_64__)
     case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0) : ea_conv_pack_avx2(p); break;
     case EA_ISA_AVX512VNNI:
-        // The 32-lane depthwise paths requantise through the one-rounding constants.
-        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16) && ea_rq16_prepare(p)
+        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16)
                 : ea_conv_pack_avx512vnni(p);
         break;
 #endif

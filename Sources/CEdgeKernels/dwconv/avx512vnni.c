@@ -62,13 +62,16 @@ EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, in
         }
 }
 
-// Requantises the low/high accumulators of one 32-channel block (the one-rounding form of
-// x86_requant.h, constants in the packing's lane order), offsets, clamps, narrows
-// (packs_epi32 undoes the unpack order; the saturating packs clamp to int8) and stores.
-EA_AVX512 static inline __attribute__((always_inline)) void store32(const ea_out16 *os, __m512i alo, __m512i ahi, const ea_rq16 *qlo,
-                                                                     const ea_rq16 *qhi, __m512i l_lo, __m512i l_hi, int left, __mmask32 store,
-                                                                     int8_t *dst) {
-    __m256i v8 = _mm512_cvtsepi16_epi8(_mm512_packs_epi32(ea_out16_apply(os, qlo, alo, l_lo), ea_out16_apply(os, qhi, ahi, l_hi)));
+// Requantises the low/high accumulators of one 32-channel block, offsets, clamps, narrows
+// (packs_epi32 undoes the unpack order; values are already in [-128, 127]) and stores.
+EA_AVX512 static inline __attribute__((always_inline)) void store32(__m512i alo, __m512i ahi, __m512i m_lo, __m512i m_hi, __m512i l_lo,
+                                                                     __m512i l_hi, __m512i r_lo, __m512i r_hi, __m512i zp, __m512i lo_c,
+                                                                     __m512i hi_c, int left, __mmask32 store, int8_t *dst) {
+    __m512i vlo = _mm512_add_epi32(ea_requant16_ls(alo, m_lo, l_lo, r_lo), zp);
+    __m512i vhi = _mm512_add_epi32(ea_requant16_ls(ahi, m_hi, l_hi, r_hi), zp);
+    vlo = _mm512_min_epi32(_mm512_max_epi32(vlo, lo_c), hi_c);
+    vhi = _mm512_min_epi32(_mm512_max_epi32(vhi, lo_c), hi_c);
+    __m256i v8 = _mm512_cvtsepi16_epi8(_mm512_packs_epi32(vlo, vhi));
     if (left >= 32) _mm256_storeu_si256((__m256i *)dst, v8);
     else _mm256_mask_storeu_epi8(dst, store, v8);
 }
@@ -98,13 +101,12 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    const __m512i zp = _mm512_set1_epi32(s->out_zp), lo_c = _mm512_set1_epi32(s->act_min), hi_c = _mm512_set1_epi32(s->act_max);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)(p->bias_eff + lane));
     const __m512i bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + lane + 16));
     const __m512i m_lo = _mm512_loadu_si512((const void *)(p->mult_p + lane)), m_hi = _mm512_loadu_si512((const void *)(p->mult_p + lane + 16));
     const __m512i l_lo = _mm512_loadu_si512((const void *)(p->lshift_p + lane)), l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + lane + 16));
-    const ea_rq16 q_lo = ea_rq16_load(p->mult_p, p->rq, p->Op, lane), q_hi = ea_rq16_load(p->mult_p, p->rq, p->Op, lane + 16);
-    const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
-    (void)m_lo; (void)m_hi;
+    const __m512i r_lo = _mm512_loadu_si512((const void *)(p->rshift_p + lane)), r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + lane + 16));
     const int left = C - lane;
     const __mmask32 store = left >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << left) - 1);
     const int16_t *wb = (const int16_t *)p->w + (size_t)b * TP * 2 * BW;
@@ -125,8 +127,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
                 bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(D, E), wh);
             }
-            store32(&os, alo, ahi, &q_lo, &q_hi, l_lo, l_hi, left, store, dst);
-            store32(&os, blo, bhi, &q_lo, &q_hi, l_lo, l_hi, left, store, dst + C);
+            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, left, store, dst);
+            store32(blo, bhi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, left, store, dst + C);
         }
         for (; ox < OW; ox++, dst += C) {
             const int16_t *xb = row + (size_t)ox * SW * Cp;
@@ -137,7 +139,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
-            store32(&os, alo, ahi, &q_lo, &q_hi, l_lo, l_hi, left, store, dst);
+            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, left, store, dst);
         }
     }
 }
@@ -217,8 +219,6 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
     const __m512i m_lo = _mm512_loadu_si512((const void *)p->mult_p), m_hi = _mm512_loadu_si512((const void *)(p->mult_p + 16));
     const __m512i l_lo = _mm512_loadu_si512((const void *)p->lshift_p), l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + 16));
     const __m512i r_lo = _mm512_loadu_si512((const void *)p->rshift_p), r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + 16));
-    const ea_rq16 q_lo = ea_rq16_load(p->mult_p, p->rq, p->Op, 0), q_hi = ea_rq16_load(p->mult_p, p->rq, p->Op, 16);
-    const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const int16_t *wb = (const int16_t *)p->w;
     for (int oy = 0; oy < OH; oy++) {
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
@@ -236,8 +236,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
                 bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(D, E), wh);
             }
-            store32(&os, alo, ahi, &q_lo, &q_hi, l_lo, l_hi, 32, 0, dst);
-            store32(&os, blo, bhi, &q_lo, &q_hi, l_lo, l_hi, 32, 0, dst + 32);
+            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst);
+            store32(blo, bhi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst + 32);
         }
         for (; ox + 2 <= OW; ox += 2, dst += 32) {
             const int16_t *xb = row + (size_t)ox * step;
@@ -247,7 +247,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
-            store32(&os, alo, ahi, &q_lo, &q_hi, l_lo, l_hi, 32, 0, dst);
+            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst);
         }
         if (ox < OW) {
             const int16_t *xb = row + (size_t)ox * step;
