@@ -1,0 +1,94 @@
+// The unfold (im2col) and fold (col2im) of a convolution with horizontal stride 1, in short
+// SIMD row segments. Profiles of PGD on LeNet-5 put the plain loops at a quarter of a step:
+// rows are only 10–28 floats long, so per-segment memmove/memset calls and scalar tails
+// dominated. Every output float is the same value as in `ConvKernels.im2colReference` and
+// `col2imReference` (copies are copies; the fold adds into each dx element in the same
+// (channel, ki, kj) order, and vector adds round per lane exactly as scalar adds), so the
+// executor's bits do not change; ConvUnfoldTests checks equality over many geometries.
+
+enum ConvUnfold {
+    /// dst[0..<n] = src[0..<n].
+    @inline(__always)
+    static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 4 <= n {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
+                                                        as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < n { dst[i] = src[i]; i += 1 }
+    }
+
+    /// dst[0..<n] = 0.
+    @inline(__always)
+    static func zero(_ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 4 <= n {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD4<Float>(repeating: 0), as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < n { dst[i] = 0; i += 1 }
+    }
+
+    /// dst[0..<n] += src[0..<n].
+    @inline(__always)
+    static func add(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 4 <= n {
+            let d = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD4<Float>.self)
+            let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: d + s, as: SIMD4<Float>.self)
+            i += 4
+        }
+        while i < n { dst[i] += src[i]; i += 1 }
+    }
+
+    /// Output columns [lo, hi) whose input column ox − padLeft + kj lies inside the image.
+    @inline(__always)
+    static func span(_ g: ConvGeometry, kj: Int) -> (shift: Int, lo: Int, hi: Int) {
+        let shift = kj - g.padLeft
+        let lo = min(g.ow, max(0, -shift))
+        return (shift, lo, max(lo, min(g.ow, g.w - shift)))
+    }
+
+    /// im2col for `g.sw == 1`: each (row, oy) is a zero margin, one copy, a zero margin.
+    static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+        let p = g.positions, ow = g.ow
+        for c in 0..<g.c {
+            for ki in 0..<g.kh {
+                for kj in 0..<g.kw {
+                    let row = col + ((c * g.kh + ki) * g.kw + kj) * p
+                    let (shift, lo, hi) = span(g, kj: kj)
+                    for oy in 0..<g.oh {
+                        let iy = oy * g.sh - g.padTop + ki
+                        let dst = row + oy * ow
+                        guard iy >= 0 && iy < g.h else { zero(dst, ow); continue }
+                        let src = x + (c * g.h + iy) * g.w + shift
+                        for ox in 0..<lo { dst[ox] = 0 }
+                        copy(dst + lo, src + lo, hi - lo)
+                        for ox in hi..<ow { dst[ox] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im for `g.sw == 1`, accumulating into dx in the reference's order.
+    static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let p = g.positions
+        for c in 0..<g.c {
+            for ki in 0..<g.kh {
+                for kj in 0..<g.kw {
+                    let row = col + ((c * g.kh + ki) * g.kw + kj) * p
+                    let (shift, lo, hi) = span(g, kj: kj)
+                    guard hi > lo else { continue }
+                    for oy in 0..<g.oh {
+                        let iy = oy * g.sh - g.padTop + ki
+                        guard iy >= 0 && iy < g.h else { continue }
+                        add(dx + (c * g.h + iy) * g.w + shift + lo, row + oy * g.ow + lo, hi - lo)
+                    }
+                }
+            }
+        }
+    }
+}
