@@ -11,36 +11,36 @@ enum ConvUnfold {
     @inline(__always)
     static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
         var i = 0
-        while i + 4 <= n {
+        while i &+ 4 <= n {
             UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
                                                         as: SIMD4<Float>.self)
-            i += 4
+            i &+= 4
         }
-        while i < n { dst[i] = src[i]; i += 1 }
+        while i < n { dst[i] = src[i]; i &+= 1 }
     }
 
     /// dst[0..<n] = 0.
     @inline(__always)
     static func zero(_ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var i = 0
-        while i + 4 <= n {
+        while i &+ 4 <= n {
             UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD4<Float>(repeating: 0), as: SIMD4<Float>.self)
-            i += 4
+            i &+= 4
         }
-        while i < n { dst[i] = 0; i += 1 }
+        while i < n { dst[i] = 0; i &+= 1 }
     }
 
     /// dst[0..<n] += src[0..<n].
     @inline(__always)
     static func add(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
         var i = 0
-        while i + 4 <= n {
+        while i &+ 4 <= n {
             let d = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD4<Float>.self)
             let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self)
             UnsafeMutableRawPointer(dst + i).storeBytes(of: d + s, as: SIMD4<Float>.self)
-            i += 4
+            i &+= 4
         }
-        while i < n { dst[i] += src[i]; i += 1 }
+        while i < n { dst[i] += src[i]; i &+= 1 }
     }
 
     /// Output columns [lo, hi) whose input column ox − padLeft + kj lies inside the image.
@@ -52,21 +52,28 @@ enum ConvUnfold {
     }
 
     /// im2col for `g.sw == 1`: each (row, oy) is a zero margin, one copy, a zero margin.
+    /// Index arithmetic wraps (&+, &*): every offset stays inside col and x by construction,
+    /// and the overflow checks were a tenth of the loop.
     static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
-        let p = g.positions, ow = g.ow
+        let ow = g.ow, h = g.h, w = g.w
+        var dst = col
         for c in 0..<g.c {
+            let plane = x + c &* h &* w
             for ki in 0..<g.kh {
                 for kj in 0..<g.kw {
-                    let row = col + ((c * g.kh + ki) * g.kw + kj) * p
                     let (shift, lo, hi) = span(g, kj: kj)
-                    for oy in 0..<g.oh {
-                        let iy = oy * g.sh - g.padTop + ki
-                        let dst = row + oy * ow
-                        guard iy >= 0 && iy < g.h else { zero(dst, ow); continue }
-                        let src = x + (c * g.h + iy) * g.w + shift
-                        for ox in 0..<lo { dst[ox] = 0 }
-                        copy(dst + lo, src + lo, hi - lo)
-                        for ox in hi..<ow { dst[ox] = 0 }
+                    var iy = ki &- g.padTop
+                    for _ in 0..<g.oh {
+                        if iy >= 0 && iy < h {
+                            let src = plane + (iy &* w &+ shift)
+                            for ox in 0..<lo { dst[ox] = 0 }
+                            copy(dst + lo, src + lo, hi &- lo)
+                            for ox in hi..<ow { dst[ox] = 0 }
+                        } else {
+                            zero(dst, ow)
+                        }
+                        dst += ow
+                        iy &+= g.sh
                     }
                 }
             }
@@ -75,17 +82,18 @@ enum ConvUnfold {
 
     /// col2im for `g.sw == 1`, accumulating into dx in the reference's order.
     static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let p = g.positions
+        let ow = g.ow, h = g.h, w = g.w
+        var src = col
         for c in 0..<g.c {
+            let plane = dx + c &* h &* w
             for ki in 0..<g.kh {
                 for kj in 0..<g.kw {
-                    let row = col + ((c * g.kh + ki) * g.kw + kj) * p
                     let (shift, lo, hi) = span(g, kj: kj)
-                    guard hi > lo else { continue }
-                    for oy in 0..<g.oh {
-                        let iy = oy * g.sh - g.padTop + ki
-                        guard iy >= 0 && iy < g.h else { continue }
-                        add(dx + (c * g.h + iy) * g.w + shift + lo, row + oy * g.ow + lo, hi - lo)
+                    var iy = ki &- g.padTop
+                    for _ in 0..<g.oh {
+                        if iy >= 0 && iy < h && hi > lo { add(plane + (iy &* w &+ shift &+ lo), src + lo, hi &- lo) }
+                        src += ow
+                        iy &+= g.sh
                     }
                 }
             }
