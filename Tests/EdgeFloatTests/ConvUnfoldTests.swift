@@ -106,4 +106,19 @@ final class ConvUnfoldTests: XCTestCase {
         XCTAssertEqual(bits(ElementwiseLayer.reluBackward(y: y, dy: dy)), bits([5, 0, 0, 0, 9, -0.5]))
         XCTAssertEqual(bits(ElementwiseLayer.reluForward([-1, 2, -0.0, 0])), bits([0, 2, 0, 0]))
     }
+
+    /// Several parallel blocks and a ragged tail: every element as the scalar rule says, at
+    /// one and at three threads.
+    func testReluPassesOverManyBlocks() {
+        var rng = SeededGenerator(seed: 45)
+        let n = 2 * ElementwiseLayer.reluBlock + 7
+        let y = (0..<n).map { _ in rng.uniform(-1, 1) }, dy = (0..<n).map { _ in rng.uniform(-1, 1) }
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for t in [1, 3] {
+            Parallel.threads = t
+            XCTAssertEqual(bits(ElementwiseLayer.reluBackward(y: y, dy: dy)), bits(zip(y, dy).map { $0 <= 0 ? 0 : $1 }))
+            XCTAssertEqual(bits(ElementwiseLayer.reluForward(y)), bits(y.map { max($0, 0) }))
+        }
+    }
 }
