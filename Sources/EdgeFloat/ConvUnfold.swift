@@ -7,30 +7,42 @@
 // executor's bits do not change; ConvUnfoldTests checks equality over many geometries.
 
 enum ConvUnfold {
-    /// dst[0..<n] = src[0..<n].
+    /// dst[0..<n] = src[0..<n]. From n = 4 on, the last vector overlaps the one before rather
+    /// than falling back to a scalar tail (a copy may write a lane twice with the same value;
+    /// LeNet's rows are 10 and 28 floats, so the tail loop was most of a row's cost).
     @inline(__always)
     static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+        guard n >= 4 else {
+            for i in 0..<n { dst[i] = src[i] }
+            return
+        }
+        let (d, s) = (UnsafeMutableRawPointer(dst), UnsafeRawPointer(src))
         var i = 0
-        while i &+ 4 <= n {
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD4<Float>.self),
-                                                        as: SIMD4<Float>.self)
+        while i &+ 4 < n {
+            d.storeBytes(of: s.loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self), toByteOffset: i &* 4, as: SIMD4<Float>.self)
             i &+= 4
         }
-        while i < n { dst[i] = src[i]; i &+= 1 }
+        let last = (n &- 4) &* 4
+        d.storeBytes(of: s.loadUnaligned(fromByteOffset: last, as: SIMD4<Float>.self), toByteOffset: last, as: SIMD4<Float>.self)
     }
 
-    /// dst[0..<n] = 0.
+    /// dst[0..<n] = 0, with the same overlapping last vector as `copy`.
     @inline(__always)
     static func zero(_ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        guard n >= 4 else {
+            for i in 0..<n { dst[i] = 0 }
+            return
+        }
+        let d = UnsafeMutableRawPointer(dst)
         var i = 0
-        while i &+ 4 <= n {
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD4<Float>(repeating: 0), as: SIMD4<Float>.self)
+        while i &+ 4 < n {
+            d.storeBytes(of: SIMD4<Float>(repeating: 0), toByteOffset: i &* 4, as: SIMD4<Float>.self)
             i &+= 4
         }
-        while i < n { dst[i] = 0; i &+= 1 }
+        d.storeBytes(of: SIMD4<Float>(repeating: 0), toByteOffset: (n &- 4) &* 4, as: SIMD4<Float>.self)
     }
 
-    /// dst[0..<n] += src[0..<n].
+    /// dst[0..<n] += src[0..<n]: vectors of four, then at most one of two and one scalar.
     @inline(__always)
     static func add(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
         var i = 0
@@ -40,7 +52,13 @@ enum ConvUnfold {
             UnsafeMutableRawPointer(dst + i).storeBytes(of: d + s, as: SIMD4<Float>.self)
             i &+= 4
         }
-        while i < n { dst[i] += src[i]; i &+= 1 }
+        if i &+ 2 <= n {
+            let d = UnsafeRawPointer(dst + i).loadUnaligned(as: SIMD2<Float>.self)
+            let s = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD2<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: d + s, as: SIMD2<Float>.self)
+            i &+= 2
+        }
+        if i < n { dst[i] += src[i] }
     }
 
     /// Output columns [lo, hi) whose input column ox − padLeft + kj lies inside the image.
