@@ -38,32 +38,14 @@ enum PoolKernels {
 
     /// The 2×2, stride-2 window of LeNet-style nets: the same four strict `>` comparisons in
     /// the same order as the general loop, as selects (the winner is a coin flip, and the
-    /// branches of the general loop mispredicted on most windows), four windows at a time:
-    /// a window's top-left, top-right, bottom-left and bottom-right inputs are the even and
-    /// odd lanes of two 8-float row loads.
+    /// branches of the general loop mispredicted on most windows).
     static func maxForward2x2(c: Int, h: Int, w: Int, oh: Int, ow: Int,
                               x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<Int32>) {
-        let lanes = SIMD4<Int32>(0, 2, 4, 6), down = Int32(w)
         for ch in 0..<c {
             let plane = x + ch * h * w
             for oy in 0..<oh {
                 let o = (ch * oh + oy) * ow
-                var ox = 0
-                while ox &+ 4 <= ow {
-                    let r0 = (oy &* 2) &* w &+ ox &* 2
-                    let top = UnsafeRawPointer(plane + r0).loadUnaligned(as: SIMD8<Float>.self)
-                    let bottom = UnsafeRawPointer(plane + (r0 &+ w)).loadUnaligned(as: SIMD8<Float>.self)
-                    let i0 = SIMD4<Int32>(repeating: Int32(r0)) &+ lanes
-                    var best = SIMD4<Float>(repeating: -.infinity), bi = i0
-                    pick(top.evenHalf, i0, &best, &bi)
-                    pick(top.oddHalf, i0 &+ 1, &best, &bi)
-                    pick(bottom.evenHalf, i0 &+ down, &best, &bi)
-                    pick(bottom.oddHalf, i0 &+ down &+ 1, &best, &bi)
-                    UnsafeMutableRawPointer(y + (o &+ ox)).storeBytes(of: best, as: SIMD4<Float>.self)
-                    UnsafeMutableRawPointer(arg + (o &+ ox)).storeBytes(of: bi, as: SIMD4<Int32>.self)
-                    ox &+= 4
-                }
-                while ox < ow {
+                for ox in 0..<ow {
                     let r0 = (oy * 2) * w + ox * 2, r1 = r0 + w
                     var (best, bi) = pick(plane[r0], r0, -Float.infinity, r0)
                     (best, bi) = pick(plane[r0 + 1], r0 + 1, best, bi)
@@ -71,7 +53,6 @@ enum PoolKernels {
                     (best, bi) = pick(plane[r1 + 1], r1 + 1, best, bi)
                     y[o + ox] = best
                     arg[o + ox] = Int32(bi)
-                    ox += 1
                 }
             }
         }
@@ -82,14 +63,6 @@ enum PoolKernels {
     static func pick(_ v: Float, _ r: Int, _ best: Float, _ bi: Int) -> (Float, Int) {
         let more = v > best
         return (more ? v : best, more ? r : bi)
-    }
-
-    /// `pick` on four windows at once.
-    @inline(__always)
-    static func pick(_ v: SIMD4<Float>, _ i: SIMD4<Int32>, _ best: inout SIMD4<Float>, _ bi: inout SIMD4<Int32>) {
-        let more = v .> best
-        best.replace(with: v, where: more)
-        bi.replace(with: i, where: more)
     }
 
     /// Routes dy to the recorded maxima (accumulating into dx).
