@@ -3,11 +3,15 @@
 seconds per LeNet-5 epoch (60k Fashion-MNIST images, batch 128, Adam) at 1 and 2 threads.
 
 Optional dependencies (not in CI): torch==2.13.0+cpu, numpy.
-  swift build -c release && python3 Benchmarks/train_speed.py
+  swift build -c release && python3 Benchmarks/train_speed.py [--repeats N] [--binary PATH]
+Each side runs --repeats interleaved rounds (ours, then PyTorch); the table gives medians
+and min–max.
 """
+import argparse
 import gzip
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -51,21 +55,33 @@ def torch_epoch(threads, x, y):
     return time.perf_counter() - t0
 
 
-def ours_epoch(threads):
-    r = subprocess.run([BIN, "train", "--epochs", "1", "--threads", str(threads), "--quiet", "--out", "/tmp/bench-train.bin"],
+def ours_epoch(threads, binary=BIN):
+    r = subprocess.run([binary, "train", "--epochs", "1", "--threads", str(threads), "--quiet", "--out", "/tmp/bench-train.bin"],
                        capture_output=True, text=True, check=True)
-    return float(re.search(r"epoch 1: .*, ([0-9.]+) s \(", r.stderr).group(1))
+    # From the images/s figure: the seconds are printed to 0.1 s only.
+    return 60000 / float(re.search(r"epoch 1: .*, [0-9.]+ s \(([0-9.]+) images/s\)", r.stderr).group(1))
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--binary", default=BIN, help="the edge-audit executable (default: this checkout's release build)")
+    a = ap.parse_args()
     x, y = load("train")
-    print(f"machine: {os.cpu_count()} cores; torch {torch.__version__}")
-    print("| threads | edge-audit s/epoch | PyTorch s/epoch | ratio (PyTorch / edge-audit) |")
+    with open("/proc/loadavg") as f:
+        load_avg = " ".join(f.read().split()[:3])
+    print(f"machine: {os.cpu_count()} cores; torch {torch.__version__}; load average {load_avg}; "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; median (min–max) of {a.repeats} interleaved rounds")
+    print("| threads | edge-audit s/epoch | PyTorch s/epoch | ratio (PyTorch / edge-audit, medians) |")
     print("|---|---|---|---|")
     for t in (1, 2):
-        ours = min(ours_epoch(t) for _ in range(2))
-        theirs = min(torch_epoch(t, x, y) for _ in range(2))
-        print(f"| {t} | {ours:.2f} | {theirs:.2f} | {theirs / ours:.2f} |")
+        ours, theirs = [], []
+        for _ in range(a.repeats):
+            ours.append(ours_epoch(t, a.binary))
+            theirs.append(torch_epoch(t, x, y))
+        m, n = statistics.median(ours), statistics.median(theirs)
+        print(f"| {t} | {m:.2f} ({min(ours):.2f}–{max(ours):.2f}) | {n:.2f} ({min(theirs):.2f}–{max(theirs):.2f}) | {n / m:.2f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

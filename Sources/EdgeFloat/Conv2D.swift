@@ -52,9 +52,20 @@ public struct ConvGeometry: Sendable {
 }
 
 enum ConvKernels {
-    /// Unfolds x into col, zero where the window hangs over the padding. With stride 1 each
-    /// row is one contiguous copy between two zero-filled margins (no per-pixel branch).
+    /// Unfolds x into col; horizontal stride 1 takes the SIMD rows of `ConvUnfold`.
     static func im2col(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+        if g.sw == 1 { ConvUnfold.im2col(g, x, col) } else { im2colReference(g, x, col) }
+    }
+
+    /// Folds col back into dx (the adjoint of im2col); horizontal stride 1 takes `ConvUnfold`.
+    static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        if g.sw == 1 { ConvUnfold.col2im(g, col, dx) } else { col2imReference(g, col, dx) }
+    }
+
+    /// Unfolds x into col, zero where the window hangs over the padding. With stride 1 each
+    /// row is one contiguous copy between two zero-filled margins (no per-pixel branch). The
+    /// reference for `ConvUnfold.im2col` and the path for other strides.
+    static func im2colReference(_ g: ConvGeometry, _ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
         let p = g.positions
         for c in 0..<g.c {
             for ki in 0..<g.kh {
@@ -88,8 +99,9 @@ enum ConvKernels {
         }
     }
 
-    /// Folds col back, accumulating into dx (the adjoint of im2col).
-    static func col2im(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    /// Folds col back, accumulating into dx (the adjoint of im2col). The reference for
+    /// `ConvUnfold.col2im` and the path for other strides.
+    static func col2imReference(_ g: ConvGeometry, _ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let p = g.positions
         for c in 0..<g.c {
             for ki in 0..<g.kh {
@@ -168,7 +180,8 @@ enum ConvKernels {
 enum Conv2DLayer {
     static func forward(_ geo: ConvGeometry, x: [Float], weight w: [Float], bias: [Float], batch b: Int) -> [Float] {
         let inSize = geo.c * geo.h * geo.w, outSize = geo.o * geo.positions
-        var y = [Float](repeating: 0, count: b * outSize)
+        // Every element is written (bias, then the GEMM), so no zero fill first.
+        var y = [Float](unsafeUninitializedCapacity: b * outSize) { _, n in n = b * outSize }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 w.withUnsafeBufferPointer { wp in

@@ -8,6 +8,13 @@ enum PoolKernels {
     /// channel plane (the first maximum in row-major order, as PyTorch picks).
     static func maxForward(c: Int, h: Int, w: Int, oh: Int, ow: Int, k: Int, s: Int,
                            x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<Int32>) {
+        if k == 2 && s == 2 { return maxForward2x2(c: c, h: h, w: w, oh: oh, ow: ow, x: x, y: y, arg: arg) }
+        maxForwardGeneral(c: c, h: h, w: w, oh: oh, ow: ow, k: k, s: s, x: x, y: y, arg: arg)
+    }
+
+    /// Any window: the reference for `maxForward2x2`.
+    static func maxForwardGeneral(c: Int, h: Int, w: Int, oh: Int, ow: Int, k: Int, s: Int,
+                                  x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<Int32>) {
         for ch in 0..<c {
             let plane = x + ch * h * w
             for oy in 0..<oh {
@@ -27,6 +34,35 @@ enum PoolKernels {
                 }
             }
         }
+    }
+
+    /// The 2×2, stride-2 window of LeNet-style nets: the same four strict `>` comparisons in
+    /// the same order as the general loop, as selects (the winner is a coin flip, and the
+    /// branches of the general loop mispredicted on most windows).
+    static func maxForward2x2(c: Int, h: Int, w: Int, oh: Int, ow: Int,
+                              x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<Int32>) {
+        for ch in 0..<c {
+            let plane = x + ch * h * w
+            for oy in 0..<oh {
+                let o = (ch * oh + oy) * ow
+                for ox in 0..<ow {
+                    let r0 = (oy * 2) * w + ox * 2, r1 = r0 + w
+                    var (best, bi) = pick(plane[r0], r0, -Float.infinity, r0)
+                    (best, bi) = pick(plane[r0 + 1], r0 + 1, best, bi)
+                    (best, bi) = pick(plane[r1], r1, best, bi)
+                    (best, bi) = pick(plane[r1 + 1], r1 + 1, best, bi)
+                    y[o + ox] = best
+                    arg[o + ox] = Int32(bi)
+                }
+            }
+        }
+    }
+
+    /// (v, r) when v beats the best so far (strictly, so the first maximum wins), else the best.
+    @inline(__always)
+    static func pick(_ v: Float, _ r: Int, _ best: Float, _ bi: Int) -> (Float, Int) {
+        let more = v > best
+        return (more ? v : best, more ? r : bi)
     }
 
     /// Routes dy to the recorded maxima (accumulating into dx).
@@ -100,7 +136,9 @@ enum PoolLayer {
         dx.withUnsafeMutableBufferPointer { dxp in
             dy.withUnsafeBufferPointer { dyp in
                 arg.withUnsafeBufferPointer { ap in
-                    for n in 0..<b {
+                    let (dxp, dyp, ap) = (dxp, dyp, ap)
+                    // Images write disjoint planes, so any split gives the same bits.
+                    Parallel.forEach(b) { n in
                         PoolKernels.maxBackward(c: si[0], h: si[1], w: si[2], outPerChannel: so[1] * so[2],
                                                 dy: dyp.baseAddress! + n * outSize, arg: ap.baseAddress! + n * outSize,
                                                 dx: dxp.baseAddress! + n * inSize)
