@@ -1,8 +1,8 @@
 // x86-64 AVX-512 VNNI + VBMI convolution with output pixels in the lanes, for thin inputs
 // (a grayscale or RGB first layer: in_c·kw bytes per kernel row). The channels-in-lanes
 // tiles of avx512vnni.c spend a broadcast per 4 input bytes and fill few lanes when out_c
-// is small (LeNet's 6); here one 64-byte load of an image row and one vpermb give the
-// 4-byte windows of 16 consecutive output pixels, and each output channel's 4 weights are
+// is small (LeNet's 6); here 64-byte loads of two image rows and one vpermt2b give a
+// 4-byte group of the windows of 16 consecutive output pixels, and each output channel's 4 weights are
 // an embedded broadcast of vpdpbusd (the signed operand). Each channel's accumulator holds
 // 16 pixels; requantisation is per channel (all lanes share its constants, the same
 // one-rounding form as x86_requant.h), then a byte permutation turns [channel][pixel]
