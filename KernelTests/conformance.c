@@ -431,6 +431,34 @@ int main(int argc, char **argv) {
                         }
             printf("%-11s convolution tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
         }
+        // Named row-tile sweep (AVX-512 tiles of one output row: 14 pixels × 16 channels or
+        // 7 × 32 when the window steps 16 or 32 bytes per pixel): widths below, at and above
+        // one and two tiles, in_c 8/16/32 at strides 1 and 2, out_c at and around 16 and 32.
+        {
+            static const int rw[] = {3, 6, 7, 8, 13, 14, 15, 21, 27, 28, 29};
+            static const int ric[] = {8, 16, 32}, roc[] = {15, 16, 17, 31, 32, 33};
+            int sweep = 0;
+            for (int wi = 0; wi < 11; wi++)
+                for (int ii = 0; ii < 3; ii++)
+                    for (int oi = 0; oi < 6; oi++)
+                        for (int st = 1; st <= 2; st++) {
+                            ea_conv_shape q;
+                            memset(&q, 0, sizeof q);
+                            q.in_c = ric[ii]; q.out_c = roc[oi];
+                            q.kernel_h = q.kernel_w = (wi & 1) ? 3 : 1; q.stride_h = q.stride_w = st;
+                            q.in_w = rw[wi] * st; q.in_h = 1 + (wi % 3) * st;
+                            const int pad = q.kernel_h == 3 ? 1 : 0;
+                            q.pad_top = q.pad_left = pad; q.pad_bottom = q.pad_right = st == 1 ? pad : 0;
+                            if (!finish_shape(&q)) continue;
+                            q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                            q.act_min = oi % 2 ? q.out_zp : -128; q.act_max = 127;
+                            int mode = rnd(0, 3);
+                            if (mode == 1) q.in_zp = 127;
+                            failures += check_conv(isa, &q, mode, seed + 7 * (uint64_t)sweep, sweep % 5 == 0);
+                            sweep++;
+                        }
+            printf("%-11s row-tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
+        }
         // Named thin-input sweep (the AVX-512 pixels-in-lanes path): in_c 1–4, out_c below,
         // at and above 8 and 16, widths below, at and above one and two 16-pixel groups,
         // kernels 1–5 and 7 (two and more 4-byte groups per row), strides 1–3, SAME or none.

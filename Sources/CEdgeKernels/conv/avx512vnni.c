@@ -229,6 +229,55 @@ VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t row
     }
 }
 
+// Row tiles: PX pixels of one output row, so pixel j's window starts RS·j bytes after the
+// first one (RS = stride_w·in_c, a compile-time constant here). The general tile keeps a
+// pointer per pixel, and at every kernel row clang shuffles all twelve of them between
+// registers; one base pointer with constant displacements does not (16→16 3×3: 1.2× faster).
+#define RT_INIT(j) __m512i r##j##0 = b0v, r##j##1 = b1v;
+#define RT_STEP(j) if (PX > j) { int32_t v; memcpy(&v, row + RS * (j) + 4 * t, 4); const __m512i x = _mm512_set1_epi32(v); \
+    r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); }
+#define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O);
+#define RT_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13)
+#define RT_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb) M(12, nb) M(13, nb)
+VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_plan *p, const uint8_t *b0, size_t rowBytes, int RT,
+                                                                 const int PX, const int NB, const int RS, int8_t *dst) {
+    const int O = p->s.out_c;
+    const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, p->s.out_zp, p->s.act_min, p->s.act_max);
+    const __m512i b0v = _mm512_loadu_si512((const void *)p->bias_eff);
+    const __m512i b1v = NB > 1 ? _mm512_loadu_si512((const void *)(p->bias_eff + 16)) : b0v;
+    RT_ALL(RT_INIT)
+    const int8_t *wk = (const int8_t *)p->w;
+    for (int ky = 0; ky < p->s.kernel_h; ky++) {
+        const uint8_t *row = b0 + (size_t)ky * rowBytes;
+        for (int t = 0; t < RT; t++, wk += (size_t)p->Op * 4) {
+            const __m512i w0 = _mm512_loadu_si512((const void *)wk);
+            const __m512i w1 = NB > 1 ? _mm512_loadu_si512((const void *)(wk + 64)) : w0;
+            RT_ALL(RT_STEP)
+        }
+    }
+    { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 0); RT_ALL2(RT_ST, 0) }
+    if (NB > 1) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16); RT_ALL2(RT_ST, 1) }
+}
+
+// Every output row in row tiles (at most 14 pixels × 16 channels or 7 × 32), then 4, 2, 1.
+VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
+                                                                const int NB, const int RS, int8_t *out) {
+    const ea_conv_shape *s = &p->s;
+    const int wide = NB == 1 ? 14 : 7;
+    for (int oy = 0; oy < s->out_h; oy++) {
+        const uint8_t *rb = img + (size_t)oy * s->stride_h * rowBytes;
+        int8_t *dst = out + (size_t)oy * s->out_w * s->out_c;
+        int ox = 0;
+        for (; ox + wide <= s->out_w; ox += wide) {
+            if (NB == 1) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 14, 1, RS, dst + (size_t)ox * s->out_c);
+            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, dst + (size_t)ox * s->out_c);
+        }
+        for (; ox + 4 <= s->out_w; ox += 4) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 4, NB, RS, dst + (size_t)ox * s->out_c);
+        for (; ox + 2 <= s->out_w; ox += 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 2, NB, RS, dst + (size_t)ox * s->out_c);
+        for (; ox < s->out_w; ox++) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 1, NB, RS, dst + (size_t)ox * s->out_c);
+    }
+}
+
 VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const ea_conv_shape *s = &p->s;
     const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
@@ -236,6 +285,13 @@ VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t
     uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
     ea_image_u8_avx512(p, in, img);
     if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, out); return; }
+    // Common ResNet shapes: 16 or 32 channels whose windows step 16 or 32 bytes per pixel.
+    const int rs = s->stride_w * s->in_c;
+    if (!p->paired && (p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) {
+        if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, out); else run_rows(p, img, rowBytes, RT, 1, 32, out); }
+        else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, out); else run_rows(p, img, rowBytes, RT, 2, 32, out); }
+        return;
+    }
     int first = p->paired ? run_paired(p, img, rowBytes, RT, out) : 0;
     run_tiles(p, img, rowBytes, RT, first, out);
 }
