@@ -127,7 +127,7 @@ mkdir -p "$HC/src" "$HC/obj" "$HC/cmod"
 for f in Sources/EdgeCore/*.swift Sources/EdgeModel/Graph.swift Sources/EdgeModel/LayerSpecs.swift Sources/EdgeData/LabeledImages.swift Sources/EdgeData/Image8.swift \
          Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
          Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift Sources/EdgeQuant/QuantizedGraph+Validate.swift \
-         Sources/EdgeQuant/IntegerNetwork.swift Sources/EdgeQuant/IntegerNetwork+Pixels.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
+         Sources/EdgeQuant/IntegerNetwork.swift Sources/EdgeQuant/IntegerNetwork+Pixels.swift Sources/EdgeQuant/IntegerNetwork+DenseTail.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
   sed -e '/^import Edge\(Core\|Model\|Data\)$/d' -e 's/^import CEdgeRun$/import CEdgeKernels/' "$f" >"$HC/src/$(basename "$f")"
 done
 printf 'module CEdgeKernels {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CEdgeKernels/include/edge_kernels.h" >"$HC/cmod/module.modulemap"
