@@ -40,13 +40,17 @@ let package = Package(
         .target(name: "EdgeData", dependencies: ["EdgeCore", "CImageIO"], swiftSettings: release),
         // One op per folder, one ISA per file; config.c alone detects the CPU and picks the kernels.
         .target(name: "CEdgeKernels", cSettings: [.headerSearchPath("internal"), .unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
+        // Persistent worker threads that split one image's layers (kept out of CEdgeKernels,
+        // which the libc-free device runner compiles whole).
+        .target(name: "CEdgeTeam", dependencies: ["CEdgeKernels"], cSettings: [.unsafeFlags(["-O2", "-Wall"])],
+                linkerSettings: [.linkedLibrary("pthread")]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "EdgeModel", dependencies: ["EdgeCore"], swiftSettings: release),
         .target(name: "EdgeImport", dependencies: ["EdgeCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 swiftSettings: release),
         .target(name: "EdgeFloat", dependencies: ["EdgeCore", "EdgeModel", "COpenBLAS"], swiftSettings: release),
         .target(name: "EdgeTrain", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat"], swiftSettings: release),
-        .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels"], swiftSettings: release),
+        .target(name: "EdgeQuant", dependencies: ["EdgeCore", "EdgeData", "EdgeModel", "EdgeFloat", "CEdgeKernels", "CEdgeTeam"], swiftSettings: release),
         .target(name: "EdgeExport", dependencies: ["EdgeCore", "EdgeQuant"], swiftSettings: release),
         // The work behind the commands other than the audit, and the CLI's typing helpers
         // (ε lists, calibration default, subcommand suggestions): the CLI only parses and prints.

@@ -5,9 +5,13 @@
 // stride-2 projections) or `mobilenet` (Tests/Fixtures/import/keras_mobilenet_int8.tflite:
 // TensorFlow's SAME padding, depthwise 3×3 and pointwise 1×1). For comparing kernel versions: build once per version
 // of Sources/CEdgeKernels and run them one after the other, e.g.
-//   SRC=Sources/CEdgeKernels; clang -O2 -I$SRC/include -I$SRC/internal $(find $SRC -name '*.c') \
-//       Benchmarks/conv_layers_timer.c -o /tmp/conv-layers && /tmp/conv-layers 2 [mobilenet]   # 2 = AVX-512 VNNI
+//   SRC=Sources/CEdgeKernels; clang -O2 -I$SRC/include -I$SRC/internal -ISources/CEdgeTeam/include \
+//       $(find $SRC Sources/CEdgeTeam -name '*.c') Benchmarks/conv_layers_timer.c -lpthread -o /tmp/conv-layers
+//   /tmp/conv-layers 2 [resnet8|mobilenet [THREADS]]   # 2 = AVX-512 VNNI
+// A third argument splits each layer's rows over a team of that many threads
+// (Sources/CEdgeTeam: what `--threads` does for one image); 1 = the plain one-thread call.
 #include "edge_kernels.h"
+#include "edge_team.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,9 @@ int main(int argc, char **argv) {
     if (strcmp(set, "resnet8") == 0) { L = resnet8; count = sizeof resnet8 / sizeof resnet8[0]; }
     else if (strcmp(set, "mobilenet") == 0) { L = mobilenet; count = sizeof mobilenet / sizeof mobilenet[0]; }
     else if (*set) { fprintf(stderr, "unknown shape set %s (resnet8 or mobilenet)\n", set); return 2; }
+    const int threads = argc > 3 ? atoi(argv[3]) : 1;
+    ea_team *team = threads > 1 ? ea_team_create(threads) : NULL;
+    if (threads > 1 && !team) { fprintf(stderr, "cannot start %d threads\n", threads); return 2; }
     double total = 0, med[16];
     for (unsigned l = 0; l < count; l++) {
         ea_conv_shape s = {0};
@@ -55,7 +62,7 @@ int main(int argc, char **argv) {
         ea_conv_plan *p = ea_conv_plan_create(&s, w, b, m, sh, NULL, isa);
         void *scr = aligned_alloc(64, (ea_conv_plan_scratch_size(p) + 63) & ~63);
         double r[9]; int it = 2000;
-        for (int k = 0; k < 9; k++) { double a = now(); for (int i = 0; i < it; i++) ea_conv_plan_run(p, in, out, scr); r[k] = (now() - a) / it * 1e6; }
+        for (int k = 0; k < 9; k++) { double a = now(); for (int i = 0; i < it; i++) { if (team) ea_team_conv(team, p, in, out, scr); else ea_conv_plan_run(p, in, out, scr); } r[k] = (now() - a) / it * 1e6; }
         qsort(r, 9, sizeof r[0], cmp);
         double macs = (double)s.out_h * s.out_w * s.out_c * K;
         printf("%2dx%-2d %3d->%-3d k%d s%d%s x%d: %7.2f us [%6.2f-%6.2f]  %5.1f GMAC/s\n", s.in_h, s.in_w, s.in_c, s.out_c,

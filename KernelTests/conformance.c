@@ -23,6 +23,7 @@ static int rnd(int lo, int hi) { return lo + (int)(next_u64() % (uint64_t)(hi - 
 static int failures = 0;
 static int simd_dw = 0;  // depthwise cases that ran on a SIMD plan (not the reference fallback)
 static int lanes_cases = 0;  // convolutions that ran on the AVX-512 pixels-in-lanes path
+static int split_cases = 0;  // convolutions also run as row ranges (ea_conv_plan_run_rows)
 
 // --- requantisation primitives against a 128-bit oracle -------------------------------
 static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
@@ -127,6 +128,31 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
                     ea_isa_name(ea_conv_plan_isa(p)), (unsigned long long)seed, mode, i, o1[i], o2[i]);
             print_shape(s);
             bad = 1;
+        }
+        // Row-split running (one image's rows on several threads): three ranges cut where
+        // the seed says, the last one first, from one prepared image, write the same.
+        if (!bad && ea_conv_plan_rows_ok(p)) {
+            const int H = ea_conv_plan_out_h(p), c1 = (int)(seed % (uint64_t)(H + 1));
+            const int c2 = c1 + (int)((seed >> 8) % (uint64_t)(H - c1 + 1));
+            memset(o2, 0x55, nout);
+            ea_conv_plan_prepare(p, in, scratch);
+            ea_conv_plan_run_rows(p, scratch, o2, c2, H);
+            // A range writes only its own rows (threads write disjoint rows of one buffer).
+            const size_t row = nout / (size_t)H;
+            for (size_t i = 0; i < (size_t)c2 * row && !bad; i++) if (o2[i] != 0x55) {
+                fprintf(stderr, "rows [%d,%d) wrote byte %zu outside them, isa=%s seed=%llu; ", c2, H, i, ea_isa_name(isa), (unsigned long long)seed);
+                print_shape(s);
+                bad = 1;
+            }
+            ea_conv_plan_run_rows(p, scratch, o2, 0, c1);
+            ea_conv_plan_run_rows(p, scratch, o2, c1, c2);
+            split_cases++;
+            for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
+                fprintf(stderr, "MISMATCH rows [0,%d) [%d,%d) [%d,%d) isa=%s seed=%llu at %zu: ref %d got %d; ", c1, c1, c2, c2, H,
+                        ea_isa_name(isa), (unsigned long long)seed, i, o1[i], o2[i]);
+                print_shape(s);
+                bad = 1;
+            }
         }
         free(scratch);
         ea_conv_plan_destroy(p);
@@ -501,7 +527,9 @@ int main(int argc, char **argv) {
         failures += check_conv(isa, &dw, 1, seed, 1);
         printf("%-11s %d conv + depthwise (%d on the SIMD depthwise path) + pool + TFLite pool + add cases, K = 66000 and a 15×15 depthwise at the bound: %s\n",
                ea_isa_name(isa), cases, simd_dw, failures ? "FAILED" : "bit-exact");
+        if (split_cases) printf("%-11s %d convolutions also run as three row ranges from one prepared image\n", ea_isa_name(isa), split_cases);
         simd_dw = 0;
+        split_cases = 0;
     }
     if (!tested) printf("no SIMD path on this CPU; only the reference exists\n");
     if (failures) { fprintf(stderr, "%d failure(s); replay with: conformance %llu %d\n", failures, (unsigned long long)seed, cases); return 1; }

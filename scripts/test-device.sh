@@ -127,15 +127,17 @@ mkdir -p "$HC/src" "$HC/obj" "$HC/cmod"
 for f in Sources/EdgeCore/*.swift Sources/EdgeModel/Graph.swift Sources/EdgeModel/LayerSpecs.swift Sources/EdgeData/LabeledImages.swift Sources/EdgeData/Image8.swift \
          Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
          Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift Sources/EdgeQuant/QuantizedGraph+Validate.swift \
-         Sources/EdgeQuant/IntegerNetwork.swift Sources/EdgeQuant/IntegerNetwork+Pixels.swift Sources/EdgeQuant/IntegerNetwork+DenseTail.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
+         Sources/EdgeQuant/IntegerNetwork.swift Sources/EdgeQuant/IntegerNetwork+Pixels.swift Sources/EdgeQuant/IntegerNetwork+DenseTail.swift \
+         Sources/EdgeQuant/LayerTeam.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
   sed -e '/^import Edge\(Core\|Model\|Data\)$/d' -e 's/^import CEdgeRun$/import CEdgeKernels/' "$f" >"$HC/src/$(basename "$f")"
 done
-printf 'module CEdgeKernels {\n  header "%s"\n  export *\n}\n' "$PWD/Sources/CEdgeKernels/include/edge_kernels.h" >"$HC/cmod/module.modulemap"
-for c in $(find Sources/CEdgeKernels -name '*.c' | sort); do
-  nice -n 10 clang -O2 -fno-strict-aliasing -ISources/CEdgeKernels/include -ISources/CEdgeKernels/internal -c "$c" \
+printf 'module CEdgeKernels {\n  header "%s"\n  export *\n}\nmodule CEdgeTeam {\n  header "%s"\n  export *\n}\n' \
+  "$PWD/Sources/CEdgeKernels/include/edge_kernels.h" "$PWD/Sources/CEdgeTeam/include/edge_team.h" >"$HC/cmod/module.modulemap"
+for c in $(find Sources/CEdgeKernels Sources/CEdgeTeam -name '*.c' | sort); do
+  nice -n 10 clang -O2 -fno-strict-aliasing -ISources/CEdgeKernels/include -ISources/CEdgeKernels/internal -ISources/CEdgeTeam/include -c "$c" \
     -o "$HC/obj/$(echo "${c%.c}" | tr / _).o"
 done
-if nice -n 10 swiftc -O -parse-as-library -module-name EngineParity -I "$HC/cmod" "$HC"/src/*.swift "$HC"/obj/*.o -o "$HC/engine-parity" >"$HC/build.log" 2>&1; then
+if nice -n 10 swiftc -O -parse-as-library -module-name EngineParity -I "$HC/cmod" -Xcc -I"$PWD/Sources/CEdgeKernels/include" "$HC"/src/*.swift "$HC"/obj/*.o -o "$HC/engine-parity" >"$HC/build.log" 2>&1; then
   status "$HC/engine-parity"
   [ "$rc" = 0 ] || fail "the runner's Engine and IntegerNetwork disagree (exit $rc)"
 else

@@ -107,6 +107,47 @@ void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void
     }
 }
 
+int ea_conv_plan_rows_ok(const ea_conv_plan *p) {
+#if defined(__x86_64__)
+    return p->isa == EA_ISA_AVX512VNNI;
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+int ea_conv_plan_out_h(const ea_conv_plan *p) { return p->s.out_h; }
+
+int64_t ea_conv_plan_outputs(const ea_conv_plan *p) { return (int64_t)p->s.out_h * p->s.out_w * p->s.out_c; }
+
+int64_t ea_conv_plan_macs(const ea_conv_plan *p) { return ea_conv_plan_outputs(p) * p->K; }
+
+void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch) {
+#if defined(__x86_64__)
+    if (p->isa == EA_ISA_AVX512VNNI) {
+        if (p->s.depth_multiplier == 1) ea_dwconv_image_avx512(p, in, (int16_t *)ea_scratch_image(p, scratch));
+        else ea_image_u8_avx512(p, in, (uint8_t *)ea_scratch_image(p, scratch));
+    }
+#else
+    (void)p; (void)in; (void)scratch;
+#endif
+}
+
+void ea_conv_plan_run_rows(const ea_conv_plan *p, const void *scratch, int8_t *out, int oy0, int oy1) {
+    if (oy0 < 0) oy0 = 0;
+    if (oy1 > p->s.out_h) oy1 = p->s.out_h;
+    if (oy0 >= oy1) return;
+#if defined(__x86_64__)
+    if (p->isa == EA_ISA_AVX512VNNI) {
+        const void *img = ea_scratch_image(p, (void *)scratch);
+        if (p->s.depth_multiplier == 1) ea_dwconv_rows_avx512(p, (const int16_t *)img, out, oy0, oy1);
+        else ea_conv_rows_avx512vnni(p, (const uint8_t *)img, out, oy0, oy1);
+    }
+#else
+    (void)scratch; (void)out;
+#endif
+}
+
 // MARK: pooling, residual add
 
 #if defined(__x86_64__)

@@ -40,10 +40,11 @@ extension IntegerNetwork {
     /// The images `chunk` of `starts`: every node before the tail per image, the tail's
     /// input rows gathered, then each tail layer once for the chunk. Returns the logits,
     /// `classes` per image in chunk order.
-    func runChunk(_ base: UnsafePointer<UInt8>, starts: [Int], _ chunk: Range<Int>, _ layout: PixelLayout, _ ws: Workspace, tail t: Int) -> [Int8] {
+    func runChunk(_ base: UnsafePointer<UInt8>, starts: [Int], _ chunk: Range<Int>, _ layout: PixelLayout, _ ws: Workspace, tail t: Int,
+                  team: OpaquePointer? = nil) -> [Int8] {
         let inSize = sizes[t - 1]
         for (j, b) in chunk.enumerated() {
-            runOne(base + starts[b], layout, ws, upTo: t)
+            runOne(base + starts[b], layout, ws, upTo: t, team: team)
             ws.chunk[t - 1].advanced(by: j * inSize).update(from: ws.buffers[t - 1], count: inSize)
         }
         for i in t..<graph.nodes.count {

@@ -54,27 +54,37 @@ extension IntegerNetwork {
     }
 
     /// Images starting at `starts` (validated by the callers to lie inside `px`), in fixed
-    /// chunks of 16 so the result does not depend on the thread count.
+    /// chunks of 16 so the result does not depend on the thread count. A call of one chunk
+    /// (batch ≤ 16) cannot spread images over threads; it splits each large layer over
+    /// the network's team instead (identical results: every part is the same arithmetic).
     func runImages(_ px: UnsafeBufferPointer<UInt8>, starts: [Int], layout: PixelLayout, keep: Bool) -> (logits: [Int8], outputs: [[[Int8]]]) {
+        let chunks = Parallel.chunks(starts.count, size: Self.chunkImages)
+        if chunks.count == 1 && Parallel.threads > 1 {
+            return team.with(threads: Parallel.threads) { runChunks(px, starts: starts, chunks, layout: layout, keep: keep, team: $0) }
+        }
+        return runChunks(px, starts: starts, chunks, layout: layout, keep: keep, team: nil)
+    }
+
+    private func runChunks(_ px: UnsafeBufferPointer<UInt8>, starts: [Int], _ chunks: [Range<Int>], layout: PixelLayout, keep: Bool,
+                           team: OpaquePointer?) -> (logits: [Int8], outputs: [[[Int8]]]) {
         let k = classes
         var logits = [Int8](repeating: 0, count: starts.count * k)
         var kept = [[[Int8]]](repeating: [], count: keep ? starts.count : 0)
         guard let base = px.baseAddress else { return (logits, kept) }
-        let chunks = Parallel.chunks(starts.count, size: Self.chunkImages)
         logits.withUnsafeMutableBufferPointer { lp in
             kept.withUnsafeMutableBufferPointer { kp in
                 let (lp, kp) = (lp, kp)
-                Parallel.forEach(chunks.count) { c in
+                Parallel.forEach(team == nil ? chunks.count : 1) { c in
                     let ws = spare.take(sizes: sizes, scratch: scratchSize, tail: tailStart)
                     defer { spare.give(ws) }
                     // A chunk plan computes all chunkImages rows: worth it from a few images on.
                     if !keep, let t = tailStart, chunks[c].count >= 4 {
-                        let rows = self.runChunk(base, starts: starts, chunks[c], layout, ws, tail: t)
+                        let rows = self.runChunk(base, starts: starts, chunks[c], layout, ws, tail: t, team: team)
                         for (j, b) in chunks[c].enumerated() { for q in 0..<k { lp[b * k + q] = rows[j * k + q] } }
                         return
                     }
                     for b in chunks[c] {
-                        self.runOne(base + starts[b], layout, ws)
+                        self.runOne(base + starts[b], layout, ws, team: team)
                         let last = ws.buffers[ws.buffers.count - 1]
                         for j in 0..<k { lp[b * k + j] = last[j] }
                         if keep {

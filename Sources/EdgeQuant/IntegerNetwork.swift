@@ -1,4 +1,5 @@
 import CEdgeKernels
+import CEdgeTeam
 import EdgeCore
 import EdgeData
 import Foundation
@@ -31,6 +32,8 @@ public final class IntegerNetwork {
     /// Workspaces of finished calls, reused by the next ones: a batch-1 call would
     /// otherwise allocate every node's buffer each time.
     let spare = WorkspacePool()
+    /// Threads that split one image's layers, for calls too small to spread images over threads.
+    let team = LayerTeam()
 
     /// Prepares plans (packed weights) for every convolution on the chosen kernels.
     public init(_ graph: QuantizedGraph, kernels: KernelChoice = .auto) throws {
@@ -186,14 +189,15 @@ public final class IntegerNetwork {
     }
 
     /// One image whose pixels start at `px`, through every node into `ws`.
-    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil) {
+    /// With a `team`, large convolutions and adds split their outputs over its threads.
+    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil, team: OpaquePointer? = nil) {
         for (i, n) in graph.nodes.enumerated() where i < (end ?? graph.nodes.count) {
             let out = ws.buffers[i]
             switch n.op {
             case .input, .quantizedInput:
                 quantizeInput(px, layout, shape: n.shape, out)
             case .conv:
-                if let plan = plans[i] { ea_conv_plan_run(plan, ws.buffers[n.inputs[0]], out, ws.scratch) }
+                if let plan = plans[i] { ea_team_conv(team, plan, ws.buffers[n.inputs[0]], out, ws.scratch) }
             case let .maxPool(k, s):
                 let si = graph.nodes[n.inputs[0]].shape
                 ea_qs8_maxpool(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(k), Int32(s), Int32(n.shape[0]), Int32(n.shape[1]), ws.buffers[n.inputs[0]], out)
@@ -222,7 +226,7 @@ public final class IntegerNetwork {
                                       b_zp: graph.nodes[n.inputs[1]].quant.zeroPoint, b_mult: a.bMult, b_shift: a.bShift,
                                       left_shift: a.leftShift, out_mult: a.outMult, out_shift: a.outShift, out_zp: n.quant.zeroPoint,
                                       act_min: a.actMin, act_max: a.actMax)
-                ea_qs8_add(isa, &p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
+                ea_team_add(team, isa, &p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
             }
         }
     }

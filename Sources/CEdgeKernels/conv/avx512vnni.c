@@ -104,17 +104,16 @@ static inline const uint8_t *origin(const ea_conv_plan *p, const uint8_t *img, s
 }
 
 // out_c ≤ 8: eight pixels per pass, four accumulators each holding two pixels (lanes 0–7
-// and 8–15). Returns the first pixel not done.
-VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int8_t *out) {
+// and 8–15), over pixels [first, P). Returns the first pixel not done.
+VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int P, int8_t *out) {
     const ea_conv_shape *s = &p->s;
-    const int P = s->out_h * s->out_w, O = s->out_c;
+    const int O = s->out_c;
     const int8_t *w = (const int8_t *)p->w;
     const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 0);
     const __m512i lsh = _mm512_loadu_si512((const void *)p->lshift_p);
     const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __mmask16 m8 = (__mmask16)((1u << O) - 1);
-    int first = 0;
     for (; first + 8 <= P; first += 8) {
         const uint8_t *b[8];
         for (int j = 0; j < 8; j++) b[j] = origin(p, img, rowBytes, first + j);
@@ -201,12 +200,12 @@ VNNI static inline __attribute__((always_inline)) void tiles_px(const ea_conv_pl
     }
 }
 
-// Every pixel from `first` on: groups of 12 when the channels fit in two vectors (else 6),
-// then the rest in groups of 4, 2 and 1 (a dense layer is one pixel: up to four
-// independent accumulator chains over its channel blocks).
-VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
+// Pixels [first, P): groups of 12 when the channels fit in two vectors (else 6), then the
+// rest in groups of 4, 2 and 1 (a dense layer is one pixel: up to four independent
+// accumulator chains over its channel blocks).
+VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int P, int8_t *out) {
     const ea_conv_shape *s = &p->s;
-    const int P = s->out_h * s->out_w, O = s->out_c;
+    const int O = s->out_c;
     const int wide = p->Op <= 32 ? 12 : 6;
     const uint8_t *b[TILE_MAX_PX];
     int oy = first / s->out_w, ox = first % s->out_w;
@@ -259,12 +258,12 @@ VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_pl
     if (NB > 1) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16); RT_ALL2(RT_ST, 1) }
 }
 
-// Every output row in row tiles (at most 14 pixels × 16 channels or 7 × 32), then 4, 2, 1.
+// Output rows [oy0, oy1) in row tiles (at most 14 pixels × 16 channels or 7 × 32), then 4, 2, 1.
 VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
-                                                                const int NB, const int RS, int8_t *out) {
+                                                                const int NB, const int RS, int oy0, int oy1, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     const int wide = NB == 1 ? 14 : 7;
-    for (int oy = 0; oy < s->out_h; oy++) {
+    for (int oy = oy0; oy < oy1; oy++) {
         const uint8_t *rb = img + (size_t)oy * s->stride_h * rowBytes;
         int8_t *dst = out + (size_t)oy * s->out_w * s->out_c;
         int ox = 0;
@@ -278,21 +277,28 @@ VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_pl
     }
 }
 
-VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+// Output rows [oy0, oy1) from the padded u8 image (read only: threads may share it).
+VNNI void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int8_t *out, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
     const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c;
-    uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
-    ea_image_u8_avx512(p, in, img);
-    if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, out); return; }
+    if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, oy0, oy1, out); return; }
     // Common ResNet shapes: 16 or 32 channels whose windows step 16 or 32 bytes per pixel.
     const int rs = s->stride_w * s->in_c;
     if (!p->paired && (p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) {
-        if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, out); else run_rows(p, img, rowBytes, RT, 1, 32, out); }
-        else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, out); else run_rows(p, img, rowBytes, RT, 2, 32, out); }
+        if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 1, 32, oy0, oy1, out); }
+        else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 2, 32, oy0, oy1, out); }
         return;
     }
-    int first = p->paired ? run_paired(p, img, rowBytes, RT, out) : 0;
-    run_tiles(p, img, rowBytes, RT, first, out);
+    int first = oy0 * s->out_w;
+    const int last = oy1 * s->out_w;
+    if (p->paired) first = run_paired(p, img, rowBytes, RT, first, last, out);
+    run_tiles(p, img, rowBytes, RT, first, last, out);
+}
+
+VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    uint8_t *img = (uint8_t *)ea_scratch_image(p, scratch);
+    ea_image_u8_avx512(p, in, img);
+    ea_conv_rows_avx512vnni(p, img, out, 0, p->s.out_h);
 }
 #endif

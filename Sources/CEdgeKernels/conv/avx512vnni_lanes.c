@@ -145,9 +145,9 @@ LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan
     }
 }
 
-LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int8_t *out) {
+LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out) {
     const ea_conv_shape *s = &p->s;
-    for (int oy = 0; oy < s->out_h; oy++)
+    for (int oy = oy0; oy < oy1; oy++)
         for (int ox = 0; ox < s->out_w;) {
             const int n = s->out_w - ox < 16 ? s->out_w - ox : 16, n2 = s->out_w - ox - n < 16 ? s->out_w - ox - n : 16;
             const int dual = n2 > 0 && s->out_c <= 8;

@@ -92,7 +92,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void store16(__m256i alo,
 // One block of 32 channels over every output pixel. TP (tap pairs) is a compile-time
 // constant at the 3×3 call site, so the ten weight vectors stay in registers.
 EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_conv_plan *p, const int16_t *img, int8_t *out,
-                                                                        int b, const int TP) {
+                                                                        int b, const int TP, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 32, lane = b * BW;
     // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
@@ -100,7 +100,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     int32_t tap[2 * 8];
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
-    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
     const __m512i zp = _mm512_set1_epi32(s->out_zp), lo_c = _mm512_set1_epi32(s->act_min), hi_c = _mm512_set1_epi32(s->act_max);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)(p->bias_eff + lane));
     const __m512i bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + lane + 16));
@@ -110,7 +110,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     const int left = C - lane;
     const __mmask32 store = left >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << left) - 1);
     const int16_t *wb = (const int16_t *)p->w + (size_t)b * TP * 2 * BW;
-    for (int oy = 0; oy < OH; oy++) {
+    for (int oy = oy0; oy < oy1; oy++) {
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
         int8_t *dst = out + (size_t)oy * OW * C + lane;
         int ox = 0;
@@ -147,7 +147,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
 // The same with 16 channels (256-bit vpdpwssd, AVX-512VL), for layers of ≤ 16 channels,
 // where a 32-lane block would compute half its lanes for nothing.
 EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_conv_plan *p, const int16_t *img, int8_t *out,
-                                                                        const int TP) {
+                                                                        const int TP, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 16;
     // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
@@ -155,7 +155,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     int32_t tap[2 * 8];
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
-    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
     const __m256i zp = _mm256_set1_epi32(s->out_zp), lo_c = _mm256_set1_epi32(s->act_min), hi_c = _mm256_set1_epi32(s->act_max);
     const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)p->bias_eff), bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + 8));
     const __m256i m_lo = _mm256_loadu_si256((const __m256i *)p->mult_p), m_hi = _mm256_loadu_si256((const __m256i *)(p->mult_p + 8));
@@ -163,7 +163,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     const __m256i r_lo = _mm256_loadu_si256((const __m256i *)p->rshift_p), r_hi = _mm256_loadu_si256((const __m256i *)(p->rshift_p + 8));
     const __mmask16 store = C >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << C) - 1);
     const int16_t *wb = (const int16_t *)p->w;
-    for (int oy = 0; oy < OH; oy++) {
+    for (int oy = oy0; oy < oy1; oy++) {
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
         int8_t *dst = out + (size_t)oy * OW * C;
         int ox = 0;
@@ -207,20 +207,20 @@ EA_AVX512 static inline __attribute__((always_inline)) __m512i load_pair(const i
 }
 
 EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int TP,
-                                                                        const int SW) {
+                                                                        const int SW, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int Cp = 16, BW = 32;
     int32_t tap[2 * 8];
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
-    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, WP = p->dw_wp, step = SW * Cp;
+    const int OW = s->out_w, SH = s->stride_h, WP = p->dw_wp, step = SW * Cp;
     const __m512i zp = _mm512_set1_epi32(s->out_zp), lo_c = _mm512_set1_epi32(s->act_min), hi_c = _mm512_set1_epi32(s->act_max);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)p->bias_eff), bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + 16));
     const __m512i m_lo = _mm512_loadu_si512((const void *)p->mult_p), m_hi = _mm512_loadu_si512((const void *)(p->mult_p + 16));
     const __m512i l_lo = _mm512_loadu_si512((const void *)p->lshift_p), l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + 16));
     const __m512i r_lo = _mm512_loadu_si512((const void *)p->rshift_p), r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + 16));
     const int16_t *wb = (const int16_t *)p->w;
-    for (int oy = 0; oy < OH; oy++) {
+    for (int oy = oy0; oy < oy1; oy++) {
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
         int8_t *dst = out + (size_t)oy * OW * 16;
         int ox = 0;
@@ -264,25 +264,33 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
     }
 }
 
-EA_AVX512 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+// Output rows [oy0, oy1) from the int16 image (read only: threads may share it).
+EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1) {
     const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
-    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
-    dw_image16_512(p, in, img);
     if (p->dw_pair) {
         // 3×3 at stride 1 or 2: constant trip count and step, weights in registers.
-        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, out, 5, 1);
-        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, out, 5, 2);
-        else dw_pairs16(p, img, out, TP, p->s.stride_w);
+        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, out, 5, 1, oy0, oy1);
+        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, out, 5, 2, oy0, oy1);
+        else dw_pairs16(p, img, out, TP, p->s.stride_w, oy0, oy1);
         return;
     }
     if (p->dw_block == 16) {
-        if (TP == 5) dw_block16(p, img, out, 5);
-        else dw_block16(p, img, out, TP);
+        if (TP == 5) dw_block16(p, img, out, 5, oy0, oy1);
+        else dw_block16(p, img, out, TP, oy0, oy1);
         return;
     }
     for (int b = 0; b < p->dw_cp / 32; b++) {
-        if (TP == 5) dw_block32(p, img, out, b, 5);
-        else dw_block32(p, img, out, b, TP);
+        if (TP == 5) dw_block32(p, img, out, b, 5, oy0, oy1);
+        else dw_block32(p, img, out, b, TP, oy0, oy1);
     }
+}
+
+// The int16 image of ea_dwconv_rows_avx512 from the int8 input.
+EA_AVX512 void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img) { dw_image16_512(p, in, img); }
+
+EA_AVX512 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
+    dw_image16_512(p, in, img);
+    ea_dwconv_rows_avx512(p, img, out, 0, p->s.out_h);
 }
 #endif

@@ -80,6 +80,19 @@ size_t ea_conv_plan_scratch_size(const ea_conv_plan *p);
 void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 // The ISA a plan actually runs (EA_ISA_SCALAR when it fell back to the reference).
 int ea_conv_plan_isa(const ea_conv_plan *p);
+// Running one image in parts (e.g. its output rows on several threads): whether plan `p`
+// can (the AVX-512 paths; 0 elsewhere), the input step, which writes the padded image into
+// `scratch`, then output rows [oy0, oy1) from it. Any partition of [0, out_h) into ranges,
+// run in any order or concurrently on the same scratch (only read), writes exactly what
+// ea_conv_plan_run writes. Out-of-range rows are ignored.
+int ea_conv_plan_rows_ok(const ea_conv_plan *p);
+void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch);
+void ea_conv_plan_run_rows(const ea_conv_plan *p, const void *scratch, int8_t *out, int oy0, int oy1);
+// Output rows, output values (out_h·out_w·out_c) and multiply-accumulates per image
+// (outputs × window) of plan `p`.
+int ea_conv_plan_out_h(const ea_conv_plan *p);
+int64_t ea_conv_plan_outputs(const ea_conv_plan *p);
+int64_t ea_conv_plan_macs(const ea_conv_plan *p);
 
 // Pooling with TFLite's window rules (reference_integer_ops/pooling.h): the window is
 // clipped to the image, so padding never contributes; average divides by the number of

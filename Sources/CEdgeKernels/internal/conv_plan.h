@@ -106,8 +106,10 @@ void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img);
 // Pixels-in-lanes convolution for thin inputs: packs when the shape fits (returns 1 and
 // sets p->lanes), else leaves the plan alone (returns 1); 0 only when out of memory.
 int ea_conv_lanes_pack_avx512(ea_conv_plan *p);
-void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int8_t *out);
+void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out);
 void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+// Output rows [oy0, oy1) of the AVX-512 convolution from its padded u8 image.
+void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int8_t *out, int oy0, int oy1);
 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 // AVX-512 MEAN over H and W (the reference's sums, 16 channels per vector).
 void ea_mean_avx512(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp, const int8_t *in, int8_t *out);
@@ -141,5 +143,8 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair);
 #if defined(__x86_64__)
 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+// The AVX-512 depthwise convolution in its two steps: the int16 image, then output rows [oy0, oy1).
+void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img);
+void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1);
 #endif
 #endif

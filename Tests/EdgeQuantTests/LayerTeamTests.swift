@@ -1,0 +1,43 @@
+import XCTest
+import Foundation
+import EdgeCore
+import EdgeData
+@testable import EdgeQuant
+
+/// One image's layers split over a team of threads (Sources/CEdgeTeam) against the same
+/// network on one thread: identical int8 logits on the shipped ResNet-8 (residual adds,
+/// 16/32/64-channel convolutions, all split) and LeNet-5 (thin-input and paired paths,
+/// the dense tail), under both kernel choices, for batches small enough to take the team.
+final class LayerTeamTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func testSplitLayersGiveTheOneThreadLogits() throws {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        var rng = SeededGenerator(seed: 21)
+        let count = 12
+        let pixels = (0..<(count * 28 * 28)).map { _ in UInt8(rng.nextInt(below: 256)) }
+        let set = LabeledImages(channels: 1, height: 28, width: 28, pixels: pixels, labels: [Int](repeating: 0, count: count),
+                                classNames: (0..<10).map { "c\($0)" }, sources: (0..<count).map { "img\($0)" })
+        for name in ["fashion-resnet8-q", "fashion-lenet5-q"] {
+            let graph = try XCTUnwrap(try QuantizedModelFile.read(Self.root.appendingPathComponent("models/\(name).bin").path).int8)
+            for kernels in KernelChoice.allCases {
+                let net = try IntegerNetwork(graph, kernels: kernels)
+                Parallel.threads = 1
+                let one = (0..<count).flatMap { net.run(set, [$0]).logits }
+                let batch = net.run(set, Array(0..<count)).logits
+                XCTAssertEqual(batch, one, "\(name) \(kernels): batch vs single images on one thread")
+                XCTAssertEqual(net.team.jobs, 0, "no team on one thread")
+                for threads in [2, 3] {
+                    Parallel.threads = threads
+                    XCTAssertEqual((0..<count).flatMap { net.run(set, [$0]).logits }, one, "\(name) \(kernels) \(threads) threads, batch 1")
+                    XCTAssertEqual(net.run(set, Array(0..<count)).logits, one, "\(name) \(kernels) \(threads) threads, batch \(count)")
+                }
+                // ResNet-8's adds split on every ISA, its convolutions where rows can be split.
+                if name == "fashion-resnet8-q" { XCTAssertGreaterThan(net.team.jobs, count, "\(name) \(kernels): the layers were split") }
+                // Different images must give different logits, or the equality proves little.
+                XCTAssertGreaterThan(Set(stride(from: 0, to: one.count, by: 10).map { Array(one[$0..<($0 + 10)]) }).count, count / 2)
+            }
+        }
+    }
+}
