@@ -122,10 +122,25 @@ int64_t ea_conv_plan_outputs(const ea_conv_plan *p) { return (int64_t)p->s.out_h
 
 int64_t ea_conv_plan_macs(const ea_conv_plan *p) { return ea_conv_plan_outputs(p) * p->K; }
 
+void ea_conv_plan_prepare_rows(const ea_conv_plan *p, const int8_t *in, void *scratch, int oy0, int oy1) {
+#if defined(__x86_64__)
+    if (p->isa != EA_ISA_AVX512VNNI) return;
+    if (oy0 < 0) oy0 = 0;
+    if (oy1 > p->s.out_h) oy1 = p->s.out_h;
+    if (oy0 >= oy1) return;
+    // Padded-image rows the windows of output rows [oy0, oy1) read.
+    const int r0 = oy0 * p->s.stride_h, r1 = (oy1 - 1) * p->s.stride_h + p->s.kernel_h;
+    if (p->s.depth_multiplier == 1) ea_dwconv_image_avx512(p, in, (int16_t *)ea_scratch_image(p, scratch), r0, r1);
+    else ea_image_u8_rows_avx512(p, in, (uint8_t *)ea_scratch_image(p, scratch), r0, r1);
+#else
+    (void)p; (void)in; (void)scratch; (void)oy0; (void)oy1;
+#endif
+}
+
 void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch) {
 #if defined(__x86_64__)
     if (p->isa == EA_ISA_AVX512VNNI) {
-        if (p->s.depth_multiplier == 1) ea_dwconv_image_avx512(p, in, (int16_t *)ea_scratch_image(p, scratch));
+        if (p->s.depth_multiplier == 1) ea_dwconv_image_avx512(p, in, (int16_t *)ea_scratch_image(p, scratch), 0, p->dw_hp);
         else ea_image_u8_avx512(p, in, (uint8_t *)ea_scratch_image(p, scratch));
     }
 #else

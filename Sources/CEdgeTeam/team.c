@@ -35,6 +35,8 @@ struct ea_team {
     atomic_int left;     // workers that have not finished the current job
     atomic_int sleepers;
     atomic_int stop;
+    void **scratch;      // each worker's own convolution scratch (its part of the image)
+    size_t scratch_bytes;
     ea_part_fn fn;       // the current job, written before gen is bumped
     void *ctx;
     int parts;
@@ -81,9 +83,10 @@ ea_team *ea_team_create(int threads) {
     t->threads = threads;
     t->tid = (pthread_t *)calloc((size_t)threads - 1, sizeof(pthread_t));
     t->w = (ea_worker *)calloc((size_t)threads - 1, sizeof(ea_worker));
+    t->scratch = (void **)calloc((size_t)threads - 1, sizeof(void *));
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
-    if (!t->tid || !t->w) { free(t->tid); free(t->w); free(t); return NULL; }
+    if (!t->tid || !t->w || !t->scratch) { free(t->tid); free(t->w); free(t->scratch); free(t); return NULL; }
     for (int i = 0; i < threads - 1; i++) {
         t->w[i].t = t;
         t->w[i].part = i + 1;
@@ -105,6 +108,8 @@ void ea_team_destroy(ea_team *t) {
     for (int i = 0; i < t->threads - 1; i++) pthread_join(t->tid[i], NULL);
     pthread_cond_destroy(&t->cv);
     pthread_mutex_destroy(&t->mu);
+    for (int i = 0; i < t->threads - 1; i++) free(t->scratch[i]);
+    free(t->scratch);
     free(t->tid);
     free(t->w);
     free(t);
@@ -131,21 +136,43 @@ static void team_run(struct ea_team *t, int parts, ea_part_fn fn, void *ctx) {
     while (atomic_load(&t->left) > 0) EA_RELAX();
 }
 
-typedef struct { const ea_conv_plan *p; const void *scratch; int8_t *out; int rows; } conv_job;
+typedef struct { const ea_conv_plan *p; const int8_t *in; void *const *scratch; int8_t *out; int rows; } conv_job;
 
+// Each part builds the padded-image rows its output rows read in its own scratch, mostly
+// from input rows the same thread wrote in the layer before (rows split alike), so little
+// data crosses between cores; then it runs those rows.
 static void conv_part(void *ctx, int part, int parts) {
     const conv_job *j = (const conv_job *)ctx;
-    ea_conv_plan_run_rows(j->p, j->scratch, j->out, j->rows * part / parts, j->rows * (part + 1) / parts);
+    const int lo = j->rows * part / parts, hi = j->rows * (part + 1) / parts;
+    ea_conv_plan_prepare_rows(j->p, j->in, j->scratch[part], lo, hi);
+    ea_conv_plan_run_rows(j->p, j->scratch[part], j->out, lo, hi);
+}
+
+// Grows every worker's scratch to `bytes` (on the caller, before a job is published).
+static int worker_scratch(struct ea_team *t, size_t bytes) {
+    if (bytes <= t->scratch_bytes) return 1;
+    bytes = (bytes + 4095) & ~(size_t)4095;
+    for (int i = 0; i < t->threads - 1; i++) {
+        void *m = aligned_alloc(64, bytes);
+        if (!m) return 0;
+        free(t->scratch[i]);
+        t->scratch[i] = m;
+    }
+    t->scratch_bytes = bytes;
+    return 1;
 }
 
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const int rows = ea_conv_plan_out_h(p);
-    if (!t || rows < 2 || !ea_conv_plan_rows_ok(p) || ea_conv_plan_macs(p) + 24 * ea_conv_plan_outputs(p) < EA_TEAM_MIN_WORK) {
+    if (!t || rows < 2 || !ea_conv_plan_rows_ok(p) || ea_conv_plan_macs(p) + 24 * ea_conv_plan_outputs(p) < EA_TEAM_MIN_WORK ||
+        !worker_scratch(t, ea_conv_plan_scratch_size(p))) {
         ea_conv_plan_run(p, in, out, scratch);
         return;
     }
-    ea_conv_plan_prepare(p, in, scratch);
-    conv_job j = {p, scratch, out, rows};
+    void *parts[64];
+    parts[0] = scratch;
+    for (int i = 1; i < t->threads; i++) parts[i] = t->scratch[i - 1];
+    conv_job j = {p, in, parts, out, rows};
     team_run(t, t->threads < rows ? t->threads : rows, conv_part, &j);
 }
 

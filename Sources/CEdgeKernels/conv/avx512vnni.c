@@ -71,20 +71,25 @@ VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_pla
     _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
 }
 
-// The padded u8 image: borders hold zp + 128 (the real 0), the interior x ^ 0x80.
-VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img) {
+// Rows [r0, r1) of the padded u8 image: borders hold zp + 128 (the real 0), the interior
+// x ^ 0x80. Only the border is filled (rows above and below, the columns either side); the
+// interior is written once. The last row gets 64 bytes of slack for reads past a window's
+// end (they meet zero weights; rows past r1 are read the same way and need no content).
+VNNI void ea_image_u8_rows_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img, int r0, int r1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Hp = ea_padded_h(s);
     const size_t rowBytes = (size_t)ea_padded_w(s) * C;
     const uint8_t pad = (uint8_t)(s->in_zp + 128);
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     const size_t inRow = (size_t)s->in_w * C, left = (size_t)s->pad_left * C, right = rowBytes - left - inRow;
-    // Only the border is filled (rows above and below, the columns either side, 64 bytes
-    // of slack after the last row for reads past a window's end); the interior is written once.
-    memset(img, pad, (size_t)s->pad_top * rowBytes);
-    for (int y = 0; y < s->in_h; y++) {
+    if (r0 < 0) r0 = 0;
+    if (r1 > Hp) r1 = Hp;
+    for (int r = r0; r < r1; r++) {
+        uint8_t *row = img + (size_t)r * rowBytes;
+        const int y = r - s->pad_top;
+        if (y < 0 || y >= s->in_h) { memset(row, pad, rowBytes + (r == Hp - 1 ? 64 : 0)); continue; }
         const int8_t *src = in + (size_t)y * inRow;
-        uint8_t *row = img + (size_t)(y + s->pad_top) * rowBytes, *dst = row + left;
+        uint8_t *dst = row + left;
         if (left) memset(row, pad, left);
         if (right) memset(dst + inRow, pad, right);
         size_t i = 0;
@@ -93,9 +98,12 @@ VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *i
             __mmask64 m = ((__mmask64)1 << (inRow - i)) - 1;
             _mm512_mask_storeu_epi8(dst + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), flip));
         }
+        if (r == Hp - 1) memset(row + rowBytes, pad, 64);
     }
-    memset(img + (size_t)(s->pad_top + s->in_h) * rowBytes, pad, (size_t)(Hp - s->pad_top - s->in_h) * rowBytes + 64);
 }
+
+// The whole padded u8 image.
+VNNI void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img) { ea_image_u8_rows_avx512(p, in, img, 0, ea_padded_h(&p->s)); }
 
 // Window origin of output pixel `q` in the padded image.
 static inline const uint8_t *origin(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int q) {

@@ -9,45 +9,41 @@
 #include <immintrin.h>
 #include <string.h>
 
-EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, int16_t *img) {
+// Rows [r0, r1) of the int16 image x − zp, zero padded (borders, spare channels, and 64
+// bytes after the last row for reads past a window's end).
+EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp;
     const size_t rowElems = (size_t)p->dw_wp * Cp;
-    // Only the border rows, border columns and spare channels need zeroing; when every
-    // pixel is rewritten (C = Cp) the interior is skipped.
-    if (C != Cp) {
-        memset(img, 0, (size_t)p->dw_hp * rowElems * sizeof(int16_t) + 64);
-    } else {
-        memset(img, 0, (size_t)s->pad_top * rowElems * sizeof(int16_t));
-        for (int y = s->pad_top + s->in_h; y < p->dw_hp; y++) memset(img + (size_t)y * rowElems, 0, rowElems * sizeof(int16_t));
-        memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
-        for (int y = 0; y < s->in_h; y++) {
-            int16_t *row = img + (size_t)(y + s->pad_top) * rowElems;
+    const __m512i zp = _mm512_set1_epi16((short)s->in_zp);
+    if (r0 < 0) r0 = 0;
+    if (r1 > p->dw_hp) r1 = p->dw_hp;
+    if (r1 == p->dw_hp) memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
+    for (int r = r0; r < r1; r++) {
+        int16_t *row = img + (size_t)r * rowElems;
+        const int y = r - s->pad_top;
+        // Border rows, and every row when channels are padded (the spare lanes must be 0);
+        // otherwise only the border columns, since every interior pixel is rewritten.
+        if (y < 0 || y >= s->in_h || C != Cp) memset(row, 0, rowElems * sizeof(int16_t));
+        if (y < 0 || y >= s->in_h) continue;
+        if (C == Cp) {
             memset(row, 0, (size_t)s->pad_left * Cp * sizeof(int16_t));
-            int right = p->dw_wp - s->pad_left - s->in_w;
+            const int right = p->dw_wp - s->pad_left - s->in_w;
             memset(row + (size_t)(s->pad_left + s->in_w) * Cp, 0, (size_t)right * Cp * sizeof(int16_t));
-        }
-    }
-    if (C == Cp) {
-        // Channels fill the stride: each image row is one contiguous run of in_w·C values.
-        const __m512i zp = _mm512_set1_epi16((short)s->in_zp);
-        const size_t n = (size_t)s->in_w * C;
-        for (int y = 0; y < s->in_h; y++) {
-            const int8_t *src = in + (size_t)y * n;
-            int16_t *dst = img + (size_t)(y + s->pad_top) * rowElems + (size_t)s->pad_left * Cp;
+            // Channels fill the stride: the image row is one contiguous run of in_w·C values.
+            const int8_t *src = in + (size_t)y * s->in_w * C;
+            int16_t *dst = row + (size_t)s->pad_left * Cp;
+            const size_t n = (size_t)s->in_w * C;
             size_t i = 0;
             for (; i + 32 <= n; i += 32)
                 _mm512_storeu_si512((void *)(dst + i), _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(src + i))), zp));
             for (; i < n; i++) dst[i] = (int16_t)(src[i] - s->in_zp);  // n is a multiple of 16: at most one half-step
+            continue;
         }
-        return;
-    }
-    for (int y = 0; y < s->in_h; y++)
         for (int x = 0; x < s->in_w; x++) {
             const int8_t *src = in + ((size_t)y * s->in_w + x) * C;
-            int16_t *dst = img + (size_t)(y + s->pad_top) * rowElems + (size_t)(x + s->pad_left) * Cp;
+            int16_t *dst = row + (size_t)(x + s->pad_left) * Cp;
             int c = 0;
-            const __m512i zp = _mm512_set1_epi16((short)s->in_zp);
             for (; c + 32 <= C; c += 32)
                 _mm512_storeu_si512((void *)(dst + c), _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(src + c))), zp));
             for (; c + 16 <= C; c += 16)
@@ -60,6 +56,7 @@ EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, in
                 _mm512_mask_storeu_epi16(dst + c, m, v);
             }
         }
+    }
 }
 
 // Requantises the low/high accumulators of one 32-channel block, offsets, clamps, narrows
@@ -285,12 +282,12 @@ EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, 
     }
 }
 
-// The int16 image of ea_dwconv_rows_avx512 from the int8 input.
-EA_AVX512 void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img) { dw_image16_512(p, in, img); }
+// Rows [r0, r1) of the int16 image of ea_dwconv_rows_avx512 from the int8 input.
+EA_AVX512 void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1) { dw_image16_512(p, in, img, r0, r1); }
 
 EA_AVX512 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
-    dw_image16_512(p, in, img);
+    dw_image16_512(p, in, img, 0, p->dw_hp);
     ea_dwconv_rows_avx512(p, img, out, 0, p->s.out_h);
 }
 #endif

@@ -87,6 +87,9 @@ int ea_conv_plan_isa(const ea_conv_plan *p);
 // ea_conv_plan_run writes. Out-of-range rows are ignored.
 int ea_conv_plan_rows_ok(const ea_conv_plan *p);
 void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch);
+// Only the part of the padded image that output rows [oy0, oy1) read: a thread may then
+// run those rows from its own scratch, reading mostly input rows it wrote itself.
+void ea_conv_plan_prepare_rows(const ea_conv_plan *p, const int8_t *in, void *scratch, int oy0, int oy1);
 void ea_conv_plan_run_rows(const ea_conv_plan *p, const void *scratch, int8_t *out, int oy0, int oy1);
 // Output rows, output values (out_h·out_w·out_c) and multiply-accumulates per image
 // (outputs × window) of plan `p`.

@@ -101,8 +101,10 @@ void ea_conv_store(const ea_conv_plan *p, const int32_t *acc, int n, int first, 
 int ea_conv_pack_avx2(ea_conv_plan *p);
 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 int ea_conv_pack_avx512vnni(ea_conv_plan *p);
-// The padded u8 image of the AVX-512 convolutions (borders zp + 128, interior x ^ 0x80).
+// The padded u8 image of the AVX-512 convolutions (borders zp + 128, interior x ^ 0x80),
+// whole or its rows [r0, r1).
 void ea_image_u8_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img);
+void ea_image_u8_rows_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *img, int r0, int r1);
 // Pixels-in-lanes convolution for thin inputs: packs when the shape fits (returns 1 and
 // sets p->lanes), else leaves the plan alone (returns 1); 0 only when out of memory.
 int ea_conv_lanes_pack_avx512(ea_conv_plan *p);
@@ -143,8 +145,9 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair);
 #if defined(__x86_64__)
 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
-// The AVX-512 depthwise convolution in its two steps: the int16 image, then output rows [oy0, oy1).
-void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img);
+// The AVX-512 depthwise convolution in its two steps: rows [r0, r1) of the int16 image,
+// then output rows [oy0, oy1).
+void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1);
 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1);
 #endif
 #endif

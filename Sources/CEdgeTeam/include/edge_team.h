@@ -23,7 +23,9 @@ long ea_team_jobs(const ea_team *t);
 
 // ea_conv_plan_run, with the output rows split over the team when the plan can run row
 // ranges and the layer is large enough for the split to pay (else on the caller alone;
-// also when t is NULL).
+// also when t is NULL). Each thread builds only the part of the padded image its rows
+// read, in its own scratch (the caller's is `scratch`), so the rows a thread wrote in one
+// layer are mostly read by the same thread in the next.
 // One call at a time per team.
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 // ea_qs8_add over `n` elements, split into 64-element-aligned ranges when n is large enough.
