@@ -128,7 +128,7 @@ for f in Sources/EdgeCore/*.swift Sources/EdgeModel/Graph.swift Sources/EdgeMode
          Sources/EdgeQuant/QuantMath.swift Sources/EdgeQuant/QuantParams.swift Sources/EdgeQuant/QConvLayer.swift Sources/EdgeQuant/QLayers.swift \
          Sources/EdgeQuant/QuantizedGraph.swift Sources/EdgeQuant/QuantizedGraph+Codec.swift Sources/EdgeQuant/QuantizedGraph+Validate.swift \
          Sources/EdgeQuant/IntegerNetwork.swift Sources/EdgeQuant/IntegerNetwork+Pixels.swift Sources/EdgeQuant/IntegerNetwork+DenseTail.swift \
-         Sources/EdgeQuant/LayerTeam.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
+         Sources/EdgeQuant/IntegerNetwork+Steps.swift Sources/EdgeQuant/LayerTeam.swift "$DEV_ENGINE" Device/edge-run/HostCheck/EngineParity.swift; do
   sed -e '/^import Edge\(Core\|Model\|Data\)$/d' -e 's/^import CEdgeRun$/import CEdgeKernels/' "$f" >"$HC/src/$(basename "$f")"
 done
 printf 'module CEdgeKernels {\n  header "%s"\n  export *\n}\nmodule CEdgeTeam {\n  header "%s"\n  export *\n}\n' \

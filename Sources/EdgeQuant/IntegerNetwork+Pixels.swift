@@ -98,9 +98,8 @@ extension IntegerNetwork {
     }
 
     /// uint8 pixels → HWC int8 through the per-channel table (for `.input` the table is
-    /// q = pixel − 128: exact, scale 1/255, zero point −128). `shape` is [H, W, C].
-    func quantizeInput(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, shape: [Int], _ out: UnsafeMutablePointer<Int8>) {
-        let (h, w, c) = (shape[0], shape[1], shape[2])
+    /// q = pixel − 128: exact, scale 1/255, zero point −128) of an h × w × c input.
+    func quantizeInput(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, h: Int, w: Int, c: Int, _ out: UnsafeMutablePointer<Int8>) {
         inputTable.withUnsafeBufferPointer { lut in
             ea_u8_table(isa, h * w, Int32(c), layout == .chw ? 1 : 0, lut.baseAddress!, px, out)
         }

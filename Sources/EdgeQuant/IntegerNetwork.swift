@@ -21,11 +21,13 @@ public final class IntegerNetwork {
     /// The ISA actually used ("scalar", "avx512vnni", …).
     public let isaName: String
     let isa: Int32
-    var plans: [Int: OpaquePointer] = [:]
+    /// Each node's convolution plan (nil for other nodes), and the per-image loop's steps.
+    let plans: [OpaquePointer?]
+    let steps: [IntegerStep]
     /// The dense layers at the end of the graph, run once per chunk of images (see
     /// IntegerNetwork+DenseTail.swift): their first node and their plans for a chunk.
-    var tailStart: Int?
-    var chunkPlans: [Int: OpaquePointer] = [:]
+    let tailStart: Int?
+    let chunkPlans: [OpaquePointer?]
     let sizes: [Int]
     let scratchSize: Int
     let inputTable: [Int8]
@@ -43,6 +45,12 @@ public final class IntegerNetwork {
         self.isaName = String(cString: ea_isa_name(isa))
         sizes = graph.nodes.map { QuantizedGraph.size($0.shape) }
         var scratch = 64
+        var plans = [OpaquePointer?](repeating: nil, count: graph.nodes.count), chunkPlans = plans
+        // Plans made before a failure are freed here: deinit does not run for a failed init.
+        func fail(_ name: String, _ why: String) -> EdgeError {
+            for p in plans + chunkPlans { if let p { ea_conv_plan_destroy(p) } }
+            return EdgeError.internalError("cannot prepare int8 layer \(name)\(why)")
+        }
         for (i, n) in graph.nodes.enumerated() {
             guard case .conv(let c) = n.op else { continue }
             var s = Self.convShape(c, input: graph.nodes[n.inputs[0]], output: n)
@@ -51,21 +59,25 @@ public final class IntegerNetwork {
                     ea_conv_plan_create(&s, w.baseAddress, c.bias, c.multiplier, c.shift, rs.baseAddress, isa)
                 }
             }
-            guard let plan else { throw EdgeError.internalError("cannot prepare int8 layer \(n.name) (out of memory or unvalidated graph)") }
+            guard let plan else { throw fail(n.name, " (out of memory or unvalidated graph)") }
             plans[i] = plan
             scratch = max(scratch, ea_conv_plan_scratch_size(plan))
         }
-        tailStart = Self.denseTail(graph)
-        if let t = tailStart {
+        let tail = Self.denseTail(graph)
+        if let t = tail {
             for i in t..<graph.nodes.count {
                 guard case .conv(let c) = graph.nodes[i].op,
                       let plan = Self.chunkPlan(c, input: graph.nodes[i - 1], output: graph.nodes[i], isa: isa) else {
-                    throw EdgeError.internalError("cannot prepare int8 layer \(graph.nodes[i].name) for image chunks")
+                    throw fail(graph.nodes[i].name, " for image chunks")
                 }
                 chunkPlans[i] = plan
                 scratch = max(scratch, ea_conv_plan_scratch_size(plan))
             }
         }
+        self.plans = plans
+        self.chunkPlans = chunkPlans
+        tailStart = tail
+        steps = Self.steps(graph, plans: plans)
         scratchSize = scratch
         inputTable = Self.inputTable(graph.nodes[0])
     }
@@ -103,8 +115,7 @@ public final class IntegerNetwork {
     }
 
     deinit {
-        for p in plans.values { ea_conv_plan_destroy(p) }
-        for p in chunkPlans.values { ea_conv_plan_destroy(p) }
+        for p in plans + chunkPlans { if let p { ea_conv_plan_destroy(p) } }
         spare.drain()
     }
 
@@ -139,19 +150,23 @@ public final class IntegerNetwork {
 
     /// Per-worker buffers: one per node, allocated once per chunk, never per image, and
     /// (with a dense tail) one per node from the tail's input on holding a whole chunk.
+    /// Every buffer starts on its own cache line and fills whole lines: two threads'
+    /// workspaces never share a line (small outputs, written every image, would otherwise
+    /// bounce between cores).
     final class Workspace {
-        var buffers: [UnsafeMutablePointer<Int8>]
-        var chunk: [UnsafeMutablePointer<Int8>]
+        let buffers: [UnsafeMutablePointer<Int8>]
+        let chunk: [UnsafeMutablePointer<Int8>]
         let scratch: UnsafeMutableRawPointer
         init(sizes: [Int], scratch: Int, tail: Int?) {
-            buffers = sizes.map { UnsafeMutablePointer<Int8>.allocate(capacity: max($0, 1)) }
-            chunk = sizes.indices.map { i in
-                let n = tail.map { i >= $0 - 1 } == true ? IntegerNetwork.chunkImages * sizes[i] : 1
-                let b = UnsafeMutablePointer<Int8>.allocate(capacity: max(n, 1))
-                b.initialize(repeating: 0, count: max(n, 1))  // rows past a short chunk's end are computed, not used
-                return b
+            func lines(_ n: Int) -> UnsafeMutablePointer<Int8> {
+                let bytes = (max(n, 1) + 63) & ~63
+                let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Int8.self, capacity: bytes)
+                p.initialize(repeating: 0, count: bytes)  // rows past a short chunk's end are computed, not used
+                return p
             }
-            self.scratch = UnsafeMutableRawPointer.allocate(byteCount: scratch, alignment: 64)
+            buffers = sizes.map { lines($0) }
+            chunk = sizes.indices.map { i in lines(tail.map { i >= $0 - 1 } == true ? IntegerNetwork.chunkImages * sizes[i] : 1) }
+            self.scratch = UnsafeMutableRawPointer.allocate(byteCount: (scratch + 63) & ~63, alignment: 64)
         }
         func free() {
             for b in buffers { b.deallocate() }
@@ -186,65 +201,5 @@ public final class IntegerNetwork {
             free = []
             lock.unlock()
         }
-    }
-
-    /// One image whose pixels start at `px`, through every node into `ws`.
-    /// With a `team`, large convolutions and adds split their outputs over its threads.
-    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil, team: OpaquePointer? = nil) {
-        for (i, n) in graph.nodes.enumerated() where i < (end ?? graph.nodes.count) {
-            let out = ws.buffers[i]
-            switch n.op {
-            case .input, .quantizedInput:
-                quantizeInput(px, layout, shape: n.shape, out)
-            case .conv:
-                if let plan = plans[i] { ea_team_conv(team, plan, ws.buffers[n.inputs[0]], out, ws.scratch) }
-            case let .maxPool(k, s):
-                let si = graph.nodes[n.inputs[0]].shape
-                ea_qs8_maxpool(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(k), Int32(s), Int32(n.shape[0]), Int32(n.shape[1]), ws.buffers[n.inputs[0]], out)
-            case let .avgPool(k, s):
-                let si = graph.nodes[n.inputs[0]].shape
-                ea_qs8_avgpool(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(k), Int32(s), Int32(n.shape[0]), Int32(n.shape[1]), ws.buffers[n.inputs[0]], out)
-            case .globalAvgPool:
-                let si = graph.nodes[n.inputs[0]].shape
-                ea_qs8_gap(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), ws.buffers[n.inputs[0]], out)
-            case .pool(let p):
-                runPool(p, input: graph.nodes[n.inputs[0]].shape, output: n.shape, ws.buffers[n.inputs[0]], out)
-            case .mean(let m):
-                let si = graph.nodes[n.inputs[0]].shape
-                ea_qs8_mean(isa, Int32(si[0]), Int32(si[1]), Int32(si[2]), graph.nodes[n.inputs[0]].quant.zeroPoint, m.multiplier, m.shift,
-                                n.quant.zeroPoint, ws.buffers[n.inputs[0]], out)
-            case .pad(let p):
-                let si = graph.nodes[n.inputs[0]].shape
-                ea_qs8_pad_ref(Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(p.top), Int32(p.bottom), Int32(p.left), Int32(p.right),
-                               Int8(n.quant.zeroPoint), ws.buffers[n.inputs[0]], out)
-            case .flatten:
-                out.update(from: ws.buffers[n.inputs[0]], count: sizes[i])
-            case .relu:
-                ea_qs8_relu_ref(sizes[i], n.quant.zeroPoint, ws.buffers[n.inputs[0]], out)
-            case .add(let a):
-                var p = ea_add_params(a_zp: graph.nodes[n.inputs[0]].quant.zeroPoint, a_mult: a.aMult, a_shift: a.aShift,
-                                      b_zp: graph.nodes[n.inputs[1]].quant.zeroPoint, b_mult: a.bMult, b_shift: a.bShift,
-                                      left_shift: a.leftShift, out_mult: a.outMult, out_shift: a.outShift, out_zp: n.quant.zeroPoint,
-                                      act_min: a.actMin, act_max: a.actMax)
-                ea_team_add(team, isa, &p, sizes[i], ws.buffers[n.inputs[0]], ws.buffers[n.inputs[1]], out)
-            }
-        }
-    }
-
-    /// Pooling: square, unpadded, unclamped windows take the trainer's SIMD pools (identical
-    /// there, since no window is clipped); anything else the clipped-window kernels.
-    private func runPool(_ p: QPoolLayer, input si: [Int], output so: [Int], _ src: UnsafeMutablePointer<Int8>, _ out: UnsafeMutablePointer<Int8>) {
-        let plain = p.kernelH == p.kernelW && p.strideH == p.strideW && p.padTop + p.padBottom + p.padLeft + p.padRight == 0
-            && p.actMin == -128 && p.actMax == 127
-        if plain {
-            let args = (Int32(si[0]), Int32(si[1]), Int32(si[2]), Int32(p.kernelH), Int32(p.strideH), Int32(so[0]), Int32(so[1]))
-            if p.kind == .max { ea_qs8_maxpool(isa, args.0, args.1, args.2, args.3, args.4, args.5, args.6, src, out) }
-            else { ea_qs8_avgpool(isa, args.0, args.1, args.2, args.3, args.4, args.5, args.6, src, out) }
-            return
-        }
-        var s = ea_pool_shape(in_h: Int32(si[0]), in_w: Int32(si[1]), c: Int32(si[2]), out_h: Int32(so[0]), out_w: Int32(so[1]),
-                              kernel_h: Int32(p.kernelH), kernel_w: Int32(p.kernelW), stride_h: Int32(p.strideH), stride_w: Int32(p.strideW),
-                              pad_top: Int32(p.padTop), pad_left: Int32(p.padLeft), act_min: p.actMin, act_max: p.actMax)
-        if p.kind == .max { ea_qs8_maxpool2(isa, &s, src, out) } else { ea_qs8_avgpool2(isa, &s, src, out) }
     }
 }
