@@ -467,15 +467,16 @@ int main(int argc, char **argv) {
             printf("%-11s convolution tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
         }
         // Named row-tile sweep (AVX-512 tiles of one output row: 14 pixels × 16 channels or
-        // 7 × 32 when the window steps 16 or 32 bytes per pixel): widths below, at and above
-        // one and two tiles, in_c 8/16/32 at strides 1 and 2, out_c at and around 16 and 32.
+        // 7 × 32 when the window steps 16 or 32 bytes per pixel, 7 or 6 × 64 for 1×1 layers
+        // stepping 32 or 64): widths below, at and above one and two tiles, in_c 8/16/32/64 at
+        // strides 1 and 2, out_c at and around 16 and 32, and 49 and 64.
         {
             static const int rw[] = {3, 6, 7, 8, 13, 14, 15, 21, 27, 28, 29};
-            static const int ric[] = {8, 16, 32}, roc[] = {15, 16, 17, 31, 32, 33};
+            static const int ric[] = {8, 16, 32, 64}, roc[] = {15, 16, 17, 31, 32, 33, 49, 64};
             int sweep = 0;
             for (int wi = 0; wi < 11; wi++)
-                for (int ii = 0; ii < 3; ii++)
-                    for (int oi = 0; oi < 6; oi++)
+                for (int ii = 0; ii < 4; ii++)
+                    for (int oi = 0; oi < 8; oi++)
                         for (int st = 1; st <= 2; st++) {
                             ea_conv_shape q;
                             memset(&q, 0, sizeof q);

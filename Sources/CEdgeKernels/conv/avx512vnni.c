@@ -240,9 +240,10 @@ VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t row
 // first one (RS = stride_w·in_c, a compile-time constant here). The general tile keeps a
 // pointer per pixel, and at every kernel row clang shuffles all twelve of them between
 // registers; one base pointer with constant displacements does not (16→16 3×3: 1.2× faster).
-#define RT_INIT(j) __m512i r##j##0 = b0v, r##j##1 = b1v;
+#define RT_INIT(j) __m512i r##j##0 = b0v, r##j##1 = b1v, r##j##2 = b2v, r##j##3 = b3v;
 #define RT_STEP(j) if (PX > j) { int32_t v; memcpy(&v, row + RS * (j) + 4 * t, 4); const __m512i x = _mm512_set1_epi32(v); \
-    r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); }
+    r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); \
+    if (NB > 2) r##j##2 = _mm512_dpbusd_epi32(r##j##2, x, w2); if (NB > 3) r##j##3 = _mm512_dpbusd_epi32(r##j##3, x, w3); }
 #define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O);
 #define RT_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13)
 #define RT_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb) M(12, nb) M(13, nb)
@@ -252,6 +253,8 @@ VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_pl
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, p->s.out_zp, p->s.act_min, p->s.act_max);
     const __m512i b0v = _mm512_loadu_si512((const void *)p->bias_eff);
     const __m512i b1v = NB > 1 ? _mm512_loadu_si512((const void *)(p->bias_eff + 16)) : b0v;
+    const __m512i b2v = NB > 2 ? _mm512_loadu_si512((const void *)(p->bias_eff + 32)) : b0v;
+    const __m512i b3v = NB > 3 ? _mm512_loadu_si512((const void *)(p->bias_eff + 48)) : b0v;
     RT_ALL(RT_INIT)
     const int8_t *wk = (const int8_t *)p->w;
     for (int ky = 0; ky < p->s.kernel_h; ky++) {
@@ -259,25 +262,34 @@ VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_pl
         for (int t = 0; t < RT; t++, wk += (size_t)p->Op * 4) {
             const __m512i w0 = _mm512_loadu_si512((const void *)wk);
             const __m512i w1 = NB > 1 ? _mm512_loadu_si512((const void *)(wk + 64)) : w0;
+            const __m512i w2 = NB > 2 ? _mm512_loadu_si512((const void *)(wk + 128)) : w0;
+            const __m512i w3 = NB > 3 ? _mm512_loadu_si512((const void *)(wk + 192)) : w0;
             RT_ALL(RT_STEP)
         }
     }
     { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 0); RT_ALL2(RT_ST, 0) }
     if (NB > 1) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16); RT_ALL2(RT_ST, 1) }
+    if (NB > 2) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 32); RT_ALL2(RT_ST, 2) }
+    if (NB > 3) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 48); RT_ALL2(RT_ST, 3) }
 }
 
-// Output rows [oy0, oy1) in row tiles (at most 14 pixels × 16 channels or 7 × 32), then 4, 2, 1.
+// Output rows [oy0, oy1) in row tiles (at most 14 pixels × 16 channels, 7 × 32, or 7 × 64
+// for a 7-wide row else 6 × 64), then 4, 2, 1.
 VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
                                                                 const int NB, const int RS, int oy0, int oy1, int8_t *out) {
     const ea_conv_shape *s = &p->s;
-    const int wide = NB == 1 ? 14 : 7;
+    const int wide = NB == 1 ? 14 : NB == 2 ? 7 : 6;
     for (int oy = oy0; oy < oy1; oy++) {
         const uint8_t *rb = img + (size_t)oy * s->stride_h * rowBytes;
         int8_t *dst = out + (size_t)oy * s->out_w * s->out_c;
         int ox = 0;
+        // 64 channels: a 7-pixel row (the last stage of ResNet-8 and the MobileNet-style
+        // net) in one tile of 28 accumulators; wider rows in tiles of 6.
+        if (NB == 4 && s->out_w == 7) { tile_row(p, rb, rowBytes, RT, 7, 4, RS, dst); continue; }
         for (; ox + wide <= s->out_w; ox += wide) {
             if (NB == 1) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 14, 1, RS, dst + (size_t)ox * s->out_c);
-            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, dst + (size_t)ox * s->out_c);
+            else if (NB == 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, dst + (size_t)ox * s->out_c);
+            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 6, 4, RS, dst + (size_t)ox * s->out_c);
         }
         for (; ox + 4 <= s->out_w; ox += 4) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 4, NB, RS, dst + (size_t)ox * s->out_c);
         for (; ox + 2 <= s->out_w; ox += 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 2, NB, RS, dst + (size_t)ox * s->out_c);
@@ -296,6 +308,13 @@ VNNI void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int
     if (!p->paired && (p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) {
         if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 1, 32, oy0, oy1, out); }
         else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 2, 32, oy0, oy1, out); }
+        return;
+    }
+    // 64-channel pointwise layers (MobileNet's, ResNet's 1×1 projections): 1.3–1.6× faster
+    // in row tiles; 3×3 ones were measured 10% slower there (28 accumulators over nine kernel
+    // rows) and keep the general tiles.
+    if (p->Op == 64 && s->kernel_h == 1 && s->kernel_w == 1 && (rs == 32 || rs == 64)) {
+        if (rs == 32) run_rows(p, img, rowBytes, RT, 4, 32, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 4, 64, oy0, oy1, out);
         return;
     }
     int first = oy0 * s->out_w;
