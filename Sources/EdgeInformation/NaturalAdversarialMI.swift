@@ -6,9 +6,10 @@ import Foundation
 
 /// MIAT's two quantities (Zhou et al. 2022) for a classifier h: the natural MI I(h(s); x)
 /// between the output on a sample s and its natural pattern x, and the adversarial MI
-/// I(h(s); (s − x)/ε) between the output and the perturbation pattern, for s = x (clean:
-/// natural MI only, the pattern is 0), s = x + random ±ε signs (a control with the same
-/// perturbation size) and s = x′ = PGD-L∞(x). Outputs are softmax probabilities; every
+/// I(h(s); (s − x)/ε) between the output and the perturbation pattern (`pattern`: the
+/// clamp to [0, 1] is undone, see there), for s = x (clean: natural MI only, the pattern
+/// is 0), s = x + random ±ε signs (a control with the same perturbation size) and
+/// s = x′ = PGD-L∞(x). Outputs are softmax probabilities; every
 /// sample is on the uint8 grid; estimates in nats by InfoNCEEstimator, one fresh critic per
 /// quantity. MIAT's finding is adversarial MI(x′) > adversarial MI(noise) and natural
 /// MI(x′) < natural MI(x).
@@ -45,11 +46,32 @@ public enum NaturalAdversarialMI {
         return adv
     }
 
-    /// `images` plus ±ε (in pixel units: ±round-toward-zero of 255ε) with seeded random signs, clamped to [0, 255].
+    /// The largest move of a pixel inside the ε-ball on the uint8 grid: round-toward-zero of 255ε.
+    static func step(_ eps: Double) -> Int { Int((255 * eps).rounded(.towardZero)) }
+
+    /// `images` plus ±ε (in pixel units: ±`step`) with seeded random signs, clamped to [0, 255].
     public static func noisePixels(images: LabeledImages, eps: Double, seed: UInt64) -> [UInt8] {
         var rng = SeededGenerator(seed: seed, stream: 0x4E4F4953)
-        let step = Int((255 * eps).rounded(.towardZero))
+        let step = step(eps)
         return images.pixels.map { p in UInt8(min(max(Int(p) + (rng.next() & 1 == 0 ? step : -step), 0), 255)) }
+    }
+
+    /// The perturbation pattern of `sample` around `clean` in units of ε: (s − x)/ε, except
+    /// where the clamp to [0, 255] cut the move short (s at a bound that a full move of
+    /// `step` from x would have passed), which take the full move in the clamped direction.
+    /// The clamped difference alone is 0 there, and half of Fashion-MNIST's pixels are 0:
+    /// those zeros trace the item's silhouette, so the pattern carried x itself (a
+    /// nearest-centroid rule on it alone scored 0.66; docs/experiments/information-flow.md
+    /// §5). For the ±ε noise control this gives exactly the drawn signs, whatever x is; for
+    /// PGD the direction the attack pushed.
+    public static func pattern(sample: [UInt8], clean: [UInt8], eps: Double) -> [Float] {
+        let m = step(eps), scale = Float(255 * eps)
+        return zip(sample, clean).map { s, x in
+            let (s, x) = (Int(s), Int(x))
+            if s == 0 && x < m { return Float(-m) / scale }
+            if s == 255 && x > 255 - m { return Float(m) / scale }
+            return Float(s - x) / scale
+        }
     }
 
     /// The estimates, given the clean `images`, their `noise` and `pgd` pixels, and `probabilities`
@@ -58,7 +80,7 @@ public enum NaturalAdversarialMI {
                                estimator: InfoNCEEstimator, probabilities: (LabeledImages) -> [Float]) throws -> Result {
         let n = images.count, d = images.imageSize
         let x = images.floatBatch(Array(0..<n)).data
-        func pattern(_ px: [UInt8]) -> [Float] { zip(px, images.pixels).map { Float(Int($0) - Int($1)) / Float(255 * eps) } }
+        func pattern(_ px: [UInt8]) -> [Float] { Self.pattern(sample: px, clean: images.pixels, eps: eps) }
         func accuracy(_ p: [Float]) -> Double {
             Double((0..<n).filter { i in (0..<k).max { p[i * k + $0] < p[i * k + $1] } == images.labels[i] }.count) / Double(n)
         }

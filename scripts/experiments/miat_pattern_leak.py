@@ -3,9 +3,10 @@
 
     scripts/experiments/miat_pattern_leak.py [IMAGES] [EPS]   (default /work/main/data/fashion-mnist-test 0.08)
 
-`edge-audit fisher --miat` uses (s − x)/ε as the adversarial pattern, with s = x ± ε clamped
+`edge-audit fisher --miat` used (s − x)/ε as the adversarial pattern, with s = x ± ε clamped
 to [0, 1]. Where x is 0 or 1 the clamp zeroes half of the pattern, so the pattern carries
-the image's silhouette. This script draws ±ε signs (numpy, not the tool's generator; the
+the image's silhouette. The tool now undoes the clamp (NaturalAdversarialMI.pattern), which
+for the noise control gives exactly the signs: the "tool's pattern" column below. This script draws ±ε signs (numpy, not the tool's generator; the
 statistics, not the bytes, matter), clamps as the tool does, and classifies the pattern
 alone with a nearest-centroid rule (8000 images to fit, the rest to test), next to the same
 rule on unclamped signs (the chance control) and on the clean image. Needs numpy and Pillow.
@@ -34,13 +35,17 @@ def main():
     rng = np.random.default_rng(0)
     step = int(255 * eps)   # the tool's ±round-toward-zero(255ε) pixel units
     signs = np.where(rng.random(x.shape) < 0.5, 1, -1)
-    pattern = (np.clip(x + signs * step, 0, 255) - x) / (255 * eps)
+    s = np.clip(x + signs * step, 0, 255)
+    pattern = (s - x) / (255 * eps)
+    # The tool's rule since the fix: a move the clamp cut short counts as the full move.
+    undone = np.where((s == 0) & (x < step), -step, np.where((s == 255) & (x > 255 - step), step, s - x)) / (255 * eps)
     order = rng.permutation(len(y))
     train, test = order[:8000], order[8000:]
     print(f"{len(files)} images, ε = {eps}: pixels at 0 {np.mean(x == 0):.3f}, at 255 {np.mean(x == 255):.3f}; "
           f"pattern entries zeroed by the clamp {np.mean(pattern == 0):.3f}")
     print(f"nearest-centroid test accuracy: clamped ±ε pattern {nearest_centroid(pattern, y, train, test):.3f}, "
           f"unclamped signs {nearest_centroid(signs.astype(float), y, train, test):.3f}, "
+          f"the tool's pattern {nearest_centroid(undone, y, train, test):.3f} (equal to the signs: {np.allclose(undone, signs * step / (255 * eps))}), "
           f"clean image {nearest_centroid(x / 255.0, y, train, test):.3f}")
 
 
