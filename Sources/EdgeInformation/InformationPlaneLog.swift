@@ -24,7 +24,7 @@ public struct LayerInformation: Codable, Equatable, Sendable {
 
 /// What was measured after one epoch.
 public struct EpochInformation: Codable, Equatable, Sendable {
-    /// 1-based epoch.
+    /// Epoch after which it was measured; 0 is the initialised net, before any training.
     public var epoch: Int
     /// Accuracy on the whole test set (the trainer's figure).
     public var testAccuracy: Double
@@ -40,7 +40,7 @@ public struct EpochInformation: Codable, Equatable, Sendable {
 
 /// How the information planes are measured; stored in the log.
 public struct InformationPlaneSettings: Codable, Equatable, Sendable {
-    /// Measure after every `every`-th epoch (and always after the last).
+    /// Measure before training (epoch 0), after every `every`-th epoch and after the last.
     public var every = 1
     /// Input kinds: "clean" and/or "pgd".
     public var inputs = ["clean"]

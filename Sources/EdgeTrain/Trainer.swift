@@ -43,7 +43,7 @@ public struct TrainingConfig: Sendable {
 
 /// Per-epoch figures reported while training.
 public struct EpochReport: Sendable {
-    /// 1-based epoch.
+    /// 1-based epoch (0: the initialised net before training, seen only by `onNetwork`).
     public let epoch: Int
     /// Mean training loss.
     public let loss: Double
@@ -59,10 +59,12 @@ public struct EpochReport: Sendable {
 /// PGD adversarial training, TRADES or CEB (TrainingStep), and per-epoch test accuracy.
 public enum Trainer {
     /// Trains a fresh network on `train`, measuring on `test` after every epoch. `onNetwork`
-    /// sees the network after each epoch, for measurements that need it (information planes);
-    /// it must only run eval-mode passes, which change nothing the training depends on.
+    /// sees the network after each epoch, and with `initial` also once before the first as
+    /// epoch 0 (the initialised net, its test accuracy measured, loss and training accuracy
+    /// NaN), for measurements that need it (information planes); it must only run eval-mode
+    /// passes, which change nothing the training depends on.
     public static func train(_ config: TrainingConfig, train: LabeledImages, test: LabeledImages,
-                             onEpoch: (EpochReport) -> Void = { _ in },
+                             onEpoch: (EpochReport) -> Void = { _ in }, initial: Bool = false,
                              onNetwork: (EpochReport, FloatNetwork) throws -> Void = { _, _ in }) throws -> Model {
         guard config.epochs > 0, config.batch > 0 else { throw EdgeError.usage("epochs and batch must be positive") }
         guard train.count > 0 else { throw EdgeError.badData(path: config.datasetName, reason: "the training set is empty") }
@@ -78,6 +80,7 @@ public enum Trainer {
         var objective = try TrainingStep(config, net: net, totalSteps: totalSteps)
         var step = 0
         var lastTest = 0.0
+        if initial { try onNetwork(EpochReport(epoch: 0, loss: .nan, trainAccuracy: .nan, testAccuracy: Evaluator.accuracy(net, test), seconds: 0), net) }
         for epoch in 1...config.epochs {
             var order = Array(0..<train.count)
             rng.shuffle(&order)

@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
     @Option(help: "CEB: steps over which γ goes from e^(−100) to e^(−ρ) (default: a tenth of the run).") var rhoAnnealSteps: Int?
     @Option(help: "Use only the first N training images.") var limit: Int?
     @Option(help: "Output model file.") var out: String
-    @Option(help: "Information planes: measure every K epochs (and after the last); needs --mi-log.") var miEvery: Int?
+    @Option(help: "Information planes: measure before training, every K epochs and after the last; needs --mi-log.") var miEvery: Int?
     @Option(help: "Information-plane inputs: clean and/or pgd (PGD-L∞ at --mi-eps on the current net).") var miInputs = "clean"
     @Option(help: "Information-plane sample: N test images, evenly spread.") var miSamples = 1000
     @Option(help: "PGD radius of the information-plane inputs (default: --eps).") var miEps: Double?

@@ -45,7 +45,7 @@ final class InformationCLITests: CLITestCase {
         XCTAssert(html.contains("<svg") && html.contains("relu1") && !html.contains("<script"), String(html.prefix(300)))
         let log = try XCTUnwrap(try JSONSerialization.jsonObject(with: logs[0]) as? [String: Any])
         let epochs = try XCTUnwrap(log["epochs"] as? [[String: Any]])
-        XCTAssertEqual(epochs.map { $0["epoch"] as? Int }, [2, 3], "every 2nd epoch and the last")
+        XCTAssertEqual(epochs.map { $0["epoch"] as? Int }, [0, 2, 3], "the untrained net, every 2nd epoch and the last")
         let (k, n) = (3.0, 30.0)
         for e in epochs {
             let inputs = try XCTUnwrap(e["inputs"] as? [String: [String: [String: Double]]])

@@ -31,7 +31,8 @@ extension TrainJob {
     /// FILE.json → FILE.html (FILE.html appended when there is no .json suffix).
     public static func plotPath(_ log: String) -> String { (log.hasSuffix(".json") ? String(log.dropLast(5)) : log) + ".html" }
 
-    /// The per-epoch hook writing the log and its plot after each measured epoch (so an
+    /// The per-epoch hook writing the log and its plot after each measured epoch, the
+    /// untrained net (epoch 0) first, as Shwartz-Ziv and Tishby's planes start there (so an
     /// interrupted run leaves the epochs so far); a no-op without --mi-log.
     func informationPlanes(_ cfg: TrainingConfig, test: LabeledImages) throws -> (EpochReport, FloatNetwork) throws -> Void {
         guard let miLog else { return { _, _ in } }

@@ -106,7 +106,7 @@ public struct TrainJob {
         let model = try Trainer.train(cfg, train: train, test: test, onEpoch: { r in
             printError(String(format: "epoch %d: loss %.4f, train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f images/s)",
                               r.epoch, r.loss, r.trainAccuracy, r.testAccuracy, r.seconds, Double(train.count) / max(r.seconds, 1e-9)))
-        }, onNetwork: planes)
+        }, initial: miLog != nil, onNetwork: planes)
         // A diverged run (non-finite weights) would write a file every reader refuses.
         do { try model.validate(path: out) } catch {
             throw EdgeError.usage("training diverged (the weights are no longer finite numbers); lower --lr. Nothing was written to \(out)")
