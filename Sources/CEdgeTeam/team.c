@@ -162,10 +162,13 @@ static int worker_scratch(struct ea_team *t, size_t bytes) {
     return 1;
 }
 
+int ea_team_splits_conv(const ea_conv_plan *p) {
+    return ea_conv_plan_out_h(p) >= 2 && ea_conv_plan_rows_ok(p) && ea_conv_plan_macs(p) + 24 * ea_conv_plan_outputs(p) >= EA_TEAM_MIN_WORK;
+}
+
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const int rows = ea_conv_plan_out_h(p);
-    if (!t || rows < 2 || !ea_conv_plan_rows_ok(p) || ea_conv_plan_macs(p) + 24 * ea_conv_plan_outputs(p) < EA_TEAM_MIN_WORK ||
-        !worker_scratch(t, ea_conv_plan_scratch_size(p))) {
+    if (!t || !ea_team_splits_conv(p) || !worker_scratch(t, ea_conv_plan_scratch_size(p))) {
         ea_conv_plan_run(p, in, out, scratch);
         return;
     }

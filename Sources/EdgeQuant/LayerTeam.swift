@@ -1,4 +1,5 @@
 import CEdgeTeam
+import EdgeCore
 import Foundation
 
 /// The worker threads one `IntegerNetwork` uses to split a single image's layers
@@ -38,5 +39,32 @@ final class LayerTeam: @unchecked Sendable {
 
     deinit {
         if let t = team { ea_team_destroy(t) }
+    }
+}
+
+extension IntegerNetwork {
+    /// The convolutions and adds a call of at most 16 images splits over threads (with
+    /// `Parallel.threads` > 1), and how many there are in all.
+    public var splitLayers: (split: Int, of: Int) {
+        var split = 0, all = 0
+        for s in steps {
+            switch s.kind {
+            case .conv:
+                all += 1
+                if let p = s.plan, ea_team_splits_conv(p) != 0 { split += 1 }
+            case .add:
+                all += 1
+                if s.size >= Int(EA_TEAM_MIN_ADD) { split += 1 }
+            default: break
+            }
+        }
+        return (split, all)
+    }
+
+    /// What `bench` and the logs say about it: "" on one thread.
+    public var splitNote: String {
+        guard Parallel.threads > 1 else { return "" }
+        let (k, n) = splitLayers
+        return "; one image: \(k) of \(n) convolutions and adds split over \(min(Parallel.threads, LayerTeam.maxThreads)) threads"
     }
 }

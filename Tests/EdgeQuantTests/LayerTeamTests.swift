@@ -33,7 +33,14 @@ final class LayerTeamTests: XCTestCase {
                     XCTAssertEqual((0..<count).flatMap { net.run(set, [$0]).logits }, one, "\(name) \(kernels) \(threads) threads, batch 1")
                     XCTAssertEqual(net.run(set, Array(0..<count)).logits, one, "\(name) \(kernels) \(threads) threads, batch \(count)")
                 }
-                // ResNet-8's adds split on every ISA, its convolutions where rows can be split.
+                // ResNet-8: ten convolutions and three adds. The two adds of ≥ 4096 elements
+                // split on every ISA; on AVX-512 also the seven convolutions above the size
+                // where a split pays (all but the two 1×1 projections and the dense layer).
+                if name == "fashion-resnet8-q" {
+                    let (split, all) = net.splitLayers
+                    XCTAssertEqual(all, 13)
+                    XCTAssertEqual(split, net.isaName == "avx512vnni" ? 9 : 2, "\(kernels) on \(net.isaName)")
+                }
                 if name == "fashion-resnet8-q" { XCTAssertGreaterThan(net.team.jobs, count, "\(name) \(kernels): the layers were split") }
                 // Different images must give different logits, or the equality proves little.
                 XCTAssertGreaterThan(Set(stride(from: 0, to: one.count, by: 10).map { Array(one[$0..<($0 + 10)]) }).count, count / 2)

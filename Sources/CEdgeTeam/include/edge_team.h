@@ -28,6 +28,9 @@ long ea_team_jobs(const ea_team *t);
 // layer are mostly read by the same thread in the next.
 // One call at a time per team.
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+// Whether ea_team_conv splits plan `p` (given a team): its rows can be run in ranges and
+// the layer is large enough (EA_TEAM_MIN_WORK below).
+int ea_team_splits_conv(const ea_conv_plan *p);
 // ea_qs8_add over `n` elements, split into 64-element-aligned ranges when n is large enough.
 void ea_team_add(ea_team *t, int isa, const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 

@@ -54,7 +54,7 @@ public enum Benchmark {
             guard let q = loaded.int8 else { throw EdgeError.usage("\(path) has no int8 network; run 'edge-audit quantize' first") }
             let qn = try IntegerNetwork(q, kernels: kernels)
             let (t, l) = measure(batch: n, seconds: seconds) { idx in _ = qn.run(set, idx) }
-            return Result(engine: "int8 (\(qn.isaName))", macs: q.macs, batch: n, imagesPerSecond: t, latencies: l)
+            return Result(engine: "int8 (\(qn.isaName)\(qn.splitNote))", macs: q.macs, batch: n, imagesPerSecond: t, latencies: l)
         }
         let fn = try FloatNetwork(m)
         let (t, l) = measure(batch: n, seconds: seconds) { idx in _ = fn.forward(set.floatBatch(idx).data, batch: idx.count) }
@@ -68,7 +68,8 @@ public enum Benchmark {
         let set = randomImages(shape: s, count: n, classNames: (0..<m.classes).map { "\($0)" })
         let qn = try IntegerNetwork(m.graph, kernels: kernels)
         let (t, l) = measure(batch: n, seconds: seconds) { _ = qn.run(set, $0) }
-        return Result(engine: "int8 from \(format) (\(qn.isaName), TFLite Micro semantics)", macs: m.graph.macs, batch: n, imagesPerSecond: t, latencies: l)
+        return Result(engine: "int8 from \(format) (\(qn.isaName), TFLite Micro semantics\(qn.splitNote))", macs: m.graph.macs, batch: n,
+                      imagesPerSecond: t, latencies: l)
     }
 
     /// `count` images of `shape` (C, H, W) with pixels from the seeded generator (seed 1).
