@@ -61,9 +61,9 @@ int ea_conv_select(ea_conv_plan *p, int isa) {
     switch (isa) {
     case EA_ISA_SCALAR: p->Kp = p->K; p->Op = s->out_c; break;
 #if defined(__x86_64__)
-    case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0) : ea_conv_pack_avx2(p); break;
+    case EA_ISA_AVX2: ok = dw ? ea_dwconv_pack_x86(p, 16, 0, 0) : ea_conv_pack_avx2(p); break;
     case EA_ISA_AVX512VNNI:
-        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16)
+        ok = dw ? ea_dwconv_pack_x86(p, s->in_c < 16 ? 16 : 32, s->in_c == 16, 1)
                 : ea_conv_pack_avx512vnni(p);
         break;
 #endif

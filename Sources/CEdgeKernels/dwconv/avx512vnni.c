@@ -2,58 +2,67 @@
 // axis and any padding: 32 channels per block (16 for layers of ≤ 16 channels), taps in pairs by vpdpwssd (int16 pairs
 // multiplied and added to int32 lanes in one instruction, non-saturating; lane order and
 // the exactness argument in dwconv/x86-pack.c); requantisation in registers (16 lanes
-// × 2), narrowing with vpmovswb and a masked store for the last block.
+// × 2), narrowing with vpmovswb and a masked store for the last block. The int16 image
+// holds x itself padded with in_zp, the zero point folded into the bias (x86-pack.c): one
+// sign extension per 32 values instead of an extension and a subtraction.
 #if defined(__x86_64__)
 #include "conv_plan.h"
 #include "x86_requant.h"
 #include <immintrin.h>
 #include <string.h>
 
-// Rows [r0, r1) of the int16 image x − zp, zero padded (borders, spare channels, and 64
-// bytes after the last row for reads past a window's end).
+// `n` int16 values v from dst on (the padding of the image: in_zp, as the zero point is
+// folded into the bias).
+EA_AVX512 static inline void fill16(int16_t *dst, size_t n, __m512i v) {
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) _mm512_storeu_si512((void *)(dst + i), v);
+    if (i < n) _mm512_mask_storeu_epi16(dst + i, (__mmask32)((1ull << (n - i)) - 1), v);
+}
+
+// Rows [r0, r1) of the int16 image: x itself, padded with in_zp (borders, spare channels,
+// and 64 bytes after the last row for reads past a window's end). With the zero point in
+// the bias (dw_zp_folded) the conversion is one sign extension per 32 values and the
+// padding contributes (zp − zp)·w = 0.
 EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp;
     const size_t rowElems = (size_t)p->dw_wp * Cp;
-    const __m512i zp = _mm512_set1_epi16((short)s->in_zp);
+    const __m512i pad = _mm512_set1_epi16((short)s->in_zp);
     if (r0 < 0) r0 = 0;
     if (r1 > p->dw_hp) r1 = p->dw_hp;
-    if (r1 == p->dw_hp) memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
+    if (r1 == p->dw_hp) fill16(img + (size_t)p->dw_hp * rowElems, 32, pad);
     for (int r = r0; r < r1; r++) {
         int16_t *row = img + (size_t)r * rowElems;
         const int y = r - s->pad_top;
-        // Border rows, and every row when channels are padded (the spare lanes must be 0);
-        // otherwise only the border columns, since every interior pixel is rewritten.
-        if (y < 0 || y >= s->in_h || C != Cp) memset(row, 0, rowElems * sizeof(int16_t));
+        // Border rows, and every row when channels are padded; otherwise only the border
+        // columns, since every interior pixel is rewritten.
+        if (y < 0 || y >= s->in_h || C != Cp) fill16(row, rowElems, pad);
         if (y < 0 || y >= s->in_h) continue;
         if (C == Cp) {
-            memset(row, 0, (size_t)s->pad_left * Cp * sizeof(int16_t));
+            fill16(row, (size_t)s->pad_left * Cp, pad);
             const int right = p->dw_wp - s->pad_left - s->in_w;
-            memset(row + (size_t)(s->pad_left + s->in_w) * Cp, 0, (size_t)right * Cp * sizeof(int16_t));
+            fill16(row + (size_t)(s->pad_left + s->in_w) * Cp, (size_t)right * Cp, pad);
             // Channels fill the stride: the image row is one contiguous run of in_w·C values.
             const int8_t *src = in + (size_t)y * s->in_w * C;
             int16_t *dst = row + (size_t)s->pad_left * Cp;
             const size_t n = (size_t)s->in_w * C;
             size_t i = 0;
-            for (; i + 32 <= n; i += 32)
-                _mm512_storeu_si512((void *)(dst + i), _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(src + i))), zp));
-            for (; i < n; i++) dst[i] = (int16_t)(src[i] - s->in_zp);  // n is a multiple of 16: at most one half-step
+            for (; i + 32 <= n; i += 32) _mm512_storeu_si512((void *)(dst + i), _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(src + i))));
+            if (i < n) {  // n is a multiple of 16: at most one half-step
+                __mmask32 m = (__mmask32)((1ull << (n - i)) - 1);
+                _mm512_mask_storeu_epi16(dst + i, m, _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, src + i)));
+            }
             continue;
         }
         for (int x = 0; x < s->in_w; x++) {
             const int8_t *src = in + ((size_t)y * s->in_w + x) * C;
             int16_t *dst = row + (size_t)(x + s->pad_left) * Cp;
             int c = 0;
-            for (; c + 32 <= C; c += 32)
-                _mm512_storeu_si512((void *)(dst + c), _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(src + c))), zp));
-            for (; c + 16 <= C; c += 16)
-                _mm256_storeu_si256((__m256i *)(dst + c), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + c))),
-                                                                            _mm512_castsi512_si256(zp)));
+            for (; c + 32 <= C; c += 32) _mm512_storeu_si512((void *)(dst + c), _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(src + c))));
             // Masked loads/stores only for the last few channels: they are slow on some cores.
             if (c < C) {
                 __mmask32 m = (__mmask32)((1ull << (C - c)) - 1);
-                __m512i v = _mm512_sub_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, src + c)), zp);
-                _mm512_mask_storeu_epi16(dst + c, m, v);
+                _mm512_mask_storeu_epi16(dst + c, m, _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, src + c)));
             }
         }
     }

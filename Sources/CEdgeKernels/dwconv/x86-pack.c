@@ -10,6 +10,9 @@
 // Exactness: each pair sum is (x − zp)·w + (x' − zp)·w' with |x − zp| ≤ 255, |w| ≤ 127, so
 // |pair| ≤ 64770 and vpmaddwd's saturating case (both −32768) cannot occur; the running sum
 // is bias + a partial sum of the exact terms, bounded by |bias| + K·255·127 < 2^31 (loader).
+// With fold_zp (AVX-512) the image holds x itself, padded with zp, and the bias absorbs
+// −zp·Σw: pairs are x·w + x'·w' (|x| ≤ 128), the running sums may wrap, and the final sum
+// is the same exact value modulo 2^32, hence exactly it.
 // Packed weights: int16 [block][pair][lo BW | hi BW]; Op = blocks·BW lanes of bias/mult/shift.
 #if defined(__x86_64__)
 #include "conv_plan.h"
@@ -19,7 +22,7 @@
 // Channel held by lane q (0 ≤ q < BW/2) of the low (hi = 0) or high accumulator.
 static int lane_channel(int q, int hi) { return 8 * (q / 4) + 4 * hi + q % 4; }
 
-int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair) {
+int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, T = s->kernel_h * s->kernel_w, TP = (T + 1) / 2;
     // Pixel pairs (AVX-512, C = 16): one 32-lane vector holds output pixels ox and ox + 1
@@ -40,6 +43,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair) {
     p->rshift_p = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
     p->lshift_p = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
     p->dw_tap = (int32_t *)calloc((size_t)TP * 2, sizeof(int32_t));
+    p->dw_zp_folded = fold_zp;
     if (!w || !p->bias_eff || !p->mult_p || !p->rshift_p || !p->lshift_p || !p->dw_tap) { free(w); return 0; }
     for (int a = 0; a < TP * 2; a++) {
         // The odd tap out pairs with tap 0 under zero weights: a harmless in-bounds read.
@@ -53,7 +57,11 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair) {
                 if (pair) c %= 16;
                 p->mult_p[lane] = 1 << 30;
                 if (c >= C) continue;
-                p->bias_eff[lane] = p->bias[c];
+                int64_t b = p->bias[c];
+                // Folded zero point: Σ (x − zp)·w = Σ x·w − zp·Σ w. Intermediate sums may wrap
+                // (vpdpwssd does not saturate); the final sum is the exact value, which fits.
+                if (fold_zp) for (int a = 0; a < T; a++) b -= (int64_t)s->in_zp * p->wref[(size_t)c * T + a];
+                p->bias_eff[lane] = (int32_t)(uint32_t)(uint64_t)b;
                 p->mult_p[lane] = p->mult[c];
                 p->rshift_p[lane] = p->shift[c] < 0 ? -p->shift[c] : 0;
                 p->lshift_p[lane] = p->shift[c] > 0 ? p->shift[c] : 0;

@@ -26,6 +26,7 @@ struct ea_conv_plan {
     int dw_block, dw_cp, dw_hp, dw_wp;
     int dw_pair;       // AVX-512, 16 channels: two output pixels per 32-lane vector
     int dw_t4;         // NEON-dot: scratch holds the raw image and the 4-tap image
+    int dw_zp_folded;  // x86 depthwise: the int16 image holds x (padded with zp), the bias −zp·Σw
     int32_t *dw_tap;   // [kernel_h·kernel_w rounded up to 2]
     int8_t *wref;      // [out_c][K] reference layout (scalar plan)
     int32_t *bias;     // [out_c]
@@ -141,7 +142,7 @@ void ea_avgpool2_neon(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 void ea_dwconv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 #endif
 // Depthwise packing shared by the x86 files (lane order of unpacklo/hi + madd pairs).
-int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair);
+int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp);
 #if defined(__x86_64__)
 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
