@@ -24,6 +24,8 @@ static int failures = 0;
 static int simd_dw = 0;  // depthwise cases that ran on a SIMD plan (not the reference fallback)
 static int lanes_cases = 0;  // convolutions that ran on the AVX-512 pixels-in-lanes path
 static int split_cases = 0;  // row-range runs (two per convolution: shared and own images)
+static int fast_params = 0;  // check_conv draws layers the binary32 requantisation takes (ea_fq16)
+static int fast_cases = 0;   // convolutions whose plan took it (p->rq_fast)
 
 // --- requantisation primitives against a 128-bit oracle -------------------------------
 static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
@@ -70,6 +72,67 @@ static void test_requant(void) {
     }
 }
 
+// --- the binary32 requantisation (x86_requant.h ea_fq16) against the oracle ---------------
+#if defined(__x86_64__)
+#include "x86_requant.h"
+// For random lane parameters that ea_fq_prepare accepts: random accumulators within the
+// bound, and every accumulator next to a rounding boundary (where t crosses an integer)
+// across the clamp range and 12 beyond it. A decided lane must give the oracle's value,
+// unclamped inside the range, clamped everywhere; undecided lanes are counted.
+EA_AVX512 static void test_fq16(void) {
+    long lanes = 0, undecided = 0, wrong = 0;
+    int sets = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        int32_t mult[16], rsh[16];
+        int64_t bound[16];
+        const int32_t zp = rnd(-128, 127), lo = rnd(0, 1) ? zp : rnd(zp, 127), hi = rnd(lo, 127);
+        for (int j = 0; j < 16; j++) {
+            mult[j] = rnd(0, 7) ? (int32_t)((1u << 30) + (next_u64() % (1u << 30))) : (rnd(0, 1) ? (1 << 30) : (int32_t)(next_u64() % (1u << 30)));
+            rsh[j] = rnd(0, 20);
+            bound[j] = (int64_t)(next_u64() % (1u << rnd(8, 24)));
+        }
+        float fq[48];
+        if (!ea_fq_prepare(fq, 16, 16, mult, rsh, bound, zp, lo, hi)) continue;
+        sets++;
+        const ea_fq16 f = ea_fq16_load(fq, 16, 0);
+        for (int round = 0; round < 600; round++) {
+            int32_t acc[16];
+            for (int j = 0; j < 16; j++) {
+                const int64_t X = bound[j];
+                int64_t a = (int64_t)(next_u64() % (uint64_t)(2 * X + 1)) - X;
+                if (mult[j] > 0 && rnd(0, 2)) {
+                    // The first accumulator whose t = (acc·m + C)/2^S reaches an integer k.
+                    const int S = 31 + rsh[j];
+                    const int64_t C = (1ll << 30) + (rsh[j] ? (1ll << (30 + rsh[j])) : 0);
+                    const int64_t k = rnd(lo - zp - 12, hi - zp + 12);
+                    const __int128 num = (__int128)k * ((__int128)1 << S) - C;
+                    __int128 q = num / mult[j];
+                    if (q * mult[j] < num) q++;
+                    a = (int64_t)q + rnd(-1, 1);
+                    if (a > X) a = X;
+                    if (a < -X) a = -X;
+                }
+                acc[j] = (int32_t)a;
+            }
+            __mmask16 u;
+            int32_t got[16];
+            _mm512_storeu_si512((void *)got, ea_fq16_apply(&f, _mm512_loadu_si512((const void *)acc), &u));
+            for (int j = 0; j < 16; j++) {
+                lanes++;
+                if (u >> j & 1) { undecided++; continue; }
+                const int32_t exact = oracle_requant(acc[j], mult[j], -rsh[j]) + zp;
+                const int32_t ce = exact < lo ? lo : exact > hi ? hi : exact, cg = got[j] < lo ? lo : got[j] > hi ? hi : got[j];
+                if (ce != cg || (exact >= lo && exact <= hi && got[j] != exact)) {
+                    if (wrong++ < 5) fprintf(stderr, "binary32 requant: acc %d mult %d shift -%d zp %d clamp [%d,%d]: exact %d, got %d\n", acc[j], mult[j], rsh[j], zp, lo, hi, exact, got[j]);
+                }
+            }
+        }
+    }
+    if (wrong) failures++;
+    printf("binary32 requantisation: %d parameter sets, %ld lanes (%ld undecided, left to the exact path), %ld wrong\n", sets, lanes, undecided, wrong);
+}
+#endif
+
 // --- convolution sweep -----------------------------------------------------------------
 static void fill8(int8_t *p, size_t n, int mode) {
     for (size_t i = 0; i < n; i++) {
@@ -111,6 +174,22 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         else if (r == 1) shift[o] = rnd(1, 3);
         else if (r == 2) mult[o] = (int32_t)(next_u64() % (1u << 30));
         else if (r == 3) { mult[o] = 0; shift[o] = 0; }
+        if (fast_params) {
+            // What the binary32 requantisation takes (no left shift; the caller clamps at the
+            // zero point), a third with mult = 2^30: then t = acc·2^−(1+r) + … lands exactly on
+            // integers for one accumulator in 2^(r+1), and those lanes take the exact fallback.
+            shift[o] = rnd(0, 3) ? -rnd(0, 12) : -rnd(13, 31);
+            mult[o] = rnd(0, 2) ? (int32_t)((1u << 30) + (next_u64() % (1u << 30))) : (1 << 30);
+            if (mult[o] == (1 << 30) && rnd(0, 1)) shift[o] = -rnd(0, 2);  // half the lanes undecided
+            if (fast_params == 2) { mult[o] = 1 << 30; shift[o] = -rnd(0, 2); }  // every fallback, often
+            // One channel alone with sparse undecided lanes: a fallback that misses a lane
+            // is not hidden by another lane of the same row asking for it.
+            if (fast_params == 3) {
+                // The caller gives small inputs (mode 3) with in_zp 0, so its outputs stay in range.
+                if (o == (int)(seed % (uint64_t)s->out_c)) { mult[o] = 1 << 30; shift[o] = -rnd(2, 5); bias[o] = rnd(-200, 200); }
+                else if (mult[o] == (1 << 30)) mult[o] += 12345;
+            }
+        }
         real[o] = (double)mult[o] * ldexp(1.0, shift[o] - 31);
     }
     ea_qs8_conv_ref(s, in, w, bias, mult, shift, real, o1);
@@ -122,6 +201,7 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         memset(o2, 0x55, nout);
         if (s->depth_multiplier == 1 && ea_conv_plan_isa(p) != EA_ISA_SCALAR) simd_dw++;
         if (p->lanes) lanes_cases++;
+        if (p->rq_fast && !p->lanes) fast_cases++;
         ea_conv_plan_run(p, in, o2, scratch);
         for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
             fprintf(stderr, "MISMATCH isa=%s (plan %s) seed=%llu mode=%d at %zu: ref %d got %d; ", ea_isa_name(isa),
@@ -379,6 +459,9 @@ int main(int argc, char **argv) {
     int cases = argc > 2 ? atoi(argv[2]) : 1500;
     rng_state = seed;
     test_requant();
+#if defined(__x86_64__)
+    if (ea_isa_supported(EA_ISA_AVX512VNNI)) test_fq16();
+#endif
     int tested = 0;
     for (int isa = 1; isa < EA_ISA_COUNT; isa++) {
         if (!ea_isa_supported(isa)) continue;
@@ -390,12 +473,16 @@ int main(int argc, char **argv) {
             random_shape(&s, 0);
             int mode = rnd(0, 3);
             if (mode == 1) { s.in_zp = 127; }  // x − zp = −255: the largest magnitude
+            fast_params = i & 1;
+            if (fast_params) { s.requant_mode = EA_REQUANT_Q31; s.act_min = s.out_zp; if (s.act_max < s.act_min) s.act_max = 127; }
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
             // Depthwise: channels below, at and above each block (8 NEON, 16 AVX2, 32 AVX-512).
             random_shape(&s, 1);
             mode = rnd(0, 3);
             if (mode == 1) { s.in_zp = 127; }
+            if (fast_params) { s.requant_mode = EA_REQUANT_Q31; s.act_min = s.out_zp; if (s.act_max < s.act_min) s.act_max = 127; }
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
+            fast_params = 0;
             failures += check_pools(isa, case_seed);
             failures += check_pools2(isa, case_seed);
             failures += check_add(isa, case_seed);
@@ -431,7 +518,10 @@ int main(int argc, char **argv) {
                             if (wi == 2) { q.act_min = q.out_zp; q.act_max = rnd(q.out_zp, 127); }
                             int mode = rnd(0, 3);
                             if (mode == 1) q.in_zp = 127;
+                            fast_params = wi != 1 && ((ci + ki + st) & 1);
+                            if (fast_params) { q.act_min = q.out_zp; q.act_max = rnd(q.out_zp, 127); }
                             failures += check_conv(isa, &q, mode, seed, wi == 1);
+                            fast_params = 0;
                             sweep++;
                         }
             printf("%-11s depthwise sweep: %d shapes\n", ea_isa_name(isa), sweep);
@@ -461,7 +551,9 @@ int main(int argc, char **argv) {
                             q.act_min = si % 3 == 0 ? q.out_zp : -128; q.act_max = 127;
                             int mode = rnd(0, 3);
                             if (mode == 1) q.in_zp = 127;
+                            fast_params = si % 3 == 0;
                             failures += check_conv(isa, &q, mode, seed + (uint64_t)sweep, sweep % 7 == 0);
+                            fast_params = 0;
                             sweep++;
                         }
             printf("%-11s convolution tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
@@ -490,7 +582,9 @@ int main(int argc, char **argv) {
                             q.act_min = oi % 2 ? q.out_zp : -128; q.act_max = 127;
                             int mode = rnd(0, 3);
                             if (mode == 1) q.in_zp = 127;
+                            fast_params = oi % 2;
                             failures += check_conv(isa, &q, mode, seed + 7 * (uint64_t)sweep, sweep % 5 == 0);
+                            fast_params = 0;
                             sweep++;
                         }
             printf("%-11s row-tile sweep: %d shapes\n", ea_isa_name(isa), sweep);
@@ -526,6 +620,54 @@ int main(int argc, char **argv) {
             printf("%-11s thin-input sweep: %d convolutions on the pixels-in-lanes path\n", ea_isa_name(isa), lanes_cases);
             lanes_cases = 0;
         }
+        // Named binary32-stage sweep (ea_fq16): every kernel that has it (paired out_c ≤ 8,
+        // general and row tiles, depthwise blocks of 16 and 32 and the pixel-pair path with
+        // an odd last pixel), with ordinary multipliers, with mult = 2^30 and shifts 0–2 on
+        // every channel (many vectors undecided, taking the fallback), and with that on one
+        // channel only (sparse undecided lanes, each of which must reach the fallback).
+        {
+            static const int foc[] = {1, 3, 6, 8, 15, 16, 17, 32, 33, 64, 65}, fic[] = {5, 16, 32}, fw[] = {7, 13, 14, 15};
+            static const int fdc[] = {7, 12, 16, 31, 32, 64};
+            int sweep = 0;
+            for (int hard = 1; hard <= 3; hard++) {
+                for (int oi = 0; oi < 11; oi++)
+                    for (int ii = 0; ii < 3; ii++)
+                        for (int wi = 0; wi < 4; wi++) {
+                            ea_conv_shape q;
+                            memset(&q, 0, sizeof q);
+                            q.in_c = fic[ii]; q.out_c = foc[oi];
+                            q.kernel_h = q.kernel_w = (wi & 1) ? 1 : 3; q.stride_h = q.stride_w = 1 + (oi + wi) % 2;
+                            q.in_w = fw[wi] * q.stride_w; q.in_h = 2 + wi;
+                            q.pad_top = q.pad_left = q.kernel_h / 2; q.pad_bottom = q.pad_right = q.stride_w == 1 ? q.kernel_h / 2 : 0;
+                            if (!finish_shape(&q)) continue;
+                            q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                            q.act_min = q.out_zp; q.act_max = rnd(0, 1) ? 127 : rnd(q.out_zp, 127);
+                            fast_params = hard;
+                            if (hard == 3) q.in_zp = 0;
+                            failures += check_conv(isa, &q, hard == 3 || rnd(0, 1) ? 3 : 0, seed + 11 * (uint64_t)sweep, 0);
+                            sweep++;
+                        }
+                for (int ci = 0; ci < 6; ci++)
+                    for (int wi = 0; wi < 3; wi++)
+                        for (int st = 1; st <= 2; st++) {
+                            ea_conv_shape q;
+                            memset(&q, 0, sizeof q);
+                            q.in_c = q.out_c = fdc[ci]; q.depth_multiplier = 1;
+                            q.kernel_h = q.kernel_w = 3; q.stride_h = q.stride_w = st;
+                            q.in_w = 7 + 2 * wi + (st == 2); q.in_h = 3 + wi;
+                            q.pad_top = q.pad_left = 1; q.pad_bottom = q.pad_right = st == 1 ? 1 : 0;
+                            if (!finish_shape(&q)) continue;
+                            q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
+                            q.act_min = q.out_zp; q.act_max = rnd(0, 1) ? 127 : rnd(q.out_zp, 127);
+                            fast_params = hard;
+                            if (hard == 3) q.in_zp = 0;
+                            failures += check_conv(isa, &q, hard == 3 || rnd(0, 1) ? 3 : 0, seed + 13 * (uint64_t)sweep, 0);
+                            sweep++;
+                        }
+            }
+            fast_params = 0;
+            printf("%-11s binary32-stage sweep: %d shapes\n", ea_isa_name(isa), sweep);
+        }
         for (int i = 0; i < 40; i++) failures += check_add_all_pairs(isa, seed + (uint64_t)i);
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
@@ -537,6 +679,8 @@ int main(int argc, char **argv) {
         failures += check_conv(isa, &dw, 1, seed, 1);
         printf("%-11s %d conv + depthwise (%d on the SIMD depthwise path) + pool + TFLite pool + add cases, K = 66000 and a 15×15 depthwise at the bound: %s\n",
                ea_isa_name(isa), cases, simd_dw, failures ? "FAILED" : "bit-exact");
+        if (fast_cases) printf("%-11s %d convolutions on the binary32 requantisation (with its exact fallback)\n", ea_isa_name(isa), fast_cases);
+        fast_cases = 0;
         if (split_cases) printf("%-11s %d convolutions also run as three row ranges (from one image, and each from its own part)\n", ea_isa_name(isa), split_cases / 2);
         simd_dw = 0;
         split_cases = 0;

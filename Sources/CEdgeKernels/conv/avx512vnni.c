@@ -71,6 +71,23 @@ VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_pla
     _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
 }
 
+// The binary32 output stage (x86_requant.h, ea_fq16; plans with rq_fast). Lanes its
+// bracket leaves undecided (rare) are added to *und; the caller then redoes its pixels
+// exactly (pixels_exact), so the hot loops hold no call.
+VNNI static inline __attribute__((always_inline)) void store16f(const ea_conv_plan *p, const ea_out16 *os, const ea_fq16 *f, __m512i acc, int ob,
+                                                                 __mmask16 *und, int8_t *dst) {
+    __mmask16 u;
+    const __m512i v = ea_out16_clamp(os, ea_fq16_apply(f, acc, &u));
+    *und |= u;
+    int left = p->s.out_c - ob;
+    __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+    _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
+}
+
+// Every output channel of n pixels (window origins b) with the exact output stage, out of
+// line: the binary32 stage's fallback (defined after the tiles).
+static void pixels_exact(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes, int RT, int8_t *dst);
+
 // Rows [r0, r1) of the padded u8 image: borders hold zp + 128 (the real 0), the interior
 // x ^ 0x80. Only the border is filled (rows above and below, the columns either side); the
 // interior is written once. The last row gets 64 bytes of slack for reads past a window's
@@ -122,6 +139,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __mmask16 m8 = (__mmask16)((1u << O) - 1);
+    const int fast = p->rq_fast;
     for (; first + 8 <= P; first += 8) {
         const uint8_t *b[8];
         for (int j = 0; j < 8; j++) b[j] = origin(p, img, rowBytes, first + j);
@@ -140,7 +158,15 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
             }
         }
         for (int j = 0; j < 4; j++) {
-            __m512i v = ea_out16_apply(&os, &q, a[j], lsh);
+            __m512i v;
+            if (fast) {
+                const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 0);
+                __mmask16 u;
+                v = ea_fq16_apply(&f, a[j], &u);
+                // The exact stage for a vector the bracket did not decide (out_c ≤ 8: cheap).
+                if (__builtin_expect(u != 0, 0)) v = ea_out16_apply(&os, &q, a[j], lsh);
+                else v = ea_out16_clamp(&os, v);
+            } else v = ea_out16_apply(&os, &q, a[j], lsh);
             _mm512_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j) * O, m8, v);
             __m256i upper = _mm512_castsi512_si256(_mm512_shuffle_i64x2(v, v, 0xEE));
             _mm256_mask_cvtsepi32_storeu_epi8(out + (size_t)(first + 2 * j + 1) * O, (__mmask8)m8, upper);
@@ -164,13 +190,16 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     if (NB > 3) a##j##3 = _mm512_dpbusd_epi32(a##j##3, x, w3); }
 #define TILE_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
 #define TILE_ST(j, nb) if (PX > j) store16(p, &os, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O);
-#define TILE_STORE_BLOCK(nb) if (NB > nb) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); \
-    TILE_ST(0, nb) TILE_ST(1, nb) TILE_ST(2, nb) TILE_ST(3, nb) TILE_ST(4, nb) TILE_ST(5, nb) \
-    TILE_ST(6, nb) TILE_ST(7, nb) TILE_ST(8, nb) TILE_ST(9, nb) TILE_ST(10, nb) TILE_ST(11, nb) }
+#define TILE_STF(j, nb) if (PX > j) store16f(p, &os, &f, a##j##nb, ob + 16 * nb, &und, dst + (size_t)(j) * O);
+#define TILE_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb)
+#define TILE_STORE_BLOCK(nb) if (NB > nb) { \
+    if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, Op, ob + 16 * nb); TILE_ALL2(TILE_STF, nb) } \
+    else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); TILE_ALL2(TILE_ST, nb) } }
 VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
-                                                            int ob, const int PX, const int NB, int8_t *dst) {
+                                                            int ob, const int PX, const int NB, const int EXACT, int8_t *dst) {
     const ea_conv_shape *s = &p->s;
-    const int O = s->out_c, Op = p->Op;
+    const int O = s->out_c, Op = p->Op, fast = !EXACT && p->rq_fast;
+    __mmask16 und = 0;
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __m512i b0v = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
     const __m512i b1v = NB > 1 ? _mm512_loadu_si512((const void *)(p->bias_eff + ob + 16)) : b0v;
@@ -189,21 +218,22 @@ VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *
         }
     }
     TILE_STORE_BLOCK(0) TILE_STORE_BLOCK(1) TILE_STORE_BLOCK(2) TILE_STORE_BLOCK(3)
+    if (fast && __builtin_expect(und != 0, 0)) pixels_exact(p, b, PX, rowBytes, RT, dst);
 }
 
 // PX pixels (window origins b) over every output channel, in chunks of up to 64 (only
 // PX ≤ 6 takes chunks of three or four blocks: 12 × 4 accumulators would not fit).
 VNNI static inline __attribute__((always_inline)) void tiles_px(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
-                                                                const int PX, int8_t *dst) {
+                                                                const int PX, const int EXACT, int8_t *dst) {
     const int Op = p->Op;
     for (int ob = 0; ob < Op;) {
         int nb = (Op - ob) / 16;
         if (PX > 6 && nb > 2) nb = 2;
         switch (nb) {
-        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, dst); ob += 16; break;
-        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, dst); ob += 32; break;
-        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, dst); ob += 48; break;
-        default: tile(p, b, rowBytes, RT, ob, PX, 4, dst); ob += 64; break;
+        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, EXACT, dst); ob += 16; break;
+        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, EXACT, dst); ob += 32; break;
+        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, EXACT, dst); ob += 48; break;
+        default: tile(p, b, rowBytes, RT, ob, PX, 4, EXACT, dst); ob += 64; break;
         }
     }
 }
@@ -227,14 +257,24 @@ VNNI static inline __attribute__((always_inline)) void tiles_range(const ea_conv
         }
         int8_t *dst = out + (size_t)first * O;
         switch (n) {
-        case 12: tiles_px(p, b, rowBytes, RT, 12, dst); break;
-        case 6: tiles_px(p, b, rowBytes, RT, 6, dst); break;
-        case 4: tiles_px(p, b, rowBytes, RT, 4, dst); break;
-        case 2: tiles_px(p, b, rowBytes, RT, 2, dst); break;
-        default: tiles_px(p, b, rowBytes, RT, 1, dst); break;
+        case 12: tiles_px(p, b, rowBytes, RT, 12, 0, dst); break;
+        case 6: tiles_px(p, b, rowBytes, RT, 6, 0, dst); break;
+        case 4: tiles_px(p, b, rowBytes, RT, 4, 0, dst); break;
+        case 2: tiles_px(p, b, rowBytes, RT, 2, 0, dst); break;
+        default: tiles_px(p, b, rowBytes, RT, 1, 0, dst); break;
         }
         first += n;
     }
+}
+
+VNNI __attribute__((noinline, cold)) static void pixels_exact(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes, int RT,
+                                                               int8_t *dst) {
+    const int O = p->s.out_c;
+    int k = 0;
+    for (; k + 6 <= n; k += 6) tiles_px(p, b + k, rowBytes, RT, 6, 1, dst + (size_t)k * O);
+    for (; k + 4 <= n; k += 4) tiles_px(p, b + k, rowBytes, RT, 4, 1, dst + (size_t)k * O);
+    for (; k + 2 <= n; k += 2) tiles_px(p, b + k, rowBytes, RT, 2, 1, dst + (size_t)k * O);
+    for (; k < n; k++) tiles_px(p, b + k, rowBytes, RT, 1, 1, dst + (size_t)k * O);
 }
 
 // Every pixel from `first` on, and pixels [first, P) of a row-split call. Two copies of the
@@ -256,11 +296,16 @@ VNNI static void run_tiles_to(const ea_conv_plan *p, const uint8_t *img, size_t 
     r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); \
     if (NB > 2) r##j##2 = _mm512_dpbusd_epi32(r##j##2, x, w2); if (NB > 3) r##j##3 = _mm512_dpbusd_epi32(r##j##3, x, w3); }
 #define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O);
+#define RT_STF(j, nb) if (PX > j) store16f(p, &os, &f, r##j##nb, 16 * nb, &und, dst + (size_t)(j) * O);
+#define RT_BLOCK(nb) if (NB > nb) { \
+    if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 16 * nb); RT_ALL2(RT_STF, nb) } \
+    else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16 * nb); RT_ALL2(RT_ST, nb) } }
 #define RT_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13)
 #define RT_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb) M(12, nb) M(13, nb)
 VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_plan *p, const uint8_t *b0, size_t rowBytes, int RT,
                                                                  const int PX, const int NB, const int RS, int8_t *dst) {
-    const int O = p->s.out_c;
+    const int O = p->s.out_c, fast = p->rq_fast;
+    __mmask16 und = 0;
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, p->s.out_zp, p->s.act_min, p->s.act_max);
     const __m512i b0v = _mm512_loadu_si512((const void *)p->bias_eff);
     const __m512i b1v = NB > 1 ? _mm512_loadu_si512((const void *)(p->bias_eff + 16)) : b0v;
@@ -278,10 +323,12 @@ VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_pl
             RT_ALL(RT_STEP)
         }
     }
-    { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 0); RT_ALL2(RT_ST, 0) }
-    if (NB > 1) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16); RT_ALL2(RT_ST, 1) }
-    if (NB > 2) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 32); RT_ALL2(RT_ST, 2) }
-    if (NB > 3) { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 48); RT_ALL2(RT_ST, 3) }
+    RT_BLOCK(0) RT_BLOCK(1) RT_BLOCK(2) RT_BLOCK(3)
+    if (fast && __builtin_expect(und != 0, 0)) {
+        const uint8_t *b[14];
+        for (int j = 0; j < PX; j++) b[j] = b0 + (size_t)RS * j;
+        pixels_exact(p, b, PX, rowBytes, RT, dst);
+    }
 }
 
 // Output rows [oy0, oy1) in row tiles (at most 14 pixels × 16 channels, 7 × 32, or 7 × 64

@@ -4,6 +4,7 @@
 #include "conv_plan.h"
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
                                   const int32_t *mult, const int32_t *shift, const double *real_scale, int isa) {
@@ -54,6 +55,7 @@ void ea_conv_plan_destroy(ea_conv_plan *p) {
     free(p->real_scale);
     free(p->dw_tap);
     free(p->rq);
+    free(p->fq);
     free(p->lw);
     free(p->lidx);
     free(p);
@@ -89,6 +91,66 @@ int ea_pad_requant(ea_conv_plan *p) {
     return 1;
 }
 
+// 2^e for −1074 < e < 1024, exactly (no libm: the device runner compiles this file too).
+static double ea_pow2(int e) {
+    double v = 1;
+    for (; e > 0; e--) v *= 2;
+    for (; e < 0; e++) v *= 0.5;
+    return v;
+}
+
+// The binary32 values next to v (v finite): the largest ≤ v and the smallest ≥ v.
+static float ea_float_down(double v) {
+    float f = (float)v;
+    if ((double)f <= v) return f;
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    if (f > 0) b--; else if (f < 0) b++; else b = 0x80000001u;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static float ea_float_up(double v) { return -ea_float_down(-v); }
+
+// Why each test (x86_requant.h, ea_fq16; docs/integer-spec.md has the whole argument):
+// - The constant for acc ≥ 0 serves acc < 0 too when r = 0 (there is one constant), when
+//   mult = 0, or when act_min ≥ zp: for acc < 0 both constants give floor(t) ≤ 0 (t < 1/2 +
+//   2^−(r+1) < 1), so both outputs are ≤ zp and clamp to act_min.
+// - Only accumulators whose t lies within 9 of the clamp range [act_min, act_max] need the
+//   bracket: |acc| ≤ A there. A < 2^24 makes their conversion exact, and D = A·|Mf − M|
+//   bounds the multiplier's error for them (it is about 2^−16, so undecided lanes are rare).
+// - Every other accumulator has t more than 9 outside that range. Its conversion and two
+//   roundings move it by less than 4.1 while |t| < 2^24 (the bound X·M + 129 < 2^24), so
+//   floor(lo) and floor(hi) clamp to the same end as the exact value.
+int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *rshift, const int64_t *bound, int32_t zp,
+                  int32_t act_min, int32_t act_max) {
+    for (int j = 0; j < op; j++) { fq[j] = 0; fq[op + j] = 0; fq[2 * op + j] = 0; }
+    for (int j = 0; j < n; j++) {
+        const int r = rshift[j];
+        if (r < 0 || r > 31 || mult[j] < 0 || bound[j] < 0) return 0;
+        if (!(r == 0 || mult[j] == 0 || act_min >= zp)) return 0;
+        const double M = (double)mult[j] * ea_pow2(-(31 + r));   // exact: 31 significant bits
+        const double c = (double)zp + 0.5 + (r ? ea_pow2(-(r + 1)) : 0);  // exact
+        if ((double)bound[j] * M + 129 >= ea_pow2(24)) return 0;
+        double A = (double)bound[j];
+        if (M > 0) {
+            const double lo = c - (act_min - 9), hi = (act_max + 9) - c;
+            const double w = ((lo > hi ? lo : hi) / M) + 1;
+            if (w < A) A = w;
+        }
+        if (A >= ea_pow2(24)) return 0;
+        const float mf = (float)M;
+        const double dM = (double)mf > M ? (double)mf - M : M - (double)mf;  // exact in binary64
+        // The product may round (≤ 55 bits): widen it by a relative 2^−40 and an absolute 2^−60.
+        const double D = A * dM * (1 + ea_pow2(-40)) + ea_pow2(-60);
+        if (D > ea_pow2(-12)) return 0;
+        // c ± D rounds in binary64 by at most 2^−45 (|c| < 129); 2^−40 more covers it.
+        fq[j] = mf;
+        fq[op + j] = ea_float_down(c - D - ea_pow2(-40));
+        fq[2 * op + j] = ea_float_up(c + D + ea_pow2(-40));
+    }
+    return 1;
+}
+
 int ea_rq16_prepare(ea_conv_plan *p) {
     const int op = p->Op;
     p->rq = (int64_t *)malloc((size_t)3 * op * sizeof(int64_t));
@@ -118,6 +180,26 @@ int ea_rq16_prepare(ea_conv_plan *p) {
         p->rq[idx] = pos;
         p->rq[op + idx] = pos - (r ? (1ll << 31) : 0);
         p->rq[2 * op + idx] = 31 + r;
+    }
+    // The binary32 path (x86_requant.h, ea_fq16) when no channel shifts left. Lanes of a
+    // paired plan (out_c ≤ 8) repeat channels 0–7; lanes past out_c accumulate 0.
+    p->fq = NULL;
+    p->rq_fast = 0;
+    if (!p->rq_lshift) {
+        p->fq = (float *)malloc((size_t)3 * op * sizeof(float));
+        int64_t *bound = (int64_t *)malloc((size_t)op * sizeof(int64_t));
+        if (!p->fq || !bound) { free(bound); return 0; }
+        for (int o = 0; o < op; o++) {
+            const int c = p->paired ? (o & 7) : o;
+            bound[o] = 0;
+            if (c >= p->s.out_c) continue;
+            int64_t sw = 0;
+            for (int j = 0; j < p->K; j++) sw += p->wref[(size_t)c * p->K + j] < 0 ? -p->wref[(size_t)c * p->K + j] : p->wref[(size_t)c * p->K + j];
+            bound[o] = (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
+        }
+        p->rq_fast = ea_fq_prepare(p->fq, op, op, p->mult_p, p->rshift_p, bound, p->s.out_zp, p->s.act_min, p->s.act_max);
+        if (getenv("EA_FQ_DEBUG")) { double mx = 0; for (int o = 0; o < op; o++) { double v = (double)bound[o] * p->mult_p[o] / 2147483648.0 / (double)(1ll << p->rshift_p[o]); if (v > mx) mx = v; } fprintf(stderr, "conv %dx%dx%d->%d k%d fast %d max X*M %.1f actmin %d zp %d\n", p->s.in_h, p->s.in_w, p->s.in_c, p->s.out_c, p->s.kernel_h, p->rq_fast, mx, p->s.act_min, p->s.out_zp); }
+        free(bound);
     }
     return 1;
 }

@@ -68,26 +68,85 @@ EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, in
     }
 }
 
-// Requantises the low/high accumulators of one 32-channel block, offsets, clamps, narrows
-// (packs_epi32 undoes the unpack order; values are already in [-128, 127]) and stores.
-EA_AVX512 static inline __attribute__((always_inline)) void store32(__m512i alo, __m512i ahi, __m512i m_lo, __m512i m_hi, __m512i l_lo,
-                                                                     __m512i l_hi, __m512i r_lo, __m512i r_hi, __m512i zp, __m512i lo_c,
-                                                                     __m512i hi_c, int left, __mmask32 store, int8_t *dst) {
-    __m512i vlo = _mm512_add_epi32(ea_requant16_ls(alo, m_lo, l_lo, r_lo), zp);
-    __m512i vhi = _mm512_add_epi32(ea_requant16_ls(ahi, m_hi, l_hi, r_hi), zp);
-    vlo = _mm512_min_epi32(_mm512_max_epi32(vlo, lo_c), hi_c);
-    vhi = _mm512_min_epi32(_mm512_max_epi32(vhi, lo_c), hi_c);
+// The output stage of a block (constants in the lane order of x86-pack.c): the exact
+// requantisation's, or with FAST (plans with rq_fast) the binary32 one's (x86_requant.h,
+// ea_fq16), and the zero point and clamps. Only the set in use is loaded.
+typedef struct { __m512i m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c; ea_fq16 f_lo, f_hi; } dw_stage;
+
+EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(const ea_conv_plan *p, int lane, const int FAST) {
+    dw_stage st;
+    const __m512i z = _mm512_setzero_si512();
+    st.m_lo = st.m_hi = st.l_lo = st.l_hi = st.r_lo = st.r_hi = z;
+    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_hi.m = st.f_hi.cl = st.f_hi.ch = _mm512_setzero_ps();
+    if (FAST) {
+        st.f_lo = ea_fq16_load(p->fq, p->Op, lane);
+        st.f_hi = ea_fq16_load(p->fq, p->Op, lane + 16);
+    } else {
+        st.m_lo = _mm512_loadu_si512((const void *)(p->mult_p + lane)); st.m_hi = _mm512_loadu_si512((const void *)(p->mult_p + lane + 16));
+        st.l_lo = _mm512_loadu_si512((const void *)(p->lshift_p + lane)); st.l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + lane + 16));
+        st.r_lo = _mm512_loadu_si512((const void *)(p->rshift_p + lane)); st.r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + lane + 16));
+    }
+    st.zp = _mm512_set1_epi32(p->s.out_zp); st.lo_c = _mm512_set1_epi32(p->s.act_min); st.hi_c = _mm512_set1_epi32(p->s.act_max);
+    return st;
+}
+
+// The exact redo of output row oy (every block), out of line: the binary32 stage's
+// fallback for a row in which its bracket left a lane undecided (defined after dw_rows).
+static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy);
+
+// Requantises the low/high accumulators of the 32-channel block at `lane`, offsets, clamps,
+// narrows (packs_epi32 undoes the unpack order; values are already in [-128, 127]) and stores.
+// With FAST, lanes the bracket leaves undecided are added to *und (the row is redone).
+EA_AVX512 static inline __attribute__((always_inline)) void store32(const dw_stage *st, const int FAST, __mmask16 *und, __m512i alo,
+                                                                     __m512i ahi, int left, __mmask32 store, int8_t *dst) {
+    __m512i vlo, vhi;
+    if (FAST) {
+        __mmask16 ul, uh;
+        vlo = ea_fq16_apply(&st->f_lo, alo, &ul);
+        vhi = ea_fq16_apply(&st->f_hi, ahi, &uh);
+        *und |= ul | uh;
+    } else {
+        vlo = _mm512_add_epi32(ea_requant16_ls(alo, st->m_lo, st->l_lo, st->r_lo), st->zp);
+        vhi = _mm512_add_epi32(ea_requant16_ls(ahi, st->m_hi, st->l_hi, st->r_hi), st->zp);
+    }
+    vlo = _mm512_min_epi32(_mm512_max_epi32(vlo, st->lo_c), st->hi_c);
+    vhi = _mm512_min_epi32(_mm512_max_epi32(vhi, st->lo_c), st->hi_c);
     __m256i v8 = _mm512_cvtsepi16_epi8(_mm512_packs_epi32(vlo, vhi));
     if (left >= 32) _mm256_storeu_si256((__m256i *)dst, v8);
     else _mm256_mask_storeu_epi8(dst, store, v8);
 }
 
-// Likewise for a 16-channel block (256-bit).
-EA_AVX512 static inline __attribute__((always_inline)) void store16(__m256i alo, __m256i ahi, __m256i m_lo, __m256i m_hi, __m256i l_lo,
-                                                                     __m256i l_hi, __m256i r_lo, __m256i r_hi, __m256i zp, __m256i lo_c,
-                                                                     __m256i hi_c, int C, __mmask16 store, int8_t *dst) {
-    __m256i vlo = _mm256_add_epi32(ea_requant8_ls(alo, m_lo, l_lo, r_lo), zp);
-    __m256i vhi = _mm256_add_epi32(ea_requant8_ls(ahi, m_hi, l_hi, r_hi), zp);
+// The binary32 stage on 8 lanes, run as 16 with the upper half zero (embedded rounding
+// exists only for 512-bit operations): there accumulator and constants are 0, so those
+// lanes give 0 at both ends of the bracket and are never undecided.
+EA_AVX512 static inline __m256i fq8_apply(const ea_fq16 *f, __m256i acc, __mmask16 *undecided) {
+    return _mm512_castsi512_si256(ea_fq16_apply(f, _mm512_zextsi256_si512(acc), undecided));
+}
+EA_AVX512 static inline ea_fq16 fq8_load(const float *fq, int op, int ob) {
+    ea_fq16 f;
+    f.m = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + ob));
+    f.cl = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + op + ob));
+    f.ch = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + 2 * op + ob));
+    return f;
+}
+
+// Likewise for a 16-channel block (256-bit; low lanes 0–7, high lanes hoff…; st from
+// dw_stage_load16).
+EA_AVX512 static inline __attribute__((always_inline)) void store16(const dw_stage *st, const int FAST, __mmask16 *und, __m256i alo,
+                                                                     __m256i ahi, int C, __mmask16 store, int8_t *dst) {
+    __m256i vlo, vhi;
+    if (FAST) {
+        __mmask16 ul, uh;
+        vlo = fq8_apply(&st->f_lo, alo, &ul);
+        vhi = fq8_apply(&st->f_hi, ahi, &uh);
+        *und |= ul | uh;
+    } else {
+        vlo = _mm256_add_epi32(ea_requant8_ls(alo, _mm512_castsi512_si256(st->m_lo), _mm512_castsi512_si256(st->l_lo), _mm512_castsi512_si256(st->r_lo)),
+                               _mm512_castsi512_si256(st->zp));
+        vhi = _mm256_add_epi32(ea_requant8_ls(ahi, _mm512_castsi512_si256(st->m_hi), _mm512_castsi512_si256(st->l_hi), _mm512_castsi512_si256(st->r_hi)),
+                               _mm512_castsi512_si256(st->zp));
+    }
+    const __m256i lo_c = _mm512_castsi512_si256(st->lo_c), hi_c = _mm512_castsi512_si256(st->hi_c);
     vlo = _mm256_min_epi32(_mm256_max_epi32(vlo, lo_c), hi_c);
     vhi = _mm256_min_epi32(_mm256_max_epi32(vhi, lo_c), hi_c);
     __m128i v8 = _mm256_cvtsepi16_epi8(_mm256_packs_epi32(vlo, vhi));
@@ -95,10 +154,33 @@ EA_AVX512 static inline __attribute__((always_inline)) void store16(__m256i alo,
     else _mm_mask_storeu_epi8(dst, store, v8);
 }
 
+// The 256-bit stage (16-channel blocks, and the pair path's odd pixel): low lanes from 0,
+// high lanes from `hoff` (8 in a 16-lane block; 16 in the pair layout, whose lanes 16–23
+// hold the 16-lane block's high channels).
+EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load16(const ea_conv_plan *p, const int FAST, int hoff) {
+    dw_stage st;
+    const __m512i z = _mm512_setzero_si512();
+    st.m_lo = st.m_hi = st.l_lo = st.l_hi = st.r_lo = st.r_hi = z;
+    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_hi.m = st.f_hi.cl = st.f_hi.ch = _mm512_setzero_ps();
+    if (FAST) {
+        st.f_lo = fq8_load(p->fq, p->Op, 0);
+        st.f_hi = fq8_load(p->fq, p->Op, hoff);
+    } else {
+        st.m_lo = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p->mult_p));
+        st.m_hi = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(p->mult_p + hoff)));
+        st.l_lo = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p->lshift_p));
+        st.l_hi = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(p->lshift_p + hoff)));
+        st.r_lo = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p->rshift_p));
+        st.r_hi = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(p->rshift_p + hoff)));
+    }
+    st.zp = _mm512_set1_epi32(p->s.out_zp); st.lo_c = _mm512_set1_epi32(p->s.act_min); st.hi_c = _mm512_set1_epi32(p->s.act_max);
+    return st;
+}
+
 // One block of 32 channels over every output pixel. TP (tap pairs) is a compile-time
 // constant at the 3×3 call site, so the ten weight vectors stay in registers.
 EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_conv_plan *p, const int16_t *img, int8_t *out,
-                                                                        int b, const int TP, int oy0, int oy1) {
+                                                                        int b, const int TP, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 32, lane = b * BW;
     // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
@@ -107,16 +189,14 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
-    const __m512i zp = _mm512_set1_epi32(s->out_zp), lo_c = _mm512_set1_epi32(s->act_min), hi_c = _mm512_set1_epi32(s->act_max);
+    const dw_stage st = dw_stage_load(p, lane, FAST);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)(p->bias_eff + lane));
     const __m512i bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + lane + 16));
-    const __m512i m_lo = _mm512_loadu_si512((const void *)(p->mult_p + lane)), m_hi = _mm512_loadu_si512((const void *)(p->mult_p + lane + 16));
-    const __m512i l_lo = _mm512_loadu_si512((const void *)(p->lshift_p + lane)), l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + lane + 16));
-    const __m512i r_lo = _mm512_loadu_si512((const void *)(p->rshift_p + lane)), r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + lane + 16));
     const int left = C - lane;
     const __mmask32 store = left >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << left) - 1);
     const int16_t *wb = (const int16_t *)p->w + (size_t)b * TP * 2 * BW;
     for (int oy = oy0; oy < oy1; oy++) {
+        __mmask16 und = 0;
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
         int8_t *dst = out + (size_t)oy * OW * C + lane;
         int ox = 0;
@@ -133,8 +213,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
                 bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(D, E), wh);
             }
-            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, left, store, dst);
-            store32(blo, bhi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, left, store, dst + C);
+            store32(&st, FAST, &und, alo, ahi, left, store, dst);
+            store32(&st, FAST, &und, blo, bhi, left, store, dst + C);
         }
         for (; ox < OW; ox++, dst += C) {
             const int16_t *xb = row + (size_t)ox * SW * Cp;
@@ -145,15 +225,16 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
-            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, left, store, dst);
+            store32(&st, FAST, &und, alo, ahi, left, store, dst);
         }
+        if (FAST && und) dw_row_exact(p, img, out, oy);
     }
 }
 
 // The same with 16 channels (256-bit vpdpwssd, AVX-512VL), for layers of ≤ 16 channels,
 // where a 32-lane block would compute half its lanes for nothing.
 EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_conv_plan *p, const int16_t *img, int8_t *out,
-                                                                        const int TP, int oy0, int oy1) {
+                                                                        const int TP, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 16;
     // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
@@ -162,14 +243,12 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
-    const __m256i zp = _mm256_set1_epi32(s->out_zp), lo_c = _mm256_set1_epi32(s->act_min), hi_c = _mm256_set1_epi32(s->act_max);
+    const dw_stage st = dw_stage_load16(p, FAST, 8);
     const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)p->bias_eff), bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + 8));
-    const __m256i m_lo = _mm256_loadu_si256((const __m256i *)p->mult_p), m_hi = _mm256_loadu_si256((const __m256i *)(p->mult_p + 8));
-    const __m256i l_lo = _mm256_loadu_si256((const __m256i *)p->lshift_p), l_hi = _mm256_loadu_si256((const __m256i *)(p->lshift_p + 8));
-    const __m256i r_lo = _mm256_loadu_si256((const __m256i *)p->rshift_p), r_hi = _mm256_loadu_si256((const __m256i *)(p->rshift_p + 8));
     const __mmask16 store = C >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << C) - 1);
     const int16_t *wb = (const int16_t *)p->w;
     for (int oy = oy0; oy < oy1; oy++) {
+        __mmask16 und = 0;
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
         int8_t *dst = out + (size_t)oy * OW * C;
         int ox = 0;
@@ -185,8 +264,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
                 blo = _mm256_dpwssd_epi32(blo, _mm256_unpacklo_epi16(D, E), wl);
                 bhi = _mm256_dpwssd_epi32(bhi, _mm256_unpackhi_epi16(D, E), wh);
             }
-            store16(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, C, store, dst);
-            store16(blo, bhi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, C, store, dst + C);
+            store16(&st, FAST, &und, alo, ahi, C, store, dst);
+            store16(&st, FAST, &und, blo, bhi, C, store, dst + C);
         }
         for (; ox < OW; ox++, dst += C) {
             const int16_t *xb = row + (size_t)ox * SW * Cp;
@@ -197,8 +276,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
                 alo = _mm256_dpwssd_epi32(alo, _mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + 2 * t * BW)));
                 ahi = _mm256_dpwssd_epi32(ahi, _mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW)));
             }
-            store16(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, C, store, dst);
+            store16(&st, FAST, &und, alo, ahi, C, store, dst);
         }
+        if (FAST && und) dw_row_exact(p, img, out, oy);
     }
 }
 
@@ -213,20 +293,18 @@ EA_AVX512 static inline __attribute__((always_inline)) __m512i load_pair(const i
 }
 
 EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int TP,
-                                                                        const int SW, int oy0, int oy1) {
+                                                                        const int SW, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int Cp = 16, BW = 32;
     int32_t tap[2 * 8];
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, WP = p->dw_wp, step = SW * Cp;
-    const __m512i zp = _mm512_set1_epi32(s->out_zp), lo_c = _mm512_set1_epi32(s->act_min), hi_c = _mm512_set1_epi32(s->act_max);
+    const dw_stage st = dw_stage_load(p, 0, FAST);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)p->bias_eff), bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + 16));
-    const __m512i m_lo = _mm512_loadu_si512((const void *)p->mult_p), m_hi = _mm512_loadu_si512((const void *)(p->mult_p + 16));
-    const __m512i l_lo = _mm512_loadu_si512((const void *)p->lshift_p), l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + 16));
-    const __m512i r_lo = _mm512_loadu_si512((const void *)p->rshift_p), r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + 16));
     const int16_t *wb = (const int16_t *)p->w;
     for (int oy = oy0; oy < oy1; oy++) {
+        __mmask16 und = 0;
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
         int8_t *dst = out + (size_t)oy * OW * 16;
         int ox = 0;
@@ -242,8 +320,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
                 bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(D, E), wh);
             }
-            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst);
-            store32(blo, bhi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst + 32);
+            store32(&st, FAST, &und, alo, ahi, 32, 0, dst);
+            store32(&st, FAST, &und, blo, bhi, 32, 0, dst + 32);
         }
         for (; ox + 2 <= OW; ox += 2, dst += 32) {
             const int16_t *xb = row + (size_t)ox * step;
@@ -253,7 +331,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
-            store32(alo, ahi, m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c, 32, 0, dst);
+            store32(&st, FAST, &und, alo, ahi, 32, 0, dst);
         }
         if (ox < OW) {
             const int16_t *xb = row + (size_t)ox * step;
@@ -263,32 +341,43 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 alo = _mm256_dpwssd_epi32(alo, _mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + 2 * t * BW)));
                 ahi = _mm256_dpwssd_epi32(ahi, _mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW)));
             }
-            store16(alo, ahi, _mm512_castsi512_si256(m_lo), _mm512_castsi512_si256(m_hi), _mm512_castsi512_si256(l_lo),
-                    _mm512_castsi512_si256(l_hi), _mm512_castsi512_si256(r_lo), _mm512_castsi512_si256(r_hi), _mm512_castsi512_si256(zp),
-                    _mm512_castsi512_si256(lo_c), _mm512_castsi512_si256(hi_c), 16, 0, dst);
+            const dw_stage st16 = dw_stage_load16(p, FAST, 16);
+            store16(&st16, FAST, &und, alo, ahi, 16, 0, dst);
         }
+        if (FAST && und) dw_row_exact(p, img, out, oy);
     }
+}
+
+// Output rows [oy0, oy1), with the binary32 output stage (FAST) or the exact one.
+EA_AVX512 static inline __attribute__((always_inline)) void dw_rows(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int FAST,
+                                                                     int oy0, int oy1) {
+    const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
+    if (p->dw_pair) {
+        // 3×3 at stride 1 or 2: constant trip count and step, weights in registers.
+        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, out, 5, 1, FAST, oy0, oy1);
+        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, out, 5, 2, FAST, oy0, oy1);
+        else dw_pairs16(p, img, out, TP, p->s.stride_w, FAST, oy0, oy1);
+        return;
+    }
+    if (p->dw_block == 16) {
+        if (TP == 5) dw_block16(p, img, out, 5, FAST, oy0, oy1);
+        else dw_block16(p, img, out, TP, FAST, oy0, oy1);
+        return;
+    }
+    for (int b = 0; b < p->dw_cp / 32; b++) {
+        if (TP == 5) dw_block32(p, img, out, b, 5, FAST, oy0, oy1);
+        else dw_block32(p, img, out, b, TP, FAST, oy0, oy1);
+    }
+}
+
+EA_AVX512 __attribute__((noinline, cold)) static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy) {
+    dw_rows(p, img, out, 0, oy, oy + 1);
 }
 
 // Output rows [oy0, oy1) from the int16 image (read only: threads may share it).
 EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1) {
-    const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
-    if (p->dw_pair) {
-        // 3×3 at stride 1 or 2: constant trip count and step, weights in registers.
-        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, out, 5, 1, oy0, oy1);
-        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, out, 5, 2, oy0, oy1);
-        else dw_pairs16(p, img, out, TP, p->s.stride_w, oy0, oy1);
-        return;
-    }
-    if (p->dw_block == 16) {
-        if (TP == 5) dw_block16(p, img, out, 5, oy0, oy1);
-        else dw_block16(p, img, out, TP, oy0, oy1);
-        return;
-    }
-    for (int b = 0; b < p->dw_cp / 32; b++) {
-        if (TP == 5) dw_block32(p, img, out, b, 5, oy0, oy1);
-        else dw_block32(p, img, out, b, TP, oy0, oy1);
-    }
+    if (p->rq_fast) dw_rows(p, img, out, 1, oy0, oy1);
+    else dw_rows(p, img, out, 0, oy0, oy1);
 }
 
 // Rows [r0, r1) of the int16 image of ea_dwconv_rows_avx512 from the int8 input.

@@ -78,6 +78,26 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
         }
     }
     p->w = w;
+    // AVX-512: the binary32 output stage (x86_requant.h, ea_fq16) when no channel shifts left.
+    if (fold_zp) {
+        int ls = 0;
+        for (int l = 0; l < p->Op; l++) ls |= p->lshift_p[l];
+        p->fq = (float *)malloc((size_t)3 * p->Op * sizeof(float));
+        int64_t *bound = (int64_t *)calloc((size_t)p->Op, sizeof(int64_t));
+        if (!p->fq || !bound) { free(bound); return 0; }
+        for (int b = 0; b < blocks; b++)
+            for (int hi = 0; hi < 2; hi++)
+                for (int q = 0; q < block / 2; q++) {
+                    int c = b * block + lane_channel(q, hi), lane = b * block + hi * (block / 2) + q;
+                    if (pair) c %= 16;
+                    if (c >= C) continue;
+                    int64_t sw = 0;
+                    for (int a = 0; a < T; a++) sw += p->wref[(size_t)c * T + a] < 0 ? -p->wref[(size_t)c * T + a] : p->wref[(size_t)c * T + a];
+                    bound[lane] = (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
+                }
+        p->rq_fast = !ls && ea_fq_prepare(p->fq, p->Op, p->Op, p->mult_p, p->rshift_p, bound, s->out_zp, s->act_min, s->act_max);
+        free(bound);
+    }
     return 1;
 }
 #endif

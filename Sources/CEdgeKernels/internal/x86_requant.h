@@ -93,6 +93,44 @@ EA_AVX512 static inline __m512i ea_out16_apply(const ea_out16 *o, const ea_rq16 
     return v;
 }
 
+// The same output, decided in binary32 where a bracket proves it (ea_fq_prepare in
+// conv/plan.c, docs/integer-spec.md "Requantisation in binary32, verified"). With the zero
+// point folded in, the exact value before the floor is t = acc·M + c (M = mult/2^(31+r),
+// c = zp + 1/2 + [r ≥ 1]·2^−(r+1), the constant for P ≥ 0; for acc < 0 the true constant is
+// 2^−r lower, and the plan takes this path only where that cannot change the clamped
+// output). The plan stores per lane Mf = M rounded to binary32 and c ∓ D rounded outwards,
+// D ≥ |acc|·|Mf − M| for every reachable acc (|acc| < 2^24, so its conversion is exact).
+// lo = fma(acc, Mf, c − D) rounded down ≤ t ≤ hi = fma(acc, Mf, c + D) rounded up, so
+// where floor(lo) = floor(hi) that is floor(t), the exact result. Lanes where the bracket
+// straddles an integer (about 2^−13 of them) are returned in *undecided; the caller redoes
+// the vector exactly. 6 operations instead of 13.
+typedef struct { __m512 m, cl, ch; } ea_fq16;
+
+EA_AVX512 static inline ea_fq16 ea_fq16_load(const float *fq, int op, int ob) {
+    ea_fq16 f;
+    f.m = _mm512_loadu_ps(fq + ob);
+    f.cl = _mm512_loadu_ps(fq + op + ob);
+    f.ch = _mm512_loadu_ps(fq + 2 * op + ob);
+    return f;
+}
+
+EA_AVX512 static inline __m512i ea_fq16_apply(const ea_fq16 *f, __m512i acc, __mmask16 *undecided) {
+    const __m512 x = _mm512_cvtepi32_ps(acc);
+    const __m512 lo = _mm512_fmadd_round_ps(x, f->m, f->cl, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 hi = _mm512_fmadd_round_ps(x, f->m, f->ch, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    const __m512i il = _mm512_cvt_roundps_epi32(lo, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512i ih = _mm512_cvt_roundps_epi32(hi, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    *undecided = _mm512_cmpneq_epi32_mask(il, ih);
+    return il;
+}
+
+// The clamps of an output stage whose zero point is already in the value.
+EA_AVX512 static inline __m512i ea_out16_clamp(const ea_out16 *o, __m512i v) {
+    if (o->lo) v = _mm512_max_epi32(v, o->lo_v);
+    if (o->hi) v = _mm512_min_epi32(v, o->hi_v);
+    return v;
+}
+
 // ea_requant on 8 lanes (mult in [0, 2^31)), the same identity as ea_requant16.
 EA_AVX2 static inline __m256i ea_requant8(__m256i acc, __m256i mult, __m256i rshift) {
     const __m256i half = _mm256_set1_epi64x(1ll << 30);
