@@ -4,7 +4,6 @@
 #include "conv_plan.h"
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 ea_conv_plan *ea_conv_plan_create(const ea_conv_shape *s, const int8_t *w, const int32_t *bias,
                                   const int32_t *mult, const int32_t *shift, const double *real_scale, int isa) {
@@ -198,7 +197,6 @@ int ea_rq16_prepare(ea_conv_plan *p) {
             bound[o] = (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
         }
         p->rq_fast = ea_fq_prepare(p->fq, op, op, p->mult_p, p->rshift_p, bound, p->s.out_zp, p->s.act_min, p->s.act_max);
-        if (getenv("EA_FQ_DEBUG")) { double mx = 0; for (int o = 0; o < op; o++) { double v = (double)bound[o] * p->mult_p[o] / 2147483648.0 / (double)(1ll << p->rshift_p[o]); if (v > mx) mx = v; } fprintf(stderr, "conv %dx%dx%d->%d k%d fast %d max X*M %.1f actmin %d zp %d\n", p->s.in_h, p->s.in_w, p->s.in_c, p->s.out_c, p->s.kernel_h, p->rq_fast, mx, p->s.act_min, p->s.out_zp); }
         free(bound);
     }
     return 1;
