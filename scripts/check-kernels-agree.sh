@@ -3,7 +3,8 @@
 # every quantised model in models/ classifies the Fashion-MNIST test set (10k images by
 # default) with `--kernels reference` and `--kernels auto`, and the int8 logits of every
 # image must be byte-identical. The kernels' own conformance test covers shapes; this
-# covers the nets as shipped, with their real parameters.
+# covers the nets as shipped, with their real parameters, and the imported MobileNet-style
+# fixture (TFLiteConverter's depthwise and pointwise layers, with a generated label file).
 #   scripts/check-kernels-agree.sh [LIMIT]      (needs a release build and data/fashion-mnist-test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,4 +29,21 @@ for m in models/*-q.bin; do
     status=1
   fi
 done
+# The imported MobileNet-style net (28×28×1 input, 10 classes, no labels in the file).
+MOBILE=Tests/Fixtures/import/keras_mobilenet_int8.tflite
+if [ -f "$MOBILE" ]; then
+  # Fashion-MNIST's classes in output order, named as the data command names the folders.
+  printf '%s\n' T-shirt-top Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag Ankle-boot >"$OUT/labels.txt"
+  for k in reference auto; do
+    "$BIN" predict "$MOBILE" --labels "$OUT/labels.txt" --images "$DATA" --net int8 --kernels "$k" --logits --limit "$LIMIT" --format csv >"$OUT/mobile.$k.csv" 2>"$OUT/mobile.$k.err"
+  done
+  n=$(($(wc -l <"$OUT/mobile.auto.csv") - 1))
+  if [ "$n" -gt 0 ] && cmp -s "$OUT/mobile.reference.csv" "$OUT/mobile.auto.csv"; then
+    echo "keras_mobilenet_int8 (imported): $n images, int8 logits identical"
+  else
+    echo "keras_mobilenet_int8 (imported): int8 logits DIFFER between --kernels reference and auto (or no output)" >&2
+    tail -3 "$OUT/mobile.auto.err" >&2
+    status=1
+  fi
+fi
 exit $status
