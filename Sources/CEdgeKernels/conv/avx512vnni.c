@@ -25,8 +25,8 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
     const int R = (run + 3) & ~3;
     p->Kp = k * R;
     p->Op = (O + 15) & ~15;
-    int8_t *w = (int8_t *)calloc((size_t)p->Kp * p->Op, 1);
-    p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
+    int8_t *w = (int8_t *)ea_calloc64((size_t)p->Kp * p->Op, 1);
+    p->bias_eff = (int32_t *)ea_calloc64((size_t)p->Op, sizeof(int32_t));
     if (!w || !p->bias_eff || !ea_pad_requant(p)) { free(w); return 0; }
     for (int ky = 0; ky < k; ky++)
         for (int t = 0; t < R / 4; t++)
@@ -196,9 +196,9 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, Op, ob + 16 * nb); TILE_ALL2(TILE_STF, nb) } \
     else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); TILE_ALL2(TILE_ST, nb) } }
 VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
-                                                            int ob, const int PX, const int NB, const int EXACT, int8_t *dst) {
+                                                            int ob, const int PX, const int NB, const int FAST, int8_t *dst) {
     const ea_conv_shape *s = &p->s;
-    const int O = s->out_c, Op = p->Op, fast = !EXACT && p->rq_fast;
+    const int O = s->out_c, Op = p->Op, fast = FAST;
     __mmask16 und = 0;
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __m512i b0v = _mm512_loadu_si512((const void *)(p->bias_eff + ob));
@@ -224,16 +224,16 @@ VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *
 // PX pixels (window origins b) over every output channel, in chunks of up to 64 (only
 // PX ≤ 6 takes chunks of three or four blocks: 12 × 4 accumulators would not fit).
 VNNI static inline __attribute__((always_inline)) void tiles_px(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
-                                                                const int PX, const int EXACT, int8_t *dst) {
+                                                                const int PX, const int FAST, int8_t *dst) {
     const int Op = p->Op;
     for (int ob = 0; ob < Op;) {
         int nb = (Op - ob) / 16;
         if (PX > 6 && nb > 2) nb = 2;
         switch (nb) {
-        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, EXACT, dst); ob += 16; break;
-        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, EXACT, dst); ob += 32; break;
-        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, EXACT, dst); ob += 48; break;
-        default: tile(p, b, rowBytes, RT, ob, PX, 4, EXACT, dst); ob += 64; break;
+        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, FAST, dst); ob += 16; break;
+        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, FAST, dst); ob += 32; break;
+        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, FAST, dst); ob += 48; break;
+        default: tile(p, b, rowBytes, RT, ob, PX, 4, FAST, dst); ob += 64; break;
         }
     }
 }
@@ -242,7 +242,7 @@ VNNI static inline __attribute__((always_inline)) void tiles_px(const ea_conv_pl
 // rest in groups of 4, 2 and 1 (a dense layer is one pixel: up to four independent
 // accumulator chains over its channel blocks).
 VNNI static inline __attribute__((always_inline)) void tiles_range(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
-                                                                   int first, int P, int8_t *out) {
+                                                                   int first, int P, const int FAST, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     const int O = s->out_c;
     const int wide = p->Op <= 32 ? 12 : 6;
@@ -257,11 +257,11 @@ VNNI static inline __attribute__((always_inline)) void tiles_range(const ea_conv
         }
         int8_t *dst = out + (size_t)first * O;
         switch (n) {
-        case 12: tiles_px(p, b, rowBytes, RT, 12, 0, dst); break;
-        case 6: tiles_px(p, b, rowBytes, RT, 6, 0, dst); break;
-        case 4: tiles_px(p, b, rowBytes, RT, 4, 0, dst); break;
-        case 2: tiles_px(p, b, rowBytes, RT, 2, 0, dst); break;
-        default: tiles_px(p, b, rowBytes, RT, 1, 0, dst); break;
+        case 12: tiles_px(p, b, rowBytes, RT, 12, FAST, dst); break;
+        case 6: tiles_px(p, b, rowBytes, RT, 6, FAST, dst); break;
+        case 4: tiles_px(p, b, rowBytes, RT, 4, FAST, dst); break;
+        case 2: tiles_px(p, b, rowBytes, RT, 2, FAST, dst); break;
+        default: tiles_px(p, b, rowBytes, RT, 1, FAST, dst); break;
         }
         first += n;
     }
@@ -271,20 +271,29 @@ VNNI __attribute__((noinline, cold)) static void pixels_exact(const ea_conv_plan
                                                                int8_t *dst) {
     const int O = p->s.out_c;
     int k = 0;
-    for (; k + 6 <= n; k += 6) tiles_px(p, b + k, rowBytes, RT, 6, 1, dst + (size_t)k * O);
-    for (; k + 4 <= n; k += 4) tiles_px(p, b + k, rowBytes, RT, 4, 1, dst + (size_t)k * O);
-    for (; k + 2 <= n; k += 2) tiles_px(p, b + k, rowBytes, RT, 2, 1, dst + (size_t)k * O);
-    for (; k < n; k++) tiles_px(p, b + k, rowBytes, RT, 1, 1, dst + (size_t)k * O);
+    for (; k + 6 <= n; k += 6) tiles_px(p, b + k, rowBytes, RT, 6, 0, dst + (size_t)k * O);
+    for (; k + 4 <= n; k += 4) tiles_px(p, b + k, rowBytes, RT, 4, 0, dst + (size_t)k * O);
+    for (; k + 2 <= n; k += 2) tiles_px(p, b + k, rowBytes, RT, 2, 0, dst + (size_t)k * O);
+    for (; k < n; k++) tiles_px(p, b + k, rowBytes, RT, 1, 0, dst + (size_t)k * O);
 }
 
 // Every pixel from `first` on, and pixels [first, P) of a row-split call. Two copies of the
 // loop: with P passed in, the whole-image call ran 3×3 64-channel layers 7% slower
 // (measured; P taken from the shape inside the function, as here, does not).
 VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
-    tiles_range(p, img, rowBytes, RT, first, p->s.out_h * p->s.out_w, out);
+    tiles_range(p, img, rowBytes, RT, first, p->s.out_h * p->s.out_w, 0, out);
 }
 VNNI static void run_tiles_to(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int P, int8_t *out) {
-    tiles_range(p, img, rowBytes, RT, first, P, out);
+    tiles_range(p, img, rowBytes, RT, first, P, 0, out);
+}
+// The same with the binary32 output stage (plans with rq_fast): separate copies, so the
+// exact path's code is what it was without it (a runtime choice inside the tiles made
+// 16→16 3×3 7% slower).
+VNNI static void run_tiles_fast(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
+    tiles_range(p, img, rowBytes, RT, first, p->s.out_h * p->s.out_w, 1, out);
+}
+VNNI static void run_tiles_to_fast(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int P, int8_t *out) {
+    tiles_range(p, img, rowBytes, RT, first, P, 1, out);
 }
 
 // Row tiles: PX pixels of one output row, so pixel j's window starts RS·j bytes after the
@@ -303,8 +312,8 @@ VNNI static void run_tiles_to(const ea_conv_plan *p, const uint8_t *img, size_t 
 #define RT_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13)
 #define RT_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb) M(12, nb) M(13, nb)
 VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_plan *p, const uint8_t *b0, size_t rowBytes, int RT,
-                                                                 const int PX, const int NB, const int RS, int8_t *dst) {
-    const int O = p->s.out_c, fast = p->rq_fast;
+                                                                 const int PX, const int NB, const int RS, const int FAST, int8_t *dst) {
+    const int O = p->s.out_c, fast = FAST;
     __mmask16 und = 0;
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, p->s.out_zp, p->s.act_min, p->s.act_max);
     const __m512i b0v = _mm512_loadu_si512((const void *)p->bias_eff);
@@ -334,7 +343,7 @@ VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_pl
 // Output rows [oy0, oy1) in row tiles (at most 14 pixels × 16 channels, 7 × 32, or 7 × 64
 // for a 7-wide row else 6 × 64), then 4, 2, 1.
 VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
-                                                                const int NB, const int RS, int oy0, int oy1, int8_t *out) {
+                                                                const int NB, const int RS, const int FAST, int oy0, int oy1, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     const int wide = NB == 1 ? 14 : NB == 2 ? 7 : 6;
     for (int oy = oy0; oy < oy1; oy++) {
@@ -343,16 +352,37 @@ VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_pl
         int ox = 0;
         // 64 channels: a 7-pixel row (the last stage of ResNet-8 and the MobileNet-style
         // net) in one tile of 28 accumulators; wider rows in tiles of 6.
-        if (NB == 4 && s->out_w == 7) { tile_row(p, rb, rowBytes, RT, 7, 4, RS, dst); continue; }
+        if (NB == 4 && s->out_w == 7) { tile_row(p, rb, rowBytes, RT, 7, 4, RS, FAST, dst); continue; }
         for (; ox + wide <= s->out_w; ox += wide) {
-            if (NB == 1) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 14, 1, RS, dst + (size_t)ox * s->out_c);
-            else if (NB == 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, dst + (size_t)ox * s->out_c);
-            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 6, 4, RS, dst + (size_t)ox * s->out_c);
+            if (NB == 1) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 14, 1, RS, FAST, dst + (size_t)ox * s->out_c);
+            else if (NB == 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, FAST, dst + (size_t)ox * s->out_c);
+            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 6, 4, RS, FAST, dst + (size_t)ox * s->out_c);
         }
-        for (; ox + 4 <= s->out_w; ox += 4) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 4, NB, RS, dst + (size_t)ox * s->out_c);
-        for (; ox + 2 <= s->out_w; ox += 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 2, NB, RS, dst + (size_t)ox * s->out_c);
-        for (; ox < s->out_w; ox++) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 1, NB, RS, dst + (size_t)ox * s->out_c);
+        for (; ox + 4 <= s->out_w; ox += 4) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 4, NB, RS, FAST, dst + (size_t)ox * s->out_c);
+        for (; ox + 2 <= s->out_w; ox += 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 2, NB, RS, FAST, dst + (size_t)ox * s->out_c);
+        for (; ox < s->out_w; ox++) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 1, NB, RS, FAST, dst + (size_t)ox * s->out_c);
     }
+}
+
+// The row-tile layers (returns 0 for the rest), with the output stage F chooses.
+VNNI static inline __attribute__((always_inline)) int rows_in_row_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
+                                                                         const int F, int oy0, int oy1, int8_t *out) {
+    const ea_conv_shape *s = &p->s;
+    // Common ResNet shapes: 16 or 32 channels whose windows step 16 or 32 bytes per pixel.
+    const int rs = s->stride_w * s->in_c;
+    if (!p->paired && (p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) {
+        if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, F, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 1, 32, F, oy0, oy1, out); }
+        else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, F, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 2, 32, F, oy0, oy1, out); }
+        return 1;
+    }
+    // 64-channel pointwise layers (MobileNet's, ResNet's 1×1 projections): 1.3–1.6× faster
+    // in row tiles; 3×3 ones were measured 10% slower there (28 accumulators over nine kernel
+    // rows) and keep the general tiles.
+    if (p->Op == 64 && s->kernel_h == 1 && s->kernel_w == 1 && (rs == 32 || rs == 64)) {
+        if (rs == 32) run_rows(p, img, rowBytes, RT, 4, 32, F, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 4, 64, F, oy0, oy1, out);
+        return 1;
+    }
+    return 0;
 }
 
 // Output rows [oy0, oy1) from the padded u8 image (read only: threads may share it).
@@ -361,25 +391,12 @@ VNNI void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int
     const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
     const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c;
     if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, oy0, oy1, out); return; }
-    // Common ResNet shapes: 16 or 32 channels whose windows step 16 or 32 bytes per pixel.
-    const int rs = s->stride_w * s->in_c;
-    if (!p->paired && (p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) {
-        if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 1, 32, oy0, oy1, out); }
-        else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 2, 32, oy0, oy1, out); }
-        return;
-    }
-    // 64-channel pointwise layers (MobileNet's, ResNet's 1×1 projections): 1.3–1.6× faster
-    // in row tiles; 3×3 ones were measured 10% slower there (28 accumulators over nine kernel
-    // rows) and keep the general tiles.
-    if (p->Op == 64 && s->kernel_h == 1 && s->kernel_w == 1 && (rs == 32 || rs == 64)) {
-        if (rs == 32) run_rows(p, img, rowBytes, RT, 4, 32, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 4, 64, oy0, oy1, out);
-        return;
-    }
+    if (p->rq_fast ? rows_in_row_tiles(p, img, rowBytes, RT, 1, oy0, oy1, out) : rows_in_row_tiles(p, img, rowBytes, RT, 0, oy0, oy1, out)) return;
     int first = oy0 * s->out_w;
     const int last = oy1 * s->out_w;
     if (p->paired) first = run_paired(p, img, rowBytes, RT, first, last, out);
-    if (last == s->out_h * s->out_w) run_tiles(p, img, rowBytes, RT, first, out);
-    else run_tiles_to(p, img, rowBytes, RT, first, last, out);
+    if (last == s->out_h * s->out_w) (p->rq_fast ? run_tiles_fast : run_tiles)(p, img, rowBytes, RT, first, out);
+    else (p->rq_fast ? run_tiles_to_fast : run_tiles_to)(p, img, rowBytes, RT, first, last, out);
 }
 
 VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {

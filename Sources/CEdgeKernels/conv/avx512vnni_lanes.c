@@ -26,8 +26,8 @@ int ea_conv_lanes_pack_avx512(ea_conv_plan *p) {
     const int flat = run >= 3, per_row = (run + 3) / 4, G = flat ? (kh * run + 3) / 4 : kh * per_row;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512vbmi") || O > 16 || G > 16 || 15 * step + ((run + 3) & ~3) > 64) return 1;
-    p->lw = (int8_t *)calloc((size_t)G * 64, 1);
-    p->lidx = (uint8_t *)calloc((size_t)(4 + G) * 64, 1);
+    p->lw = (int8_t *)ea_calloc64((size_t)G * 64, 1);
+    p->lidx = (uint8_t *)ea_calloc64((size_t)(4 + G) * 64, 1);
     if (!p->lw || !p->lidx) return 0;
     for (int g = 0; g < G; g++) {
         // Window bytes f of this group: flattened index ky·run + j.

@@ -152,7 +152,11 @@ int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *
 
 int ea_rq16_prepare(ea_conv_plan *p) {
     const int op = p->Op;
+#if defined(__x86_64__)
+    p->rq = (int64_t *)ea_calloc64((size_t)3 * op, sizeof(int64_t));
+#else
     p->rq = (int64_t *)malloc((size_t)3 * op * sizeof(int64_t));
+#endif
     if (!p->rq) return 0;
     for (int o = 0; o < op; o++) if (p->lshift_p[o]) p->rq_lshift = 1;
     // The output zero point can join the constants (out = floor((P + c + zp·2^S)/2^S)) when
@@ -185,7 +189,11 @@ int ea_rq16_prepare(ea_conv_plan *p) {
     p->fq = NULL;
     p->rq_fast = 0;
     if (!p->rq_lshift) {
+#if defined(__x86_64__)
+        p->fq = (float *)ea_calloc64((size_t)3 * op, sizeof(float));
+#else
         p->fq = (float *)malloc((size_t)3 * op * sizeof(float));
+#endif
         int64_t *bound = (int64_t *)malloc((size_t)op * sizeof(int64_t));
         if (!p->fq || !bound) { free(bound); return 0; }
         for (int o = 0; o < op; o++) {

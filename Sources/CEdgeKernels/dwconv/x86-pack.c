@@ -37,11 +37,11 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
     p->dw_cp = pair ? 16 : blocks * block;
     p->dw_hp = ea_padded_h(s);
     p->dw_wp = ea_padded_w(s);
-    int16_t *w = (int16_t *)calloc((size_t)blocks * TP * 2 * block, sizeof(int16_t));
-    p->bias_eff = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
-    p->mult_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
-    p->rshift_p = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
-    p->lshift_p = (int32_t *)calloc((size_t)p->Op, sizeof(int32_t));
+    int16_t *w = (int16_t *)ea_calloc64((size_t)blocks * TP * 2 * block, sizeof(int16_t));
+    p->bias_eff = (int32_t *)ea_calloc64((size_t)p->Op, sizeof(int32_t));
+    p->mult_p = (int32_t *)ea_calloc64((size_t)p->Op, sizeof(int32_t));
+    p->rshift_p = (int32_t *)ea_calloc64((size_t)p->Op, sizeof(int32_t));
+    p->lshift_p = (int32_t *)ea_calloc64((size_t)p->Op, sizeof(int32_t));
     p->dw_tap = (int32_t *)calloc((size_t)TP * 2, sizeof(int32_t));
     p->dw_zp_folded = fold_zp;
     if (!w || !p->bias_eff || !p->mult_p || !p->rshift_p || !p->lshift_p || !p->dw_tap) { free(w); return 0; }
@@ -82,7 +82,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
     if (fold_zp) {
         int ls = 0;
         for (int l = 0; l < p->Op; l++) ls |= p->lshift_p[l];
-        p->fq = (float *)malloc((size_t)3 * p->Op * sizeof(float));
+        p->fq = (float *)ea_calloc64((size_t)3 * p->Op, sizeof(float));
         int64_t *bound = (int64_t *)calloc((size_t)p->Op, sizeof(int64_t));
         if (!p->fq || !bound) { free(bound); return 0; }
         for (int b = 0; b < blocks; b++)
