@@ -39,7 +39,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "EdgeData", dependencies: ["EdgeCore", "CImageIO"], swiftSettings: release),
         // One op per folder, one ISA per file; config.c alone detects the CPU and picks the kernels.
-        .target(name: "CEdgeKernels", cSettings: [.headerSearchPath("internal"), .unsafeFlags(["-O3", "-Wall", "-fno-strict-aliasing"])]),
+        .target(name: "CEdgeKernels", cSettings: [.headerSearchPath("internal"), .unsafeFlags(["-O2", "-Wall", "-fno-strict-aliasing"])]),
         // Persistent worker threads that split one image's layers (kept out of CEdgeKernels,
         // which the libc-free device runner compiles whole).
         .target(name: "CEdgeTeam", dependencies: ["CEdgeKernels"], cSettings: [.unsafeFlags(["-O2", "-Wall"])],
