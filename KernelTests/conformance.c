@@ -26,6 +26,7 @@ static int lanes_cases = 0;  // convolutions that ran on the AVX-512 pixels-in-l
 static int split_cases = 0;  // row-range runs (two per convolution: shared and own images)
 static int fast_params = 0;  // check_conv draws layers the binary32 requantisation takes (ea_fq16)
 static int fast_cases = 0;   // convolutions whose plan took it (p->rq_fast)
+static int lanes_fast = 0;   // of the pixels-in-lanes ones, those with the binary32 stage
 
 // --- requantisation primitives against a 128-bit oracle -------------------------------
 static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
@@ -202,6 +203,7 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         if (s->depth_multiplier == 1 && ea_conv_plan_isa(p) != EA_ISA_SCALAR) simd_dw++;
         if (p->lanes) lanes_cases++;
         if (p->rq_fast && !p->lanes) fast_cases++;
+        if (p->rq_fast && p->lanes) lanes_fast++;
         ea_conv_plan_run(p, in, o2, scratch);
         for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
             fprintf(stderr, "MISMATCH isa=%s (plan %s) seed=%llu mode=%d at %zu: ref %d got %d; ", ea_isa_name(isa),
@@ -614,11 +616,16 @@ int main(int argc, char **argv) {
                                 q.act_min = wi % 3 == 0 ? q.out_zp : -128; q.act_max = 127;
                                 int mode = rnd(0, 3);
                                 if (mode == 1) q.in_zp = 127;
+                                fast_params = wi % 3 == 0 ? 1 + (ki + st) % 3 : 0;
+                                if (fast_params == 3) { q.in_zp = 0; mode = 3; }
                                 failures += check_conv(isa, &q, mode, seed + (uint64_t)sweep, sweep % 5 == 0);
+                                fast_params = 0;
                                 sweep++;
                             }
-            printf("%-11s thin-input sweep: %d convolutions on the pixels-in-lanes path\n", ea_isa_name(isa), lanes_cases);
+            printf("%-11s thin-input sweep: %d convolutions on the pixels-in-lanes path (%d with the binary32 stage)\n", ea_isa_name(isa), lanes_cases,
+                   lanes_fast);
             lanes_cases = 0;
+            lanes_fast = 0;
         }
         // Named binary32-stage sweep (ea_fq16): every kernel that has it (paired out_c ≤ 8,
         // general and row tiles, depthwise blocks of 16 and 32 and the pixel-pair path with

@@ -80,6 +80,19 @@ LANES static inline __m128i requant_channel(const ea_conv_plan *p, const ea_out1
     return _mm512_cvtsepi32_epi8(ea_out16_apply(os, &q, acc, lsh));
 }
 
+// The same through the binary32 stage (x86_requant.h, ea_fq16; plans with rq_fast): lanes
+// its bracket leaves undecided are added to *und, and the caller redoes the group exactly.
+LANES static inline __m128i requant_channel_fast(const ea_conv_plan *p, const ea_out16 *os, __m512i acc, int o, __mmask16 *und) {
+    ea_fq16 f;
+    f.m = _mm512_set1_ps(p->fq[o]);
+    f.cl = _mm512_set1_ps(p->fq[p->Op + o]);
+    f.ch = _mm512_set1_ps(p->fq[2 * p->Op + o]);
+    __mmask16 u;
+    const __m512i v = ea_out16_clamp(os, ea_fq16_apply(&f, acc, &u));
+    *und |= u;
+    return _mm512_cvtsepi32_epi8(v);
+}
+
 // Named accumulators (an array of vectors would live in memory, see avx512vnni.c); OB is
 // at least out_c, the packed weights being zero past out_c. With DUAL a second set (c…)
 // accumulates the next 16 pixels of the row: 2·OB independent chains hide vpdpbusd's
@@ -89,8 +102,8 @@ LANES static inline __m128i requant_channel(const ea_conv_plan *p, const ea_out1
     a##o = _mm512_dpbusd_epi32(a##o, x, wb); if (DUAL) c##o = _mm512_dpbusd_epi32(c##o, y, wb); }
 #define L_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
 #define L_ZERO(o) __m128i src##o##_ = _mm_setzero_si128();
-#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = requant_channel(p, &os, a##o, o);
-#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = requant_channel(p, &os, c##o, o);
+#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, a##o, o, &und) : requant_channel(p, &os, a##o, o);
+#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, c##o, o, &und) : requant_channel(p, &os, c##o, o);
 
 // Writes pixels [ox0, ox0 + n) of row oy from the 16 packed channel rows src*_.
 LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan *p, const __m512i *src, int oy, int ox0, int n, int8_t *out) {
@@ -112,12 +125,16 @@ LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan 
     src[2] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src8_), src9_, 1), src10_, 2), src11_, 3); \
     src[3] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src12_), src13_, 1), src14_, 2), src15_, 3);
 
+static void group_exact(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0, int n, int n2, int OB, int DUAL,
+                        int8_t *out);
+
 // One group of up to 16 output pixels of row oy from column ox0 (n of them stored), and
-// with DUAL the next group too (n2 pixels from ox0 + 16, n2 ≥ 1).
+// with DUAL the next group too (n2 pixels from ox0 + 16, n2 ≥ 1); FAST: the binary32 stage.
 LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
-                                                              int n, int n2, const int OB, const int DUAL, int8_t *out) {
+                                                              int n, int n2, const int OB, const int DUAL, const int FAST, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     const int O = s->out_c;
+    __mmask16 und = 0;
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     L_ALL(L_INIT)
     const uint8_t *r = img + (size_t)(oy * s->stride_h) * rowBytes + (size_t)ox0 * s->stride_w * s->in_c;
@@ -143,9 +160,25 @@ LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan
         L_SOURCES(src)
         emit(p, src, oy, ox0 + 16, n2, out);
     }
+    if (FAST && __builtin_expect(und != 0, 0)) group_exact(p, img, rowBytes, oy, ox0, n, n2, OB, DUAL, out);
 }
 
-LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out) {
+// The group again with the exact output stage, out of line: the binary32 stage's fallback.
+LANES __attribute__((noinline, cold)) static void group_exact(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
+                                                              int n, int n2, int OB, int DUAL, int8_t *out) {
+    switch (OB + DUAL) {
+    case 4: group(p, img, rowBytes, oy, ox0, n, 0, 4, 0, 0, out); break;
+    case 5: group(p, img, rowBytes, oy, ox0, n, n2, 4, 1, 0, out); break;
+    case 6: group(p, img, rowBytes, oy, ox0, n, 0, 6, 0, 0, out); break;
+    case 7: group(p, img, rowBytes, oy, ox0, n, n2, 6, 1, 0, out); break;
+    case 8: group(p, img, rowBytes, oy, ox0, n, 0, 8, 0, 0, out); break;
+    case 9: group(p, img, rowBytes, oy, ox0, n, n2, 8, 1, 0, out); break;
+    default: group(p, img, rowBytes, oy, ox0, n, 0, 16, 0, 0, out); break;
+    }
+}
+
+LANES static inline __attribute__((always_inline)) void run_lanes(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1,
+                                                                  const int FAST, int8_t *out) {
     const ea_conv_shape *s = &p->s;
     for (int oy = oy0; oy < oy1; oy++)
         for (int ox = 0; ox < s->out_w;) {
@@ -153,15 +186,19 @@ LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, s
             const int dual = n2 > 0 && s->out_c <= 8;
             // Exact accumulator counts for the common thin layers.
             switch ((s->out_c <= 4 ? 4 : s->out_c <= 6 ? 6 : s->out_c <= 8 ? 8 : 16) + dual) {
-            case 4: group(p, img, rowBytes, oy, ox, n, 0, 4, 0, out); break;
-            case 5: group(p, img, rowBytes, oy, ox, n, n2, 4, 1, out); break;
-            case 6: group(p, img, rowBytes, oy, ox, n, 0, 6, 0, out); break;
-            case 7: group(p, img, rowBytes, oy, ox, n, n2, 6, 1, out); break;
-            case 8: group(p, img, rowBytes, oy, ox, n, 0, 8, 0, out); break;
-            case 9: group(p, img, rowBytes, oy, ox, n, n2, 8, 1, out); break;
-            default: group(p, img, rowBytes, oy, ox, n, 0, 16, 0, out); break;
+            case 4: group(p, img, rowBytes, oy, ox, n, 0, 4, 0, FAST, out); break;
+            case 5: group(p, img, rowBytes, oy, ox, n, n2, 4, 1, FAST, out); break;
+            case 6: group(p, img, rowBytes, oy, ox, n, 0, 6, 0, FAST, out); break;
+            case 7: group(p, img, rowBytes, oy, ox, n, n2, 6, 1, FAST, out); break;
+            case 8: group(p, img, rowBytes, oy, ox, n, 0, 8, 0, FAST, out); break;
+            case 9: group(p, img, rowBytes, oy, ox, n, n2, 8, 1, FAST, out); break;
+            default: group(p, img, rowBytes, oy, ox, n, 0, 16, 0, FAST, out); break;
             }
             ox += dual ? n + n2 : n;
         }
+}
+LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out) {
+    if (p->rq_fast) run_lanes(p, img, rowBytes, oy0, oy1, 1, out);
+    else run_lanes(p, img, rowBytes, oy0, oy1, 0, out);
 }
 #endif
