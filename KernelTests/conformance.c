@@ -89,8 +89,8 @@ EA_AVX512 static void test_fq16(void) {
         const int32_t zp = rnd(-128, 127), lo = rnd(0, 1) ? zp : rnd(zp, 127), hi = rnd(lo, 127);
         for (int j = 0; j < 16; j++) {
             mult[j] = rnd(0, 7) ? (int32_t)((1u << 30) + (next_u64() % (1u << 30))) : (rnd(0, 1) ? (1 << 30) : (int32_t)(next_u64() % (1u << 30)));
-            rsh[j] = rnd(0, 20);
-            bound[j] = (int64_t)(next_u64() % (1u << rnd(8, 24)));
+            rsh[j] = rnd(0, 24);
+            bound[j] = (int64_t)(next_u64() % (1u << rnd(8, 28)));  // an ADD's sums reach 2^27
         }
         float fq[48];
         if (!ea_fq_prepare(fq, 16, 16, mult, rsh, bound, zp, lo, hi)) continue;

@@ -115,8 +115,9 @@ static float ea_float_up(double v) { return -ea_float_down(-v); }
 //   mult = 0, or when act_min ≥ zp: for acc < 0 both constants give floor(t) ≤ 0 (t < 1/2 +
 //   2^−(r+1) < 1), so both outputs are ≤ zp and clamp to act_min.
 // - Only accumulators whose t lies within 9 of the clamp range [act_min, act_max] need the
-//   bracket: |acc| ≤ A there. A < 2^24 makes their conversion exact, and D = A·|Mf − M|
-//   bounds the multiplier's error for them (it is about 2^−16, so undecided lanes are rare).
+//   bracket: |acc| ≤ A there. D = A·|Mf − M| bounds the multiplier's error for them, plus
+//   A·Mf·2^−24 for the conversion when A ≥ 2^24 (below that it is exact). D is about 2^−16
+//   in the shipped nets, so undecided lanes are rare.
 // - Every other accumulator has t more than 9 outside that range. Its conversion and two
 //   roundings move it by less than 4.1 while |t| < 2^24 (the bound X·M + 129 < 2^24), so
 //   floor(lo) and floor(hi) clamp to the same end as the exact value.
@@ -136,11 +137,13 @@ int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *
             const double w = ((lo > hi ? lo : hi) / M) + 1;
             if (w < A) A = w;
         }
-        if (A >= ea_pow2(24)) return 0;
         const float mf = (float)M;
         const double dM = (double)mf > M ? (double)mf - M : M - (double)mf;  // exact in binary64
-        // The product may round (≤ 55 bits): widen it by a relative 2^−40 and an absolute 2^−60.
-        const double D = A * dM * (1 + ea_pow2(-40)) + ea_pow2(-60);
+        // Accumulators of 2^24 or more convert with an error up to |acc|·2^−24 (an ADD's
+        // sums reach 2^27), which the multiplier's error then carries: Mf·A·2^−24 more.
+        const double conv = A >= ea_pow2(24) ? (double)mf * ea_pow2(-24) : 0;
+        // The products may round (≤ 55 bits): widen by a relative 2^−40 and an absolute 2^−60.
+        const double D = A * (dM + conv) * (1 + ea_pow2(-40)) + ea_pow2(-60);
         if (D > ea_pow2(-12)) return 0;
         // c ± D rounds in binary64 by at most 2^−45 (|c| < 129); 2^−40 more covers it.
         fq[j] = mf;

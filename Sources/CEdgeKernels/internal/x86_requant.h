@@ -99,7 +99,8 @@ EA_AVX512 static inline __m512i ea_out16_apply(const ea_out16 *o, const ea_rq16 
 // c = zp + 1/2 + [r ≥ 1]·2^−(r+1), the constant for P ≥ 0; for acc < 0 the true constant is
 // 2^−r lower, and the plan takes this path only where that cannot change the clamped
 // output). The plan stores per lane Mf = M rounded to binary32 and c ∓ D rounded outwards,
-// D ≥ |acc|·|Mf − M| for every reachable acc (|acc| < 2^24, so its conversion is exact).
+// D ≥ |acc|·|Mf − M| (+ Mf·|acc|·2^−24 for the conversion when |acc| may reach 2^24) for
+// every accumulator whose t lies near the clamp range (the others clamp alike anyway).
 // lo = fma(acc, Mf, c − D) rounded down ≤ t ≤ hi = fma(acc, Mf, c + D) rounded up, so
 // where floor(lo) = floor(hi) that is floor(t), the exact result. Lanes where the bracket
 // straddles an integer (about 2^−13 of them) are returned in *undecided; the caller redoes
