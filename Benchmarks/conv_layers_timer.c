@@ -12,7 +12,9 @@
 // (Sources/CEdgeTeam: what `--threads` does for one image); 1 = the plain one-thread call.
 // A fourth argument `relu` gives every layer the output stage of the shipped nets' ReLU
 // layers (out_zp = act_min = −128, multipliers drawn from [2^30, 2^31)), which the binary32
-// requantisation takes; without it, out_zp 3 with no clamp and mult 2^30 (the exact path).
+// requantisation takes; `linear` the same multipliers with out_zp 3 and no clamp (the
+// binary32 stage with the sign-picked bracket); without it, out_zp 3 with no clamp and mult
+// 2^30 (a power-of-two multiplier: the exact path).
 #include "edge_kernels.h"
 #include "edge_team.h"
 #include <stdio.h>
@@ -45,7 +47,7 @@ int main(int argc, char **argv) {
     else if (strcmp(set, "mobilenet") == 0) { L = mobilenet; count = sizeof mobilenet / sizeof mobilenet[0]; }
     else if (*set) { fprintf(stderr, "unknown shape set %s (resnet8 or mobilenet)\n", set); return 2; }
     const int threads = argc > 3 ? atoi(argv[3]) : 1;
-    const int relu = argc > 4 && strcmp(argv[4], "relu") == 0;
+    const int relu = argc > 4 && strcmp(argv[4], "relu") == 0, linear = argc > 4 && strcmp(argv[4], "linear") == 0;
     ea_team *team = threads > 1 ? ea_team_create(threads) : NULL;
     if (threads > 1 && !team) { fprintf(stderr, "cannot start %d threads\n", threads); return 2; }
     double total = 0, med[16];
@@ -62,7 +64,7 @@ int main(int argc, char **argv) {
         int32_t *b = calloc(s.out_c, 4), *m = malloc(4 * s.out_c), *sh = malloc(4 * s.out_c);
         for (int i = 0; i < K * s.out_c; i++) w[i] = (int8_t)(rand() % 255 - 127);
         for (int i = 0; i < s.in_h * s.in_w * s.in_c; i++) in[i] = (int8_t)(rand() % 256 - 128);
-        for (int o = 0; o < s.out_c; o++) { m[o] = relu ? (1 << 30) + rand() % (1 << 30) : 1 << 30; sh[o] = -8; }
+        for (int o = 0; o < s.out_c; o++) { m[o] = relu || linear ? (1 << 30) + rand() % (1 << 30) : 1 << 30; sh[o] = -8; }
         ea_conv_plan *p = ea_conv_plan_create(&s, w, b, m, sh, NULL, isa);
         void *scr = aligned_alloc(64, (ea_conv_plan_scratch_size(p) + 63) & ~63);
         double r[9]; int it = 2000;

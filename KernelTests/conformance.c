@@ -27,6 +27,7 @@ static int split_cases = 0;  // row-range runs (two per convolution: shared and 
 static int fast_params = 0;  // check_conv draws layers the binary32 requantisation takes (ea_fq16)
 static int fast_cases = 0;   // convolutions whose plan took it (p->rq_fast)
 static int lanes_fast = 0;   // of the pixels-in-lanes ones, those with the binary32 stage
+static int signed_cases = 0; // of fast_cases, those with the sign-picked bracket (rq_fast 2)
 
 // --- requantisation primitives against a 128-bit oracle -------------------------------
 static int32_t oracle_requant(int32_t acc, int32_t mult, int32_t shift) {
@@ -81,21 +82,37 @@ static void test_requant(void) {
 // across the clamp range and 12 beyond it. A decided lane must give the oracle's value,
 // unclamped inside the range, clamped everywhere; undecided lanes are counted.
 EA_AVX512 static void test_fq16(void) {
+    // Power-of-two multipliers (a coarse grid of t) stay on the exact path by default.
+    {
+        float fq[80];
+        const int32_t m2 = 1 << 30, modd = (1 << 30) + 12345, r8 = 8;
+        const int64_t b = 100000;
+        ea_fq_accept_all(0);
+        if (ea_fq_prepare(fq, 16, 1, &m2, &r8, &b, -128, -128, 127) != 0 || ea_fq_prepare(fq, 16, 1, &modd, &r8, &b, -128, -128, 127) != 1) {
+            fprintf(stderr, "ea_fq_prepare: the grid rule does not choose as it should\n");
+            failures++;
+        }
+        ea_fq_accept_all(1);
+    }
     long lanes = 0, undecided = 0, wrong = 0;
-    int sets = 0;
+    int sets = 0, signed_sets = 0;
     for (int trial = 0; trial < 400; trial++) {
         int32_t mult[16], rsh[16];
         int64_t bound[16];
-        const int32_t zp = rnd(-128, 127), lo = rnd(0, 1) ? zp : rnd(zp, 127), hi = rnd(lo, 127);
+        // Half the sets clamp at or above the zero point (a ReLU: the plain bracket), half
+        // below it (the sign-picked one).
+        const int32_t zp = rnd(-128, 127), lo = rnd(0, 1) ? (rnd(0, 1) ? zp : rnd(zp, 127)) : rnd(-128, zp), hi = rnd(lo, 127);
         for (int j = 0; j < 16; j++) {
             mult[j] = rnd(0, 7) ? (int32_t)((1u << 30) + (next_u64() % (1u << 30))) : (rnd(0, 1) ? (1 << 30) : (int32_t)(next_u64() % (1u << 30)));
             rsh[j] = rnd(0, 24);
             bound[j] = (int64_t)(next_u64() % (1u << rnd(8, 28)));  // an ADD's sums reach 2^27
         }
-        float fq[48];
-        if (!ea_fq_prepare(fq, 16, 16, mult, rsh, bound, zp, lo, hi)) continue;
+        float fq[80];
+        const int kind = ea_fq_prepare(fq, 16, 16, mult, rsh, bound, zp, lo, hi);
+        if (!kind) continue;
         sets++;
-        const ea_fq16 f = ea_fq16_load(fq, 16, 0);
+        if (kind == 2) signed_sets++;
+        const ea_fq16 f = ea_fq16_load(fq, 16, 0, 1);
         for (int round = 0; round < 600; round++) {
             int32_t acc[16];
             for (int j = 0; j < 16; j++) {
@@ -117,7 +134,8 @@ EA_AVX512 static void test_fq16(void) {
             }
             __mmask16 u;
             int32_t got[16];
-            _mm512_storeu_si512((void *)got, ea_fq16_apply(&f, _mm512_loadu_si512((const void *)acc), &u));
+            const __m512i va = _mm512_loadu_si512((const void *)acc);
+            _mm512_storeu_si512((void *)got, kind == 2 ? ea_fq16_apply_signed(&f, va, &u) : ea_fq16_apply(&f, va, &u));
             for (int j = 0; j < 16; j++) {
                 lanes++;
                 if (u >> j & 1) { undecided++; continue; }
@@ -130,7 +148,8 @@ EA_AVX512 static void test_fq16(void) {
         }
     }
     if (wrong) failures++;
-    printf("binary32 requantisation: %d parameter sets, %ld lanes (%ld undecided, left to the exact path), %ld wrong\n", sets, lanes, undecided, wrong);
+    printf("binary32 requantisation: %d parameter sets (%d with the sign-picked bracket), %ld lanes (%ld undecided, left to the exact path), %ld wrong\n",
+           sets, signed_sets, lanes, undecided, wrong);
 }
 #endif
 
@@ -202,7 +221,8 @@ static int check_conv(int isa, const ea_conv_shape *s, int mode, uint64_t seed, 
         memset(o2, 0x55, nout);
         if (s->depth_multiplier == 1 && ea_conv_plan_isa(p) != EA_ISA_SCALAR) simd_dw++;
         if (p->lanes) lanes_cases++;
-        if (p->rq_fast && !p->lanes) fast_cases++;
+        if ((p->rq_fast == 1 || (p->rq_fast == 2 && s->depth_multiplier)) && !p->lanes) fast_cases++;
+        if (p->rq_fast == 2 && !p->lanes && s->depth_multiplier) signed_cases++;
         if (p->rq_fast && p->lanes) lanes_fast++;
         ea_conv_plan_run(p, in, o2, scratch);
         for (size_t i = 0; i < nout && !bad; i++) if (o1[i] != o2[i]) {
@@ -460,6 +480,8 @@ int main(int argc, char **argv) {
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 20261122;
     int cases = argc > 2 ? atoi(argv[2]) : 1500;
     rng_state = seed;
+    // Every multiplier the bracket can take, coarse grids too: the fallbacks run often.
+    ea_fq_accept_all(1);
     test_requant();
 #if defined(__x86_64__)
     if (ea_isa_supported(EA_ISA_AVX512VNNI)) test_fq16();
@@ -476,13 +498,13 @@ int main(int argc, char **argv) {
             int mode = rnd(0, 3);
             if (mode == 1) { s.in_zp = 127; }  // x − zp = −255: the largest magnitude
             fast_params = i & 1;
-            if (fast_params) { s.requant_mode = EA_REQUANT_Q31; s.act_min = s.out_zp; if (s.act_max < s.act_min) s.act_max = 127; }
+            if (fast_params) { s.requant_mode = EA_REQUANT_Q31; s.act_min = (i & 2) ? s.out_zp : -128; if (s.act_max < s.act_min) s.act_max = 127; }
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
             // Depthwise: channels below, at and above each block (8 NEON, 16 AVX2, 32 AVX-512).
             random_shape(&s, 1);
             mode = rnd(0, 3);
             if (mode == 1) { s.in_zp = 127; }
-            if (fast_params) { s.requant_mode = EA_REQUANT_Q31; s.act_min = s.out_zp; if (s.act_max < s.act_min) s.act_max = 127; }
+            if (fast_params) { s.requant_mode = EA_REQUANT_Q31; s.act_min = (i & 2) ? s.out_zp : -128; if (s.act_max < s.act_min) s.act_max = 127; }
             failures += check_conv(isa, &s, mode, case_seed, rnd(0, 9) == 0);
             fast_params = 0;
             failures += check_pools(isa, case_seed);
@@ -616,7 +638,7 @@ int main(int argc, char **argv) {
                                 q.act_min = wi % 3 == 0 ? q.out_zp : -128; q.act_max = 127;
                                 int mode = rnd(0, 3);
                                 if (mode == 1) q.in_zp = 127;
-                                fast_params = wi % 3 == 0 ? 1 + (ki + st) % 3 : 0;
+                                fast_params = wi % 3 != 1 ? 1 + (ki + st) % 3 : 0;
                                 if (fast_params == 3) { q.in_zp = 0; mode = 3; }
                                 failures += check_conv(isa, &q, mode, seed + (uint64_t)sweep, sweep % 5 == 0);
                                 fast_params = 0;
@@ -648,7 +670,7 @@ int main(int argc, char **argv) {
                             q.pad_top = q.pad_left = q.kernel_h / 2; q.pad_bottom = q.pad_right = q.stride_w == 1 ? q.kernel_h / 2 : 0;
                             if (!finish_shape(&q)) continue;
                             q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
-                            q.act_min = q.out_zp; q.act_max = rnd(0, 1) ? 127 : rnd(q.out_zp, 127);
+                            q.act_min = (oi + wi) % 3 ? q.out_zp : -128; q.act_max = rnd(0, 1) ? 127 : rnd(q.act_min, 127);
                             fast_params = hard;
                             if (hard == 3) q.in_zp = 0;
                             failures += check_conv(isa, &q, hard == 3 || rnd(0, 1) ? 3 : 0, seed + 11 * (uint64_t)sweep, 0);
@@ -665,7 +687,7 @@ int main(int argc, char **argv) {
                             q.pad_top = q.pad_left = 1; q.pad_bottom = q.pad_right = st == 1 ? 1 : 0;
                             if (!finish_shape(&q)) continue;
                             q.in_zp = rnd(-128, 127); q.out_zp = rnd(-128, 127);
-                            q.act_min = q.out_zp; q.act_max = rnd(0, 1) ? 127 : rnd(q.out_zp, 127);
+                            q.act_min = (ci + wi) % 3 ? q.out_zp : -128; q.act_max = rnd(0, 1) ? 127 : rnd(q.act_min, 127);
                             fast_params = hard;
                             if (hard == 3) q.in_zp = 0;
                             failures += check_conv(isa, &q, hard == 3 || rnd(0, 1) ? 3 : 0, seed + 13 * (uint64_t)sweep, 0);
@@ -686,8 +708,10 @@ int main(int argc, char **argv) {
         failures += check_conv(isa, &dw, 1, seed, 1);
         printf("%-11s %d conv + depthwise (%d on the SIMD depthwise path) + pool + TFLite pool + add cases, K = 66000 and a 15×15 depthwise at the bound: %s\n",
                ea_isa_name(isa), cases, simd_dw, failures ? "FAILED" : "bit-exact");
-        if (fast_cases) printf("%-11s %d convolutions on the binary32 requantisation (with its exact fallback)\n", ea_isa_name(isa), fast_cases);
+        if (fast_cases) printf("%-11s %d convolutions on the binary32 requantisation (%d depthwise with the sign-picked bracket; with the exact fallback)\n",
+                               ea_isa_name(isa), fast_cases, signed_cases);
         fast_cases = 0;
+        signed_cases = 0;
         if (split_cases) printf("%-11s %d convolutions also run as three row ranges (from one image, and each from its own part)\n", ea_isa_name(isa), split_cases / 2);
         simd_dw = 0;
         split_cases = 0;

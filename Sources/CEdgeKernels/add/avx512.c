@@ -21,7 +21,7 @@ EA_AVX512 static inline __m512i input_stage(__m512i d, __m512i mh, __m512i ml, _
 
 // The binary32 output stage (x86_requant.h ea_fq16) for this add, when ea_fq_prepare takes
 // it: |ra + rb| is bounded by the input stages at the ends of x − zp (they are monotone).
-static int add_fq(const ea_add_params *p, float fq[48]) {
+static int add_fq(const ea_add_params *p, float fq[80]) {
     if (p->out_shift > 0) return 0;
     const int32_t da[2] = {-128 - p->a_zp, 127 - p->a_zp}, db[2] = {-128 - p->b_zp, 127 - p->b_zp};
     int64_t ma = 0, mb = 0;
@@ -56,6 +56,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void add_split_body(const
     f.m = _mm512_set1_ps(FAST ? fq[0] : 0);
     f.cl = _mm512_set1_ps(FAST ? fq[16] : 0);
     f.ch = _mm512_set1_ps(FAST ? fq[32] : 0);
+    f.cln = _mm512_set1_ps(FAST ? fq[48] : 0);
+    f.chn = _mm512_set1_ps(FAST ? fq[64] : 0);
     for (size_t i = 0; i < n; i += 16) {
         size_t left = n - i;
         __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
@@ -64,7 +66,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void add_split_body(const
         __m512i s = _mm512_add_epi32(input_stage(x, amh, aml, kv, half_k, ra, an, rav), input_stage(y, bmh, bml, kv, half_k, rb, bn, rbv));
         __m512i v;
         __mmask16 u = 0;
-        if (FAST) v = ea_fq16_apply(&f, s, &u);
+        if (FAST) v = ea_fq16_stage(&f, s, &u, FAST);
         // The exact stage, also for a vector the bracket left undecided (rare).
         if (!FAST || __builtin_expect(u != 0, 0)) v = _mm512_add_epi32(ea_rq16_apply(&q, s), oz);
         v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
@@ -73,8 +75,10 @@ EA_AVX512 static inline __attribute__((always_inline)) void add_split_body(const
 }
 
 EA_AVX512 static void add_split(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out) {
-    float fq[48];
-    if (add_fq(p, fq)) add_split_body(p, n, a, b, 1, fq, out);
+    float fq[80];
+    const int f = add_fq(p, fq);
+    if (f == 2) add_split_body(p, n, a, b, 2, fq, out);
+    else if (f) add_split_body(p, n, a, b, 1, fq, out);
     else add_split_body(p, n, a, b, 0, fq, out);
 }
 

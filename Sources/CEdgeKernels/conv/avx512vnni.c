@@ -75,9 +75,9 @@ VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_pla
 // bracket leaves undecided (rare) are added to *und; the caller then redoes its pixels
 // exactly (pixels_exact), so the hot loops hold no call.
 VNNI static inline __attribute__((always_inline)) void store16f(const ea_conv_plan *p, const ea_out16 *os, const ea_fq16 *f, __m512i acc, int ob,
-                                                                 __mmask16 *und, int8_t *dst) {
+                                                                 __mmask16 *und, const int FAST, int8_t *dst) {
     __mmask16 u;
-    const __m512i v = ea_out16_clamp(os, ea_fq16_apply(f, acc, &u));
+    const __m512i v = ea_out16_clamp(os, ea_fq16_stage(f, acc, &u, FAST));
     *und |= u;
     int left = p->s.out_c - ob;
     __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
@@ -139,7 +139,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     const __m512i bias = _mm512_loadu_si512((const void *)p->bias_eff);
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, s->out_zp, s->act_min, s->act_max);
     const __mmask16 m8 = (__mmask16)((1u << O) - 1);
-    const int fast = p->rq_fast;
+    const int fast = p->rq_fast == 1;
     for (; first + 8 <= P; first += 8) {
         const uint8_t *b[8];
         for (int j = 0; j < 8; j++) b[j] = origin(p, img, rowBytes, first + j);
@@ -160,7 +160,7 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
         for (int j = 0; j < 4; j++) {
             __m512i v;
             if (fast) {
-                const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 0);
+                const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 0, 0);
                 __mmask16 u;
                 v = ea_fq16_apply(&f, a[j], &u);
                 // The exact stage for a vector the bracket did not decide (out_c ≤ 8: cheap).
@@ -190,10 +190,10 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     if (NB > 3) a##j##3 = _mm512_dpbusd_epi32(a##j##3, x, w3); }
 #define TILE_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
 #define TILE_ST(j, nb) if (PX > j) store16(p, &os, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O);
-#define TILE_STF(j, nb) if (PX > j) store16f(p, &os, &f, a##j##nb, ob + 16 * nb, &und, dst + (size_t)(j) * O);
+#define TILE_STF(j, nb) if (PX > j) store16f(p, &os, &f, a##j##nb, ob + 16 * nb, &und, FAST, dst + (size_t)(j) * O);
 #define TILE_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb)
 #define TILE_STORE_BLOCK(nb) if (NB > nb) { \
-    if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, Op, ob + 16 * nb); TILE_ALL2(TILE_STF, nb) } \
+    if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, Op, ob + 16 * nb, FAST == 2); TILE_ALL2(TILE_STF, nb) } \
     else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); TILE_ALL2(TILE_ST, nb) } }
 VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
                                                             int ob, const int PX, const int NB, const int FAST, int8_t *dst) {
@@ -305,9 +305,9 @@ VNNI static void run_tiles_to_fast(const ea_conv_plan *p, const uint8_t *img, si
     r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); \
     if (NB > 2) r##j##2 = _mm512_dpbusd_epi32(r##j##2, x, w2); if (NB > 3) r##j##3 = _mm512_dpbusd_epi32(r##j##3, x, w3); }
 #define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O);
-#define RT_STF(j, nb) if (PX > j) store16f(p, &os, &f, r##j##nb, 16 * nb, &und, dst + (size_t)(j) * O);
+#define RT_STF(j, nb) if (PX > j) store16f(p, &os, &f, r##j##nb, 16 * nb, &und, FAST, dst + (size_t)(j) * O);
 #define RT_BLOCK(nb) if (NB > nb) { \
-    if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 16 * nb); RT_ALL2(RT_STF, nb) } \
+    if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 16 * nb, FAST == 2); RT_ALL2(RT_STF, nb) } \
     else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16 * nb); RT_ALL2(RT_ST, nb) } }
 #define RT_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13)
 #define RT_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb) M(12, nb) M(13, nb)
@@ -391,12 +391,15 @@ VNNI void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int
     const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
     const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c;
     if (p->lanes) { ea_conv_lanes_run_avx512(p, img, rowBytes, oy0, oy1, out); return; }
-    if (p->rq_fast ? rows_in_row_tiles(p, img, rowBytes, RT, 1, oy0, oy1, out) : rows_in_row_tiles(p, img, rowBytes, RT, 0, oy0, oy1, out)) return;
+    // The tiles take the plain bracket only: with the sign-picked one (two more constants per
+    // block beside up to 28 accumulators) they measured no faster than the exact stage.
+    const int f = p->rq_fast == 1;
+    if (f ? rows_in_row_tiles(p, img, rowBytes, RT, 1, oy0, oy1, out) : rows_in_row_tiles(p, img, rowBytes, RT, 0, oy0, oy1, out)) return;
     int first = oy0 * s->out_w;
     const int last = oy1 * s->out_w;
     if (p->paired) first = run_paired(p, img, rowBytes, RT, first, last, out);
-    if (last == s->out_h * s->out_w) (p->rq_fast ? run_tiles_fast : run_tiles)(p, img, rowBytes, RT, first, out);
-    else (p->rq_fast ? run_tiles_to_fast : run_tiles_to)(p, img, rowBytes, RT, first, last, out);
+    if (last == s->out_h * s->out_w) (f ? run_tiles_fast : run_tiles)(p, img, rowBytes, RT, first, out);
+    else (f ? run_tiles_to_fast : run_tiles_to)(p, img, rowBytes, RT, first, last, out);
 }
 
 VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {

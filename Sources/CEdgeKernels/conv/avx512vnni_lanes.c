@@ -82,13 +82,16 @@ LANES static inline __m128i requant_channel(const ea_conv_plan *p, const ea_out1
 
 // The same through the binary32 stage (x86_requant.h, ea_fq16; plans with rq_fast): lanes
 // its bracket leaves undecided are added to *und, and the caller redoes the group exactly.
-LANES static inline __m128i requant_channel_fast(const ea_conv_plan *p, const ea_out16 *os, __m512i acc, int o, __mmask16 *und) {
+LANES static inline __attribute__((always_inline)) __m128i requant_channel_fast(const ea_conv_plan *p, const ea_out16 *os, __m512i acc, int o,
+                                                                                __mmask16 *und, const int FAST) {
     ea_fq16 f;
     f.m = _mm512_set1_ps(p->fq[o]);
     f.cl = _mm512_set1_ps(p->fq[p->Op + o]);
     f.ch = _mm512_set1_ps(p->fq[2 * p->Op + o]);
+    f.cln = FAST == 2 ? _mm512_set1_ps(p->fq[3 * p->Op + o]) : f.cl;
+    f.chn = FAST == 2 ? _mm512_set1_ps(p->fq[4 * p->Op + o]) : f.ch;
     __mmask16 u;
-    const __m512i v = ea_out16_clamp(os, ea_fq16_apply(&f, acc, &u));
+    const __m512i v = ea_out16_clamp(os, ea_fq16_stage(&f, acc, &u, FAST));
     *und |= u;
     return _mm512_cvtsepi32_epi8(v);
 }
@@ -102,8 +105,8 @@ LANES static inline __m128i requant_channel_fast(const ea_conv_plan *p, const ea
     a##o = _mm512_dpbusd_epi32(a##o, x, wb); if (DUAL) c##o = _mm512_dpbusd_epi32(c##o, y, wb); }
 #define L_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15)
 #define L_ZERO(o) __m128i src##o##_ = _mm_setzero_si128();
-#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, a##o, o, &und) : requant_channel(p, &os, a##o, o);
-#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, c##o, o, &und) : requant_channel(p, &os, c##o, o);
+#define L_PACK_A(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, a##o, o, &und, FAST) : requant_channel(p, &os, a##o, o);
+#define L_PACK_C(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, c##o, o, &und, FAST) : requant_channel(p, &os, c##o, o);
 
 // Writes pixels [ox0, ox0 + n) of row oy from the 16 packed channel rows src*_.
 LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan *p, const __m512i *src, int oy, int ox0, int n, int8_t *out) {
@@ -198,7 +201,8 @@ LANES static inline __attribute__((always_inline)) void run_lanes(const ea_conv_
         }
 }
 LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out) {
-    if (p->rq_fast) run_lanes(p, img, rowBytes, oy0, oy1, 1, out);
+    if (p->rq_fast == 2) run_lanes(p, img, rowBytes, oy0, oy1, 2, out);
+    else if (p->rq_fast) run_lanes(p, img, rowBytes, oy0, oy1, 1, out);
     else run_lanes(p, img, rowBytes, oy0, oy1, 0, out);
 }
 #endif

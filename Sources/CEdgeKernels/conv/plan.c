@@ -113,7 +113,8 @@ static float ea_float_up(double v) { return -ea_float_down(-v); }
 // Why each test (x86_requant.h, ea_fq16; docs/integer-spec.md has the whole argument):
 // - The constant for acc ≥ 0 serves acc < 0 too when r = 0 (there is one constant), when
 //   mult = 0, or when act_min ≥ zp: for acc < 0 both constants give floor(t) ≤ 0 (t < 1/2 +
-//   2^−(r+1) < 1), so both outputs are ≤ zp and clamp to act_min.
+//   2^−(r+1) < 1), so both outputs are ≤ zp and clamp to act_min. Otherwise (returns 2) the
+//   kernels pick the acc < 0 bracket by sign (ea_fq16_apply_signed).
 // - Only accumulators whose t lies within 9 of the clamp range [act_min, act_max] need the
 //   bracket: |acc| ≤ A there. D = A·|Mf − M| bounds the multiplier's error for them, plus
 //   A·Mf·2^−24 for the conversion when A ≥ 2^24 (below that it is exact). D is about 2^−16
@@ -121,13 +122,26 @@ static float ea_float_up(double v) { return -ea_float_down(-v); }
 // - Every other accumulator has t more than 9 outside that range. Its conversion and two
 //   roundings move it by less than 4.1 while |t| < 2^24 (the bound X·M + 129 < 2^24), so
 //   floor(lo) and floor(hi) clamp to the same end as the exact value.
+static int ea_fq_all = 0;
+void ea_fq_accept_all(int on) { ea_fq_all = on; }
+
 int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *rshift, const int64_t *bound, int32_t zp,
                   int32_t act_min, int32_t act_max) {
-    for (int j = 0; j < op; j++) { fq[j] = 0; fq[op + j] = 0; fq[2 * op + j] = 0; }
+    for (int j = 0; j < 5 * op; j++) fq[j] = 0;
+    int sign = 0;
     for (int j = 0; j < n; j++) {
         const int r = rshift[j];
         if (r < 0 || r > 31 || mult[j] < 0 || bound[j] < 0) return 0;
-        if (!(r == 0 || mult[j] == 0 || act_min >= zp)) return 0;
+        if (!(r == 0 || mult[j] == 0 || act_min >= zp)) sign = 1;
+        // t = (acc·mult + C)/2^(31+r) moves on a grid of 2^tz/2^(31+r) (tz: mult's trailing
+        // zero bits). A coarse grid (mult = 2^30 with a small shift: power-of-two scales) puts
+        // t exactly on integers for one accumulator in 2^(31+r−tz); each such lane is
+        // undecided, so below 2^−14 the exact path is faster (measured: 1.5× slower at 2^−9).
+        if (!ea_fq_all && mult[j] > 0) {
+            int tz = 0;
+            while (tz < 31 && !((mult[j] >> tz) & 1)) tz++;
+            if (31 + r - tz < 14) return 0;
+        }
         const double M = (double)mult[j] * ea_pow2(-(31 + r));   // exact: 31 significant bits
         const double c = (double)zp + 0.5 + (r ? ea_pow2(-(r + 1)) : 0);  // exact
         if ((double)bound[j] * M + 129 >= ea_pow2(24)) return 0;
@@ -146,11 +160,15 @@ int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *
         const double D = A * (dM + conv) * (1 + ea_pow2(-40)) + ea_pow2(-60);
         if (D > ea_pow2(-12)) return 0;
         // c ± D rounds in binary64 by at most 2^−45 (|c| < 129); 2^−40 more covers it.
+        // For acc < 0 (so P < 0: mult > 0) the constant is 2^−r lower when r ≥ 1.
+        const double cn = c - (r && mult[j] ? ea_pow2(-r) : 0);
         fq[j] = mf;
         fq[op + j] = ea_float_down(c - D - ea_pow2(-40));
         fq[2 * op + j] = ea_float_up(c + D + ea_pow2(-40));
+        fq[3 * op + j] = ea_float_down(cn - D - ea_pow2(-40));
+        fq[4 * op + j] = ea_float_up(cn + D + ea_pow2(-40));
     }
-    return 1;
+    return sign ? 2 : 1;
 }
 
 int ea_rq16_prepare(ea_conv_plan *p) {
@@ -193,9 +211,9 @@ int ea_rq16_prepare(ea_conv_plan *p) {
     p->rq_fast = 0;
     if (!p->rq_lshift) {
 #if defined(__x86_64__)
-        p->fq = (float *)ea_calloc64((size_t)3 * op, sizeof(float));
+        p->fq = (float *)ea_calloc64((size_t)5 * op, sizeof(float));
 #else
-        p->fq = (float *)malloc((size_t)3 * op * sizeof(float));
+        p->fq = (float *)malloc((size_t)5 * op * sizeof(float));
 #endif
         int64_t *bound = (int64_t *)malloc((size_t)op * sizeof(int64_t));
         if (!p->fq || !bound) { free(bound); return 0; }

@@ -87,10 +87,11 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(co
     dw_stage st;
     const __m512i z = _mm512_setzero_si512();
     st.m_lo = st.m_hi = st.l_lo = st.l_hi = st.r_lo = st.r_hi = z;
-    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_hi.m = st.f_hi.cl = st.f_hi.ch = _mm512_setzero_ps();
+    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_lo.cln = st.f_lo.chn = _mm512_setzero_ps();
+    st.f_hi = st.f_lo;
     if (FAST) {
-        st.f_lo = ea_fq16_load(p->fq, p->Op, lane);
-        st.f_hi = ea_fq16_load(p->fq, p->Op, lane + 16);
+        st.f_lo = ea_fq16_load(p->fq, p->Op, lane, FAST == 2);
+        st.f_hi = ea_fq16_load(p->fq, p->Op, lane + 16, FAST == 2);
     } else {
         st.m_lo = _mm512_loadu_si512((const void *)(p->mult_p + lane)); st.m_hi = _mm512_loadu_si512((const void *)(p->mult_p + lane + 16));
         st.l_lo = _mm512_loadu_si512((const void *)(p->lshift_p + lane)); st.l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + lane + 16));
@@ -112,8 +113,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void store32(const dw_sta
     __m512i vlo, vhi;
     if (FAST) {
         __mmask16 ul, uh;
-        vlo = ea_fq16_apply(&st->f_lo, alo, &ul);
-        vhi = ea_fq16_apply(&st->f_hi, ahi, &uh);
+        vlo = ea_fq16_stage(&st->f_lo, alo, &ul, FAST);
+        vhi = ea_fq16_stage(&st->f_hi, ahi, &uh, FAST);
         *und |= ul | uh;
     } else {
         vlo = _mm512_add_epi32(ea_requant16_ls(alo, st->m_lo, st->l_lo, st->r_lo), st->zp);
@@ -129,14 +130,16 @@ EA_AVX512 static inline __attribute__((always_inline)) void store32(const dw_sta
 // The binary32 stage on 8 lanes, run as 16 with the upper half zero (embedded rounding
 // exists only for 512-bit operations): there accumulator and constants are 0, so those
 // lanes give 0 at both ends of the bracket and are never undecided.
-EA_AVX512 static inline __m256i fq8_apply(const ea_fq16 *f, __m256i acc, __mmask16 *undecided) {
-    return _mm512_castsi512_si256(ea_fq16_apply(f, _mm512_zextsi256_si512(acc), undecided));
+EA_AVX512 static inline __attribute__((always_inline)) __m256i fq8_apply(const ea_fq16 *f, __m256i acc, __mmask16 *undecided, const int FAST) {
+    return _mm512_castsi512_si256(ea_fq16_stage(f, _mm512_zextsi256_si512(acc), undecided, FAST));
 }
 EA_AVX512 static inline ea_fq16 fq8_load(const float *fq, int op, int ob) {
     ea_fq16 f;
     f.m = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + ob));
     f.cl = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + op + ob));
     f.ch = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + 2 * op + ob));
+    f.cln = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + 3 * op + ob));
+    f.chn = _mm512_zextps256_ps512(_mm256_loadu_ps(fq + 4 * op + ob));
     return f;
 }
 
@@ -147,8 +150,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void store16(const dw_sta
     __m256i vlo, vhi;
     if (FAST) {
         __mmask16 ul, uh;
-        vlo = fq8_apply(&st->f_lo, alo, &ul);
-        vhi = fq8_apply(&st->f_hi, ahi, &uh);
+        vlo = fq8_apply(&st->f_lo, alo, &ul, FAST);
+        vhi = fq8_apply(&st->f_hi, ahi, &uh, FAST);
         *und |= ul | uh;
     } else {
         vlo = _mm256_add_epi32(ea_requant8_ls(alo, _mm512_castsi512_si256(st->m_lo), _mm512_castsi512_si256(st->l_lo), _mm512_castsi512_si256(st->r_lo)),
@@ -171,7 +174,8 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load16(
     dw_stage st;
     const __m512i z = _mm512_setzero_si512();
     st.m_lo = st.m_hi = st.l_lo = st.l_hi = st.r_lo = st.r_hi = z;
-    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_hi.m = st.f_hi.cl = st.f_hi.ch = _mm512_setzero_ps();
+    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_lo.cln = st.f_lo.chn = _mm512_setzero_ps();
+    st.f_hi = st.f_lo;
     if (FAST) {
         st.f_lo = fq8_load(p->fq, p->Op, 0);
         st.f_hi = fq8_load(p->fq, p->Op, hoff);
@@ -406,7 +410,8 @@ EA_AVX512 __attribute__((noinline, cold)) static void dw_row_exact(const ea_conv
 
 // Output rows [oy0, oy1) from the int16 image (read only: threads may share it).
 EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1) {
-    if (p->rq_fast) dw_rows(p, img, out, 1, oy0, oy1);
+    if (p->rq_fast == 2) dw_rows(p, img, out, 2, oy0, oy1);
+    else if (p->rq_fast) dw_rows(p, img, out, 1, oy0, oy1);
     else dw_rows(p, img, out, 0, oy0, oy1);
 }
 

@@ -82,7 +82,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
     if (fold_zp) {
         int ls = 0;
         for (int l = 0; l < p->Op; l++) ls |= p->lshift_p[l];
-        p->fq = (float *)ea_calloc64((size_t)3 * p->Op, sizeof(float));
+        p->fq = (float *)ea_calloc64((size_t)5 * p->Op, sizeof(float));
         int64_t *bound = (int64_t *)calloc((size_t)p->Op, sizeof(int64_t));
         if (!p->fq || !bound) { free(bound); return 0; }
         for (int b = 0; b < blocks; b++)
@@ -95,7 +95,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
                     for (int a = 0; a < T; a++) sw += p->wref[(size_t)c * T + a] < 0 ? -p->wref[(size_t)c * T + a] : p->wref[(size_t)c * T + a];
                     bound[lane] = (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
                 }
-        p->rq_fast = !ls && ea_fq_prepare(p->fq, p->Op, p->Op, p->mult_p, p->rshift_p, bound, s->out_zp, s->act_min, s->act_max);
+        p->rq_fast = ls ? 0 : ea_fq_prepare(p->fq, p->Op, p->Op, p->mult_p, p->rshift_p, bound, s->out_zp, s->act_min, s->act_max);
         free(bound);
     }
     return 1;

@@ -34,8 +34,8 @@ struct ea_conv_plan {
     int64_t *rq;       // AVX-512: [3][Op] one-rounding requantisation constants (x86_requant.h)
     int rq_lshift;     // some channel has a left shift (the accumulators are shifted first)
     int rq_zp;         // out_zp·2^(31+r) is folded into the constants (no separate add)
-    float *fq;         // AVX-512: [3][Op] binary32 requantisation (x86_requant.h ea_fq16), or NULL
-    int rq_fast;       // every lane qualifies for fq (ea_fq_prepare); the kernels then use it
+    float *fq;         // AVX-512: [5][Op] binary32 requantisation (x86_requant.h ea_fq16), or NULL
+    int rq_fast;       // ea_fq_prepare's verdict: 0 exact path, 1 binary32, 2 binary32 with the sign-picked bracket
     // AVX-512 VBMI "pixels in lanes" path for thin inputs (conv/avx512vnni_lanes.c): packed
     // weights [kh][G][16][4], byte indices (the output transposition's [4][64], then each
     // 4-byte group's window gather [G][64], bytes 64+ from its second row), the transposition's masks and per-channel
@@ -82,9 +82,14 @@ int ea_rq16_prepare(ea_conv_plan *p);
 // Binary32 requantisation constants (x86_requant.h, ea_fq16) for `n` lanes of a block of
 // `op`: lane j has multiplier mult[j], right shift rshift[j] (no left shift), accumulator
 // bound |acc| ≤ bound[j]; zp and [act_min, act_max] are the output zero point and clamp.
-// Fills fq[0..3·op) and returns 1 when every lane qualifies, else 0 (then fq must not be used).
+// Fills fq[0..5·op) and returns 1 when every lane qualifies with the plain bracket, 2 when
+// some lane needs the sign-picked one (ea_fq16_apply_signed), 0 when a lane does not qualify
+// (then fq must not be used).
 int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *rshift, const int64_t *bound, int32_t zp,
                   int32_t act_min, int32_t act_max);
+// Tests only: let ea_fq_prepare take multipliers whose coarse grid makes many lanes
+// undecided (correct either way, only slower), so the fallbacks run often.
+void ea_fq_accept_all(int on);
 
 // sum / count rounded half away from zero (count > 0): the pooling rounding of the spec.
 static inline int32_t ea_div_round_away(int32_t sum, int32_t count) {

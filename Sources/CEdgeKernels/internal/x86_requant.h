@@ -97,21 +97,27 @@ EA_AVX512 static inline __m512i ea_out16_apply(const ea_out16 *o, const ea_rq16 
 // conv/plan.c, docs/integer-spec.md "Requantisation in binary32, verified"). With the zero
 // point folded in, the exact value before the floor is t = acc·M + c (M = mult/2^(31+r),
 // c = zp + 1/2 + [r ≥ 1]·2^−(r+1), the constant for P ≥ 0; for acc < 0 the true constant is
-// 2^−r lower, and the plan takes this path only where that cannot change the clamped
-// output). The plan stores per lane Mf = M rounded to binary32 and c ∓ D rounded outwards,
+// 2^−r lower: ea_fq16_apply serves plans where that cannot change the clamped output, and
+// ea_fq16_apply_signed the others). The plan stores per lane Mf = M rounded to binary32 and c ∓ D rounded outwards,
 // D ≥ |acc|·|Mf − M| (+ Mf·|acc|·2^−24 for the conversion when |acc| may reach 2^24) for
 // every accumulator whose t lies near the clamp range (the others clamp alike anyway).
 // lo = fma(acc, Mf, c − D) rounded down ≤ t ≤ hi = fma(acc, Mf, c + D) rounded up, so
 // where floor(lo) = floor(hi) that is floor(t), the exact result. Lanes where the bracket
-// straddles an integer (about 2^−13 of them) are returned in *undecided; the caller redoes
-// the vector exactly. 6 operations instead of 13.
-typedef struct { __m512 m, cl, ch; } ea_fq16;
+// straddles an integer (rare) are returned in *undecided; the caller redoes them exactly.
+// 6 operations instead of 13.
+// Plans whose clamp does not make the sign irrelevant (no ReLU: ea_fq_prepare returns 2)
+// store the bracket around the acc < 0 constant too (cln, chn) and pick per lane by acc's
+// sign (ea_fq16_apply_signed: 3 more operations).
+typedef struct { __m512 m, cl, ch, cln, chn; } ea_fq16;
 
-EA_AVX512 static inline ea_fq16 ea_fq16_load(const float *fq, int op, int ob) {
+// fq holds [5][op]: Mf, c − D and c + D for acc ≥ 0, the same two for acc < 0.
+EA_AVX512 static inline ea_fq16 ea_fq16_load(const float *fq, int op, int ob, const int SIGNED) {
     ea_fq16 f;
     f.m = _mm512_loadu_ps(fq + ob);
     f.cl = _mm512_loadu_ps(fq + op + ob);
     f.ch = _mm512_loadu_ps(fq + 2 * op + ob);
+    f.cln = SIGNED ? _mm512_loadu_ps(fq + 3 * op + ob) : f.cl;
+    f.chn = SIGNED ? _mm512_loadu_ps(fq + 4 * op + ob) : f.ch;
     return f;
 }
 
@@ -123,6 +129,23 @@ EA_AVX512 static inline __m512i ea_fq16_apply(const ea_fq16 *f, __m512i acc, __m
     const __m512i ih = _mm512_cvt_roundps_epi32(hi, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     *undecided = _mm512_cmpneq_epi32_mask(il, ih);
     return il;
+}
+
+EA_AVX512 static inline __m512i ea_fq16_apply_signed(const ea_fq16 *f, __m512i acc, __mmask16 *undecided) {
+    const __mmask16 neg = _mm512_movepi32_mask(acc);
+    const __m512 x = _mm512_cvtepi32_ps(acc);
+    const __m512 lo = _mm512_fmadd_round_ps(x, f->m, _mm512_mask_blend_ps(neg, f->cl, f->cln), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 hi = _mm512_fmadd_round_ps(x, f->m, _mm512_mask_blend_ps(neg, f->ch, f->chn), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+    const __m512i il = _mm512_cvt_roundps_epi32(lo, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512i ih = _mm512_cvt_roundps_epi32(hi, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    *undecided = _mm512_cmpneq_epi32_mask(il, ih);
+    return il;
+}
+
+// The stage a kernel instantiation uses: FAST = 1 the plain bracket, 2 the signed one.
+EA_AVX512 static inline __attribute__((always_inline)) __m512i ea_fq16_stage(const ea_fq16 *f, __m512i acc, __mmask16 *undecided,
+                                                                            const int FAST) {
+    return FAST == 2 ? ea_fq16_apply_signed(f, acc, undecided) : ea_fq16_apply(f, acc, undecided);
 }
 
 // The clamps of an output stage whose zero point is already in the value.
