@@ -88,7 +88,11 @@ EA_AVX512 static void test_fq16(void) {
         const int32_t m2 = 1 << 30, modd = (1 << 30) + 12345, r8 = 8;
         const int64_t b = 100000;
         ea_fq_accept_all(0);
-        if (ea_fq_prepare(fq, 16, 1, &m2, &r8, &b, -128, -128, 127) != 0 || ea_fq_prepare(fq, 16, 1, &modd, &r8, &b, -128, -128, 127) != 1) {
+        // ... but padding lanes (bound 0, mult 2^30) do not keep a plan exact.
+        const int32_t mm[2] = {modd, 1 << 30}, rr[2] = {8, 0};
+        const int64_t bb[2] = {b, 0};
+        if (ea_fq_prepare(fq, 16, 1, &m2, &r8, &b, -128, -128, 127) != 0 || ea_fq_prepare(fq, 16, 1, &modd, &r8, &b, -128, -128, 127) != 1 ||
+            ea_fq_prepare(fq, 16, 2, mm, rr, bb, -128, -128, 127) != 1) {
             fprintf(stderr, "ea_fq_prepare: the grid rule does not choose as it should\n");
             failures++;
         }

@@ -137,7 +137,9 @@ int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *
         // zero bits). A coarse grid (mult = 2^30 with a small shift: power-of-two scales) puts
         // t exactly on integers for one accumulator in 2^(31+r−tz); each such lane is
         // undecided, so below 2^−14 the exact path is faster (measured: 1.5× slower at 2^−9).
-        if (!ea_fq_all && mult[j] > 0) {
+        // A lane with bound 0 (padding: mult 2^30, no weights) always has t = c, never an
+        // integer, and is never undecided.
+        if (!ea_fq_all && mult[j] > 0 && bound[j] > 0) {
             int tz = 0;
             while (tz < 31 && !((mult[j] >> tz) & 1)) tz++;
             if (31 + r - tz < 14) return 0;
