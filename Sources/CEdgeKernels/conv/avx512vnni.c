@@ -286,9 +286,9 @@ VNNI static void run_tiles(const ea_conv_plan *p, const uint8_t *img, size_t row
 VNNI static void run_tiles_to(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int P, int8_t *out) {
     tiles_range(p, img, rowBytes, RT, first, P, 0, out);
 }
-// The same with the binary32 output stage (plans with rq_fast): separate copies, so the
-// exact path's code is what it was without it (a runtime choice inside the tiles made
-// 16→16 3×3 7% slower).
+// The same with the binary32 output stage (plans with rq_fast): separate copies, so each
+// path compiles as if the other did not exist (no runtime choice, no extra live values in
+// the exact tiles).
 VNNI static void run_tiles_fast(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT, int first, int8_t *out) {
     tiles_range(p, img, rowBytes, RT, first, p->s.out_h * p->s.out_w, 1, out);
 }

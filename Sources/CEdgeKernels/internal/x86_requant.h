@@ -98,9 +98,10 @@ EA_AVX512 static inline __m512i ea_out16_apply(const ea_out16 *o, const ea_rq16 
 // point folded in, the exact value before the floor is t = acc·M + c (M = mult/2^(31+r),
 // c = zp + 1/2 + [r ≥ 1]·2^−(r+1), the constant for P ≥ 0; for acc < 0 the true constant is
 // 2^−r lower: ea_fq16_apply serves plans where that cannot change the clamped output, and
-// ea_fq16_apply_signed the others). The plan stores per lane Mf = M rounded to binary32 and c ∓ D rounded outwards,
-// D ≥ |acc|·|Mf − M| (+ Mf·|acc|·2^−24 for the conversion when |acc| may reach 2^24) for
-// every accumulator whose t lies near the clamp range (the others clamp alike anyway).
+// ea_fq16_apply_signed the others). The plan stores per lane Mf = M rounded to binary32
+// and c ∓ D rounded outwards, D ≥ |acc|·|Mf − M| (+ Mf·|acc|·2^−24 for the conversion when
+// |acc| may reach 2^24) for every accumulator whose t lies near the clamp range (the others
+// clamp alike anyway).
 // lo = fma(acc, Mf, c − D) rounded down ≤ t ≤ hi = fma(acc, Mf, c + D) rounded up, so
 // where floor(lo) = floor(hi) that is floor(t), the exact result. Lanes where the bracket
 // straddles an integer (rare) are returned in *undecided; the caller redoes them exactly.
