@@ -76,6 +76,12 @@ size_t ea_conv_plan_scratch_size(const ea_conv_plan *p) {
     return patches + acc + (image > plain ? image : plain) + 128;
 }
 
+int64_t ea_acc_bound(const ea_conv_plan *p, int c) {
+    int64_t sw = 0;
+    for (int j = 0; j < p->K; j++) sw += p->wref[(size_t)c * p->K + j] < 0 ? -p->wref[(size_t)c * p->K + j] : p->wref[(size_t)c * p->K + j];
+    return (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
+}
+
 int ea_pad_requant(ea_conv_plan *p) {
     p->mult_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
     p->rshift_p = (int32_t *)malloc((size_t)p->Op * sizeof(int32_t));
@@ -188,9 +194,7 @@ int ea_rq16_prepare(ea_conv_plan *p) {
     // the 64-bit sum far from overflow.
     int fold = !p->rq_lshift;
     for (int o = 0; o < p->s.out_c && fold; o++) {
-        int64_t sw = 0;
-        for (int j = 0; j < p->K; j++) sw += p->wref[(size_t)o * p->K + j] < 0 ? -p->wref[(size_t)o * p->K + j] : p->wref[(size_t)o * p->K + j];
-        int64_t bound = (p->bias[o] < 0 ? -(int64_t)p->bias[o] : p->bias[o]) + 255 * sw;
+        const int64_t bound = ea_acc_bound(p, o);
         const int S = 31 + (p->shift[o] < 0 ? -p->shift[o] : 0);
         // |P| ≤ bound·mult < 2^31·2^31; require |requant| + 128 < 2^30 and |zp·2^S| < 2^61.
         if (bound > ((int64_t)1 << 31) || S > 52) { fold = 0; break; }
@@ -222,10 +226,7 @@ int ea_rq16_prepare(ea_conv_plan *p) {
         for (int o = 0; o < op; o++) {
             const int c = p->paired ? (o & 7) : o;
             bound[o] = 0;
-            if (c >= p->s.out_c) continue;
-            int64_t sw = 0;
-            for (int j = 0; j < p->K; j++) sw += p->wref[(size_t)c * p->K + j] < 0 ? -p->wref[(size_t)c * p->K + j] : p->wref[(size_t)c * p->K + j];
-            bound[o] = (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
+            if (c < p->s.out_c) bound[o] = ea_acc_bound(p, c);
         }
         p->rq_fast = ea_fq_prepare(p->fq, op, op, p->mult_p, p->rshift_p, bound, p->s.out_zp, p->s.act_min, p->s.act_max);
         free(bound);

@@ -88,12 +88,19 @@ EA_AVX512 static void dw_image16_512(const ea_conv_plan *p, const int8_t *in, in
 // ea_fq16), and the zero point and clamps. Only the set in use is loaded.
 typedef struct { __m512i m_lo, m_hi, l_lo, l_hi, r_lo, r_hi, zp, lo_c, hi_c; ea_fq16 f_lo, f_hi; } dw_stage;
 
-EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(const ea_conv_plan *p, int lane, const int FAST) {
+// Every field zero but the zero point and clamps, which both stages use.
+EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_base(const ea_conv_plan *p) {
     dw_stage st;
     const __m512i z = _mm512_setzero_si512();
     st.m_lo = st.m_hi = st.l_lo = st.l_hi = st.r_lo = st.r_hi = z;
     st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_lo.cln = st.f_lo.chn = _mm512_setzero_ps();
     st.f_hi = st.f_lo;
+    st.zp = _mm512_set1_epi32(p->s.out_zp); st.lo_c = _mm512_set1_epi32(p->s.act_min); st.hi_c = _mm512_set1_epi32(p->s.act_max);
+    return st;
+}
+
+EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(const ea_conv_plan *p, int lane, const int FAST) {
+    dw_stage st = dw_stage_base(p);
     if (FAST) {
         st.f_lo = ea_fq16_load(p->fq, p->Op, lane, FAST == 2);
         st.f_hi = ea_fq16_load(p->fq, p->Op, lane + 16, FAST == 2);
@@ -102,7 +109,6 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(co
         st.l_lo = _mm512_loadu_si512((const void *)(p->lshift_p + lane)); st.l_hi = _mm512_loadu_si512((const void *)(p->lshift_p + lane + 16));
         st.r_lo = _mm512_loadu_si512((const void *)(p->rshift_p + lane)); st.r_hi = _mm512_loadu_si512((const void *)(p->rshift_p + lane + 16));
     }
-    st.zp = _mm512_set1_epi32(p->s.out_zp); st.lo_c = _mm512_set1_epi32(p->s.act_min); st.hi_c = _mm512_set1_epi32(p->s.act_max);
     return st;
 }
 
@@ -176,11 +182,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void store16(const dw_sta
 // high lanes from `hoff` (8 in a 16-lane block; 16 in the pair layout, whose lanes 16–23
 // hold the 16-lane block's high channels).
 EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load16(const ea_conv_plan *p, const int FAST, int hoff) {
-    dw_stage st;
-    const __m512i z = _mm512_setzero_si512();
-    st.m_lo = st.m_hi = st.l_lo = st.l_hi = st.r_lo = st.r_hi = z;
-    st.f_lo.m = st.f_lo.cl = st.f_lo.ch = st.f_lo.cln = st.f_lo.chn = _mm512_setzero_ps();
-    st.f_hi = st.f_lo;
+    dw_stage st = dw_stage_base(p);
     if (FAST) {
         st.f_lo = fq8_load(p->fq, p->Op, 0);
         st.f_hi = fq8_load(p->fq, p->Op, hoff);
@@ -192,7 +194,6 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load16(
         st.r_lo = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)p->rshift_p));
         st.r_hi = _mm512_zextsi256_si512(_mm256_loadu_si256((const __m256i *)(p->rshift_p + hoff)));
     }
-    st.zp = _mm512_set1_epi32(p->s.out_zp); st.lo_c = _mm512_set1_epi32(p->s.act_min); st.hi_c = _mm512_set1_epi32(p->s.act_max);
     return st;
 }
 

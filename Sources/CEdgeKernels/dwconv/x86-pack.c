@@ -90,10 +90,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
                 for (int q = 0; q < block / 2; q++) {
                     int c = b * block + lane_channel(q, hi), lane = b * block + hi * (block / 2) + q;
                     if (pair) c %= 16;
-                    if (c >= C) continue;
-                    int64_t sw = 0;
-                    for (int a = 0; a < T; a++) sw += p->wref[(size_t)c * T + a] < 0 ? -p->wref[(size_t)c * T + a] : p->wref[(size_t)c * T + a];
-                    bound[lane] = (p->bias[c] < 0 ? -(int64_t)p->bias[c] : p->bias[c]) + 255 * sw;
+                    if (c < C) bound[lane] = ea_acc_bound(p, c);
                 }
         p->rq_fast = ls ? 0 : ea_fq_prepare(p->fq, p->Op, p->Op, p->mult_p, p->rshift_p, bound, s->out_zp, s->act_min, s->act_max);
         free(bound);

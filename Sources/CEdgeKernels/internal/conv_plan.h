@@ -73,6 +73,8 @@ static inline int32_t *ea_scratch_acc(const ea_conv_plan *p, void *scratch) {
 static inline void *ea_scratch_image(const ea_conv_plan *p, void *scratch) {
     return (char *)ea_scratch_acc(p, scratch) + ((((size_t)EA_PIXELS * p->Op * 4) + 63) & ~(size_t)63);
 }
+// The accumulator bound of output channel c: |bias| + 255·Σ|w| (K taps of wref).
+int64_t ea_acc_bound(const ea_conv_plan *p, int c);
 // Pads mult/shift to Op lanes; called by the SIMD packers after setting Op.
 int ea_pad_requant(ea_conv_plan *p);
 // The AVX-512 one-rounding constants from the padded lanes (Op a multiple of 16); called
