@@ -480,6 +480,137 @@ static int check_dw_as_dense(uint64_t seed) {
     return bad;
 }
 
+// --- convolutions feeding each other ------------------------------------------------------
+// A chain of 2–4 layers (depthwise, pointwise, 3×3, a thin stem), each reading the one before
+// it, with the shapes the fused kernels take (16/32/64 channels, strides 1 and 2, SAME
+// padding) and others. Wherever ea_conv_plan_can_feed allows it, a layer writes into the
+// next one's image instead of its tensor, and the next runs from that image; run whole and
+// as three row ranges (last first). The last output must equal the reference chain's.
+static int fed_links = 0, chain_cases = 0;
+typedef struct { ea_conv_shape s; int8_t *w; int32_t *bias, *mult, *shift; } chain_layer;
+
+static void chain_params(chain_layer *L, int hard) {
+    const ea_conv_shape *s = &L->s;
+    const size_t K = (size_t)ea_conv_window(s);
+    const int ls = rnd(0, 7) == 0;  // some left shifts: the exact stage (else mostly binary32)
+    L->w = malloc((size_t)s->out_c * K);
+    L->bias = malloc(4 * (size_t)s->out_c); L->mult = malloc(4 * (size_t)s->out_c); L->shift = malloc(4 * (size_t)s->out_c);
+    for (size_t i = 0; i < (size_t)s->out_c * K; i++) L->w[i] = (int8_t)rnd(-127, 127);
+    for (int o = 0; o < s->out_c; o++) {
+        L->bias[o] = rnd(-20000, 20000);
+        L->mult[o] = (int32_t)((1u << 30) + (next_u64() % (1u << 30)));
+        L->shift[o] = -rnd(6, 11);
+        // mult = 2^30 with a small shift: many outputs exactly on a rounding boundary, so
+        // the binary32 stage's exact redo (which must write to the same place) runs often.
+        if (hard && rnd(0, 2) == 0) { L->mult[o] = 1 << 30; L->shift[o] = -rnd(6, 8); }
+        if (ls && rnd(0, 3) == 0) L->shift[o] = rnd(1, 2);
+    }
+}
+
+static int check_chain(int isa, uint64_t seed) {
+    chain_layer L[4];
+    int n = rnd(2, 4), h = rnd(3, 16), w = rnd(3, 16), c = rnd(0, 3) ? 16 : 1;
+    int zp = rnd(-128, 127);
+    const int hard = rnd(0, 1);
+    for (int i = 0; i < n; i++) {
+        ea_conv_shape *s = &L[i].s;
+        memset(s, 0, sizeof *s);
+        s->in_h = h; s->in_w = w; s->in_c = c; s->in_zp = zp;
+        int kind = c == 1 ? 2 : rnd(0, 3);  // 0 depthwise, 1 pointwise, 2 3×3, 3 another depthwise kernel
+        static const int pw_out[] = {16, 32, 64, 17, 48, 8, 12, 5};
+        static const int c3_out[] = {16, 32, 16, 32, 24};
+        if (kind == 0 || kind == 3) {
+            s->depth_multiplier = 1; s->out_c = c;
+            s->kernel_h = s->kernel_w = kind == 0 ? 3 : rnd(1, 5);
+            s->stride_h = s->stride_w = rnd(1, 2);
+        } else if (kind == 1) {
+            s->out_c = pw_out[rnd(0, 7)]; s->kernel_h = s->kernel_w = 1; s->stride_h = s->stride_w = 1;
+        } else {
+            s->out_c = c3_out[rnd(0, 4)]; s->kernel_h = s->kernel_w = 3; s->stride_h = s->stride_w = rnd(1, 2);
+        }
+        // TF SAME (the odd pixel bottom/right), or none.
+        const int st = s->stride_h, k = s->kernel_h;
+        int th = ((h + st - 1) / st - 1) * st + k - h, tw = ((w + st - 1) / st - 1) * st + k - w;
+        if (rnd(0, 3) == 0) th = tw = 0;
+        th = th > 0 ? th : 0; tw = tw > 0 ? tw : 0;
+        s->pad_top = th / 2; s->pad_bottom = th - th / 2; s->pad_left = tw / 2; s->pad_right = tw - tw / 2;
+        if (!finish_shape(s)) { s->pad_top = s->pad_left = 0; s->pad_bottom = s->pad_right = k - 1; finish_shape(s); }
+        s->requant_mode = EA_REQUANT_Q31;
+        s->out_zp = rnd(0, 2) ? -128 : rnd(-128, 127);
+        s->act_min = rnd(0, 2) ? s->out_zp : -128;
+        s->act_max = rnd(0, 3) ? 127 : rnd(s->act_min, 127);
+        chain_params(&L[i], hard);
+        h = s->out_h; w = s->out_w; c = s->out_c; zp = s->out_zp;
+    }
+    const size_t nin = (size_t)L[0].s.in_h * L[0].s.in_w * L[0].s.in_c;
+    int8_t *ref[5], table[256], flipped[256];
+    uint8_t *px = malloc(nin);
+    ref[0] = malloc(nin);
+    fill8(ref[0], nin, rnd(0, 3) == 1 ? 0 : rnd(0, 3));
+    // One channel: the input is pixels through a random table (the engine's input step).
+    for (int v = 0; v < 256; v++) { table[v] = (int8_t)rnd(-128, 127); flipped[v] = (int8_t)(table[v] ^ 0x80); }
+    for (size_t i = 0; i < nin; i++) { px[i] = (uint8_t)rnd(0, 255); if (L[0].s.in_c == 1) ref[0][i] = table[px[i]]; }
+    for (int i = 0; i < n; i++) {
+        const ea_conv_shape *s = &L[i].s;
+        ref[i + 1] = malloc((size_t)s->out_h * s->out_w * s->out_c);
+        ea_qs8_conv_ref(s, ref[i], L[i].w, L[i].bias, L[i].mult, L[i].shift, NULL, ref[i + 1]);
+    }
+    ea_conv_plan *P[4];
+    void *scr[4], *img[4] = {NULL, NULL, NULL, NULL}, *img_px = NULL;
+    int8_t *tens[4];
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        P[i] = ea_conv_plan_create(&L[i].s, L[i].w, L[i].bias, L[i].mult, L[i].shift, NULL, isa);
+        if (!P[i]) { fprintf(stderr, "chain plan_create failed\n"); exit(1); }
+        scr[i] = aligned_alloc(64, (ea_conv_plan_scratch_size(P[i]) + 63) & ~(size_t)63);
+        tens[i] = malloc((size_t)L[i].s.out_h * L[i].s.out_w * L[i].s.out_c);
+    }
+    // img[i]: the image layer i + 1 reads, written by layer i (when it feeds it).
+    for (int i = 0; i + 1 < n; i++)
+        if (ea_conv_plan_can_feed(P[i], P[i + 1])) {
+            img[i] = aligned_alloc(64, (ea_conv_plan_image_size(P[i + 1]) + 63) & ~(size_t)63);
+            ea_conv_plan_image_init(P[i + 1], img[i]);
+            fed_links++;
+        }
+    // The first layer's image straight from the pixels, where it takes them.
+    if (ea_conv_plan_can_take_pixels(P[0])) {
+        img_px = aligned_alloc(64, (ea_conv_plan_image_size(P[0]) + 63) & ~(size_t)63);
+        ea_conv_plan_image_init(P[0], img_px);
+        fed_links++;
+    }
+    for (int way = 0; way < 2 && !bad; way++) {
+        if (img_px) ea_conv_plan_pixels_into(P[0], isa, flipped, px, img_px);
+        for (int i = 0; i < n; i++) {
+            const int8_t *in = i ? tens[i - 1] : ref[0];
+            const void *in_img = i ? img[i - 1] : img_px;
+            const ea_conv_plan *next = i + 1 < n && img[i] ? P[i + 1] : NULL;
+            memset(tens[i], 0x55, (size_t)L[i].s.out_h * L[i].s.out_w * L[i].s.out_c);
+            if (way == 0 || !ea_conv_plan_rows_ok(P[i])) ea_conv_plan_run_linked(P[i], in, in_img, tens[i], next, img[i], scr[i]);
+            else {
+                const int H = L[i].s.out_h, c1 = rnd(0, H), c2 = rnd(c1, H);
+                const int lo[3] = {c2, 0, c1}, hi[3] = {H, c1, c2};
+                if (!in_img) ea_conv_plan_prepare(P[i], in, scr[i]);
+                for (int r = 0; r < 3; r++) ea_conv_plan_run_rows_linked(P[i], in_img, scr[i], tens[i], next, img[i], lo[r], hi[r]);
+            }
+            // A layer that wrote its tensor must match the reference there too.
+            if (!next && memcmp(tens[i], ref[i + 1], (size_t)L[i].s.out_h * L[i].s.out_w * L[i].s.out_c) != 0) {
+                fprintf(stderr, "MISMATCH chain layer %d of %d (%s) isa=%s seed=%llu; ", i, n, way ? "row ranges" : "whole", ea_isa_name(isa),
+                        (unsigned long long)seed);
+                print_shape(&L[i].s);
+                bad = 1;
+                break;
+            }
+        }
+    }
+    chain_cases++;
+    for (int i = 0; i < n; i++) {
+        ea_conv_plan_destroy(P[i]); free(scr[i]); free(img[i]); free(tens[i]); free(ref[i + 1]);
+        free(L[i].w); free(L[i].bias); free(L[i].mult); free(L[i].shift);
+    }
+    free(ref[0]); free(px); free(img_px);
+    return bad;
+}
+
 int main(int argc, char **argv) {
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 20261122;
     int cases = argc > 2 ? atoi(argv[2]) : 1500;
@@ -702,6 +833,10 @@ int main(int argc, char **argv) {
             printf("%-11s binary32-stage sweep: %d shapes\n", ea_isa_name(isa), sweep);
         }
         for (int i = 0; i < 40; i++) failures += check_add_all_pairs(isa, seed + (uint64_t)i);
+        for (int i = 0; i < 400; i++) { rng_state = seed * 7919 + (uint64_t)i; failures += check_chain(isa, rng_state); }
+        printf("%-11s %d chains of convolutions, %d links where one wrote into the next one's image\n", ea_isa_name(isa), chain_cases, fed_links);
+        if (isa == EA_ISA_AVX512VNNI && fed_links < 100) { fprintf(stderr, "too few fed links (%d): the test no longer exercises them\n", fed_links); failures++; }
+        chain_cases = fed_links = 0;
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
         rng_state = seed;

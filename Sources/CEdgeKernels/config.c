@@ -149,18 +149,100 @@ void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch
 }
 
 void ea_conv_plan_run_rows(const ea_conv_plan *p, const void *scratch, int8_t *out, int oy0, int oy1) {
+    ea_conv_plan_run_rows_linked(p, NULL, scratch, out, NULL, NULL, oy0, oy1);
+}
+
+// MARK: one convolution feeding the next
+
+int ea_conv_plan_can_feed(const ea_conv_plan *p, const ea_conv_plan *next) {
+#if defined(__x86_64__)
+    if (!p || !next || p->isa != EA_ISA_AVX512VNNI || next->isa != EA_ISA_AVX512VNNI) return 0;
+    const ea_conv_shape *a = &p->s, *b = &next->s;
+    if (b->in_h != a->out_h || b->in_w != a->out_w || b->in_c != a->out_c || b->in_zp != a->out_zp) return 0;
+    // Into the u8 image (x ^ 0x80) of a dense convolution: only the depthwise kernels flip
+    // their bytes on the way out. (A depthwise consumer reads an int16 image: a producer
+    // writing it would have to clamp every value, which the int8 narrowing does for free;
+    // reading an int8 image instead, widened per tap, measured 19% slower there.)
+    return a->depth_multiplier == 1 && b->depth_multiplier != 1;
+#else
+    (void)p; (void)next;
+    return 0;
+#endif
+}
+
+size_t ea_conv_plan_image_size(const ea_conv_plan *next) {
+#if defined(__x86_64__)
+    if (next->isa == EA_ISA_AVX512VNNI) {
+        // The rows the kernels read, plus the 64 bytes of slack the input step leaves.
+        if (next->s.depth_multiplier != 1) return (size_t)ea_padded_h(&next->s) * ea_padded_w(&next->s) * next->s.in_c + 64;
+    }
+#endif
+    (void)next;
+    return 0;
+}
+
+void ea_conv_plan_image_init(const ea_conv_plan *next, void *img) {
+    // Everything the padding value (the real 0, zp + 128): the producer writes only the interior.
+    memset(img, (uint8_t)(next->s.in_zp + 128), ea_conv_plan_image_size(next));
+}
+
+#if defined(__x86_64__)
+// Where p's output goes: the dense tensor, or the interior of next's u8 image (row pad_top,
+// column pad_left), flipped.
+static ea_out_target ea_feed_target(const ea_conv_plan *p, int8_t *out, const ea_conv_plan *next, void *img) {
+    if (!next) return ea_dense_target(p, out);
+    const ea_conv_shape *b = &next->s;
+    ea_out_target t;
+    t.row = (size_t)ea_padded_w(b) * b->in_c;
+    t.base = (int8_t *)img + (size_t)b->pad_top * t.row + (size_t)b->pad_left * b->in_c;
+    t.flip = 0x80;
+    return t;
+}
+#endif
+
+void ea_conv_plan_run_rows_linked(const ea_conv_plan *p, const void *in_img, const void *scratch, int8_t *out, const ea_conv_plan *next,
+                                  void *out_img, int oy0, int oy1) {
     if (oy0 < 0) oy0 = 0;
     if (oy1 > p->s.out_h) oy1 = p->s.out_h;
     if (oy0 >= oy1) return;
 #if defined(__x86_64__)
     if (p->isa == EA_ISA_AVX512VNNI) {
-        const void *img = ea_scratch_image(p, (void *)scratch);
-        if (p->s.depth_multiplier == 1) ea_dwconv_rows_avx512(p, (const int16_t *)img, out, oy0, oy1);
+        const void *img = in_img ? in_img : ea_scratch_image(p, (void *)scratch);
+        const ea_out_target t = ea_feed_target(p, out, next, out_img);
+        if (p->s.depth_multiplier == 1) ea_dwconv_rows_avx512(p, (const int16_t *)img, &t, oy0, oy1);
         else ea_conv_rows_avx512vnni(p, (const uint8_t *)img, out, oy0, oy1);
     }
 #else
-    (void)scratch; (void)out;
+    (void)in_img; (void)scratch; (void)out; (void)next; (void)out_img;
 #endif
+}
+
+int ea_conv_plan_can_take_pixels(const ea_conv_plan *next) {
+#if defined(__x86_64__)
+    return next && next->isa == EA_ISA_AVX512VNNI && next->s.depth_multiplier != 1 && next->s.in_c == 1;
+#else
+    (void)next;
+    return 0;
+#endif
+}
+
+void ea_conv_plan_pixels_into(const ea_conv_plan *next, int isa, const int8_t *flipped_table, const uint8_t *px, void *img) {
+#if defined(__x86_64__)
+    const ea_conv_shape *b = &next->s;
+    const size_t row = (size_t)ea_padded_w(b);
+    uint8_t *dst = (uint8_t *)img + (size_t)b->pad_top * row + (size_t)b->pad_left;
+    // One channel: planar and interleaved are the same; one table call per image row.
+    for (int y = 0; y < b->in_h; y++) ea_u8_table(isa, (size_t)b->in_w, 1, 0, flipped_table, px + (size_t)y * b->in_w, (int8_t *)(dst + y * row));
+#else
+    (void)next; (void)isa; (void)flipped_table; (void)px; (void)img;
+#endif
+}
+
+void ea_conv_plan_run_linked(const ea_conv_plan *p, const int8_t *in, const void *in_img, int8_t *out, const ea_conv_plan *next,
+                             void *out_img, void *scratch) {
+    if (!in_img && !next) { ea_conv_plan_run(p, in, out, scratch); return; }
+    if (!in_img) ea_conv_plan_prepare(p, in, scratch);
+    ea_conv_plan_run_rows_linked(p, in_img, scratch, out, next, out_img, 0, p->s.out_h);
 }
 
 // MARK: pooling, residual add

@@ -136,7 +136,15 @@ static void team_run(struct ea_team *t, int parts, ea_part_fn fn, void *ctx) {
     while (atomic_load(&t->left) > 0) EA_RELAX();
 }
 
-typedef struct { const ea_conv_plan *p; const int8_t *in; void *const *scratch; int8_t *out; int rows; } conv_job;
+typedef struct {
+    const ea_conv_plan *p, *next;
+    const int8_t *in;
+    const void *in_img;
+    void *const *scratch;
+    int8_t *out;
+    void *out_img;
+    int rows;
+} conv_job;
 
 // Each part builds the padded-image rows its output rows read in its own scratch, mostly
 // from input rows the same thread wrote in the layer before (rows split alike), so little
@@ -144,8 +152,8 @@ typedef struct { const ea_conv_plan *p; const int8_t *in; void *const *scratch; 
 static void conv_part(void *ctx, int part, int parts) {
     const conv_job *j = (const conv_job *)ctx;
     const int lo = j->rows * part / parts, hi = j->rows * (part + 1) / parts;
-    ea_conv_plan_prepare_rows(j->p, j->in, j->scratch[part], lo, hi);
-    ea_conv_plan_run_rows(j->p, j->scratch[part], j->out, lo, hi);
+    if (!j->in_img) ea_conv_plan_prepare_rows(j->p, j->in, j->scratch[part], lo, hi);
+    ea_conv_plan_run_rows_linked(j->p, j->in_img, j->scratch[part], j->out, j->next, j->out_img, lo, hi);
 }
 
 // Grows every worker's scratch to `bytes` (on the caller, before a job is published).
@@ -167,15 +175,20 @@ int ea_team_splits_conv(const ea_conv_plan *p) {
 }
 
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    ea_team_conv_linked(t, p, in, NULL, out, NULL, NULL, scratch);
+}
+
+void ea_team_conv_linked(ea_team *t, const ea_conv_plan *p, const int8_t *in, const void *in_img, int8_t *out, const ea_conv_plan *next,
+                         void *out_img, void *scratch) {
     const int rows = ea_conv_plan_out_h(p);
     if (!t || !ea_team_splits_conv(p) || !worker_scratch(t, ea_conv_plan_scratch_size(p))) {
-        ea_conv_plan_run(p, in, out, scratch);
+        ea_conv_plan_run_linked(p, in, in_img, out, next, out_img, scratch);
         return;
     }
     void *parts[64];
     parts[0] = scratch;
     for (int i = 1; i < t->threads; i++) parts[i] = t->scratch[i - 1];
-    conv_job j = {p, in, parts, out, rows};
+    conv_job j = {p, next, in, in_img, parts, out, out_img, rows};
     team_run(t, t->threads < rows ? t->threads : rows, conv_part, &j);
 }
 

@@ -75,7 +75,7 @@ extension IntegerNetwork {
             kept.withUnsafeMutableBufferPointer { kp in
                 let (lp, kp) = (lp, kp)
                 Parallel.forEach(team == nil ? chunks.count : 1) { c in
-                    let ws = spare.take(sizes: sizes, scratch: scratchSize, tail: tailStart)
+                    let ws = spare.take(sizes: sizes, scratch: scratchSize, tail: tailStart, links: steps)
                     defer { spare.give(ws) }
                     // A chunk plan computes all chunkImages rows: worth it from a few images on.
                     if !keep, let t = tailStart, chunks[c].count >= 4 {
@@ -84,7 +84,7 @@ extension IntegerNetwork {
                         return
                     }
                     for b in chunks[c] {
-                        self.runOne(base + starts[b], layout, ws, team: team)
+                        self.runOne(base + starts[b], layout, ws, team: team, fused: !keep)
                         let last = ws.buffers[ws.buffers.count - 1]
                         for j in 0..<k { lp[b * k + j] = last[j] }
                         if keep {

@@ -23,6 +23,11 @@ struct IntegerStep {
     var add = ea_add_params()
     /// MEAN: input zero point, multiplier, shift, output zero point. RELU/PAD: zero point first.
     var q: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+    /// A convolution that writes straight into the input image of the convolution it
+    /// feeds (node `feeds`, plan `next`; see `link`), and one that reads such an image
+    /// (written by node `fedBy`): -1 when not.
+    var feeds = -1, fedBy = -1
+    var next: OpaquePointer?
 
     init(kind: Kind) { self.kind = kind }
 }
@@ -90,18 +95,61 @@ extension IntegerNetwork {
         }
     }
 
+    /// Which nodes write straight into the next one's input image: node i feeds node j when
+    /// j is i's only reader, a convolution whose plan takes it from i (a convolution's plan:
+    /// ea_conv_plan_can_feed; the input node: ea_conv_plan_can_take_pixels), and not part of
+    /// the dense tail (run for a chunk from the tensors). Sets `feeds`, `fedBy` and `next`.
+    static func link(_ steps: inout [IntegerStep], _ graph: QuantizedGraph, plans: [OpaquePointer?], tail: Int?) {
+        var readers = [[Int]](repeating: [], count: graph.nodes.count)
+        for (j, n) in graph.nodes.enumerated() { for i in n.inputs { readers[i].append(j) } }
+        for i in graph.nodes.indices {
+            guard readers[i].count == 1, let j = readers[i].first, graph.nodes[j].inputs == [i], let q = plans[j],
+                  tail.map({ j < $0 }) ?? true else { continue }
+            if let p = plans[i] {
+                guard ea_conv_plan_can_feed(p, q) != 0 else { continue }
+            } else {
+                guard steps[i].kind == .input, ea_conv_plan_can_take_pixels(q) != 0 else { continue }
+            }
+            steps[i].feeds = j
+            steps[i].next = q
+            steps[j].fedBy = i
+        }
+    }
+
+    /// Nodes (convolutions, the input) that write straight into the next one's input image
+    /// (0 off AVX-512).
+    public var linkedLayers: Int { steps.filter { $0.feeds >= 0 }.count }
+
     /// One image whose pixels start at `px`, through every node (before `end`) into `ws`.
     /// With a `team`, large convolutions and adds split their outputs over its threads.
-    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil, team: OpaquePointer? = nil) {
+    /// With `fused`, linked convolutions pass their outputs as the next one's input image
+    /// (their tensors are then not written: callers that read every node's output pass false).
+    func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil, team: OpaquePointer? = nil,
+                fused: Bool = true) {
         let isa = self.isa, scratch = ws.scratch
+        let last = min(end ?? steps.count, steps.count)
         steps.withUnsafeBufferPointer { st in
             ws.buffers.withUnsafeBufferPointer { buf in
-                for i in 0..<min(end ?? st.count, st.count) {
+                for i in 0..<last {
                     let s = st[i], out = buf[i], a = buf[s.in0]
                     let d = s.dims
                     switch s.kind {
-                    case .input: quantizeInput(px, layout, h: Int(d.0), w: Int(d.1), c: Int(d.2), out)
-                    case .conv: if let plan = s.plan { ea_team_conv(team, plan, a, out, scratch) }
+                    case .input:
+                        if fused && s.feeds >= 0 && s.feeds < last, let next = s.next {
+                            flippedTable.withUnsafeBufferPointer { ea_conv_plan_pixels_into(next, isa, $0.baseAddress, px, ws.images[i]) }
+                        } else {
+                            quantizeInput(px, layout, h: Int(d.0), w: Int(d.1), c: Int(d.2), out)
+                        }
+                    case .conv:
+                        guard let plan = s.plan else { break }
+                        // Links inside the run only: a node past `end` reads nothing.
+                        let into = fused && s.feeds >= 0 && s.feeds < last, from = fused && s.fedBy >= 0
+                        if into || from {
+                            ea_team_conv_linked(team, plan, a, from ? UnsafeRawPointer(ws.images[s.fedBy]) : nil, out, into ? s.next : nil,
+                                                into ? ws.images[i] : nil, scratch)
+                        } else {
+                            ea_team_conv(team, plan, a, out, scratch)
+                        }
                     case .maxPool: ea_qs8_maxpool(isa, d.0, d.1, d.2, d.3, d.4, d.5, d.6, a, out)
                     case .avgPool: ea_qs8_avgpool(isa, d.0, d.1, d.2, d.3, d.4, d.5, d.6, a, out)
                     case .globalAvgPool: ea_qs8_gap(isa, d.0, d.1, d.2, a, out)

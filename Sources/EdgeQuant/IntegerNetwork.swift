@@ -31,6 +31,8 @@ public final class IntegerNetwork {
     let sizes: [Int]
     let scratchSize: Int
     let inputTable: [Int8]
+    /// inputTable XOR 0x80: the u8 domain of a first convolution's image (linked input).
+    let flippedTable: [Int8]
     /// Workspaces of finished calls, reused by the next ones: a batch-1 call would
     /// otherwise allocate every node's buffer each time.
     let spare = WorkspacePool()
@@ -77,9 +79,12 @@ public final class IntegerNetwork {
         self.plans = plans
         self.chunkPlans = chunkPlans
         tailStart = tail
-        steps = Self.steps(graph, plans: plans)
+        var steps = Self.steps(graph, plans: plans)
+        Self.link(&steps, graph, plans: plans, tail: tail)
+        self.steps = steps
         scratchSize = scratch
         inputTable = Self.inputTable(graph.nodes[0])
+        flippedTable = inputTable.map { $0 ^ Int8.min }
     }
 
     /// The C shape of a validated convolution node.
@@ -153,11 +158,15 @@ public final class IntegerNetwork {
     /// Every buffer starts on its own cache line and fills whole lines: two threads'
     /// workspaces never share a line (small outputs, written every image, would otherwise
     /// bounce between cores).
+    /// A linked convolution's image (`images[i]`, written by node i for the node it feeds)
+    /// is set to its padding once here: the producer writes only its interior, and nothing
+    /// else writes it (the unfused run writes the tensors in `buffers`).
     final class Workspace {
         let buffers: [UnsafeMutablePointer<Int8>]
         let chunk: [UnsafeMutablePointer<Int8>]
+        let images: [UnsafeMutableRawPointer?]
         let scratch: UnsafeMutableRawPointer
-        init(sizes: [Int], scratch: Int, tail: Int?) {
+        init(sizes: [Int], scratch: Int, tail: Int?, links: [IntegerStep]) {
             func lines(_ n: Int) -> UnsafeMutablePointer<Int8> {
                 let bytes = (max(n, 1) + 63) & ~63
                 let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Int8.self, capacity: bytes)
@@ -165,12 +174,20 @@ public final class IntegerNetwork {
                 return p
             }
             buffers = sizes.map { lines($0) }
+            images = links.map { s in
+                s.next.map { next in
+                    let m = UnsafeMutableRawPointer(lines(ea_conv_plan_image_size(next)))
+                    ea_conv_plan_image_init(next, m)
+                    return m
+                }
+            }
             chunk = sizes.indices.map { i in lines(tail.map { i >= $0 - 1 } == true ? IntegerNetwork.chunkImages * sizes[i] : 1) }
             self.scratch = UnsafeMutableRawPointer.allocate(byteCount: (scratch + 63) & ~63, alignment: 64)
         }
         func free() {
             for b in buffers { b.deallocate() }
             for b in chunk { b.deallocate() }
+            for m in images { m?.deallocate() }
             scratch.deallocate()
         }
     }
@@ -180,11 +197,11 @@ public final class IntegerNetwork {
         private var free: [Workspace] = []
         private let lock = NSLock()
         /// A workspace from the pool, or a new one.
-        func take(sizes: [Int], scratch: Int, tail: Int?) -> Workspace {
+        func take(sizes: [Int], scratch: Int, tail: Int?, links: [IntegerStep]) -> Workspace {
             lock.lock()
             let ws = free.popLast()
             lock.unlock()
-            return ws ?? Workspace(sizes: sizes, scratch: scratch, tail: tail)
+            return ws ?? Workspace(sizes: sizes, scratch: scratch, tail: tail, links: links)
         }
         /// Returns `ws` for reuse (at most 64 are kept).
         func give(_ ws: Workspace) {

@@ -114,13 +114,13 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(co
 
 // The exact redo of output row oy (every block), out of line: the binary32 stage's
 // fallback for a row in which its bracket left a lane undecided (defined after dw_rows).
-static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy);
+static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy);
 
 // Requantises the low/high accumulators of the 32-channel block at `lane`, offsets, clamps,
 // narrows (packs_epi32 undoes the unpack order; values are already in [-128, 127]) and stores.
 // With FAST, lanes the bracket leaves undecided are added to *und (the row is redone).
 EA_AVX512 static inline __attribute__((always_inline)) void store32(const dw_stage *st, const int FAST, __mmask16 *und, __m512i alo,
-                                                                     __m512i ahi, int left, __mmask32 store, int8_t *dst) {
+                                                                     __m512i ahi, int left, __mmask32 store, __m256i flip, int8_t *dst) {
     __m512i vlo, vhi;
     if (FAST) {
         __mmask16 ul, uh;
@@ -133,7 +133,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void store32(const dw_sta
     }
     vlo = _mm512_min_epi32(_mm512_max_epi32(vlo, st->lo_c), st->hi_c);
     vhi = _mm512_min_epi32(_mm512_max_epi32(vhi, st->lo_c), st->hi_c);
-    __m256i v8 = _mm512_cvtsepi16_epi8(_mm512_packs_epi32(vlo, vhi));
+    __m256i v8 = _mm256_xor_si256(_mm512_cvtsepi16_epi8(_mm512_packs_epi32(vlo, vhi)), flip);
     if (left >= 32) _mm256_storeu_si256((__m256i *)dst, v8);
     else _mm256_mask_storeu_epi8(dst, store, v8);
 }
@@ -157,7 +157,7 @@ EA_AVX512 static inline ea_fq16 fq8_load(const float *fq, int op, int ob) {
 // Likewise for a 16-channel block (256-bit; low lanes 0–7, high lanes hoff…; st from
 // dw_stage_load16).
 EA_AVX512 static inline __attribute__((always_inline)) void store16(const dw_stage *st, const int FAST, __mmask16 *und, __m256i alo,
-                                                                     __m256i ahi, int C, __mmask16 store, int8_t *dst) {
+                                                                     __m256i ahi, int C, __mmask16 store, __m128i flip, int8_t *dst) {
     __m256i vlo, vhi;
     if (FAST) {
         __mmask16 ul, uh;
@@ -173,7 +173,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void store16(const dw_sta
     const __m256i lo_c = _mm512_castsi512_si256(st->lo_c), hi_c = _mm512_castsi512_si256(st->hi_c);
     vlo = _mm256_min_epi32(_mm256_max_epi32(vlo, lo_c), hi_c);
     vhi = _mm256_min_epi32(_mm256_max_epi32(vhi, lo_c), hi_c);
-    __m128i v8 = _mm256_cvtsepi16_epi8(_mm256_packs_epi32(vlo, vhi));
+    __m128i v8 = _mm_xor_si128(_mm256_cvtsepi16_epi8(_mm256_packs_epi32(vlo, vhi)), flip);
     if (C >= 16) _mm_storeu_si128((__m128i *)dst, v8);
     else _mm_mask_storeu_epi8(dst, store, v8);
 }
@@ -199,7 +199,7 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load16(
 
 // One block of 32 channels over every output pixel. TP (tap pairs) is a compile-time
 // constant at the 3×3 call site, so the ten weight vectors stay in registers.
-EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_conv_plan *p, const int16_t *img, int8_t *out,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t,
                                                                         int b, const int TP, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 32, lane = b * BW;
@@ -210,6 +210,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    int8_t *const base = t->base;
+    const size_t row_bytes = t->row;
+    const __m256i flip = _mm256_set1_epi8((char)t->flip);
     const dw_stage st = dw_stage_load(p, lane, FAST);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)(p->bias_eff + lane));
     const __m512i bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + lane + 16));
@@ -220,7 +223,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     for (int oy = oy0; oy < oy1; oy++) {
         __mmask16 und = 0;
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
-        int8_t *dst = out + (size_t)oy * OW * C + lane;
+        int8_t *dst = base + (size_t)oy * row_bytes + lane;
         int ox = 0;
         // Two pixels per step: independent accumulator chains for the out-of-order core.
                 EA_NO_UNROLL
@@ -237,8 +240,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
                 bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(D, E), wh);
             }
-            store32(&st, FAST, &und, alo, ahi, left, store, dst);
-            store32(&st, FAST, &und, blo, bhi, left, store, dst + C);
+            store32(&st, FAST, &und, alo, ahi, left, store, flip, dst);
+            store32(&st, FAST, &und, blo, bhi, left, store, flip, dst + C);
         }
         EA_NO_UNROLL
         for (; ox < OW; ox++, dst += C) {
@@ -251,15 +254,15 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
-            store32(&st, FAST, &und, alo, ahi, left, store, dst);
+            store32(&st, FAST, &und, alo, ahi, left, store, flip, dst);
         }
-        if (FAST && und) dw_row_exact(p, img, out, oy);
+        if (FAST && und) dw_row_exact(p, img, t, oy);
     }
 }
 
 // The same with 16 channels (256-bit vpdpwssd, AVX-512VL), for layers of ≤ 16 channels,
 // where a 32-lane block would compute half its lanes for nothing.
-EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_conv_plan *p, const int16_t *img, int8_t *out,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t,
                                                                         const int TP, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 16;
@@ -270,6 +273,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    int8_t *const base = t->base;
+    const size_t row_bytes = t->row;
+    const __m128i flip = _mm_set1_epi8((char)t->flip);
     const dw_stage st = dw_stage_load16(p, FAST, 8);
     const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)p->bias_eff), bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + 8));
     const __mmask16 store = C >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << C) - 1);
@@ -278,7 +284,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     for (int oy = oy0; oy < oy1; oy++) {
         __mmask16 und = 0;
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
-        int8_t *dst = out + (size_t)oy * OW * C;
+        int8_t *dst = base + (size_t)oy * row_bytes;
         int ox = 0;
                 EA_NO_UNROLL
                 for (; ox + 2 <= OW; ox += 2, dst += 2 * C) {
@@ -294,8 +300,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
                 blo = _mm256_dpwssd_epi32(blo, _mm256_unpacklo_epi16(D, E), wl);
                 bhi = _mm256_dpwssd_epi32(bhi, _mm256_unpackhi_epi16(D, E), wh);
             }
-            store16(&st, FAST, &und, alo, ahi, C, store, dst);
-            store16(&st, FAST, &und, blo, bhi, C, store, dst + C);
+            store16(&st, FAST, &und, alo, ahi, C, store, flip, dst);
+            store16(&st, FAST, &und, blo, bhi, C, store, flip, dst + C);
         }
         EA_NO_UNROLL
         for (; ox < OW; ox++, dst += C) {
@@ -308,9 +314,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
                 alo = _mm256_dpwssd_epi32(alo, _mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + 2 * t * BW)));
                 ahi = _mm256_dpwssd_epi32(ahi, _mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW)));
             }
-            store16(&st, FAST, &und, alo, ahi, C, store, dst);
+            store16(&st, FAST, &und, alo, ahi, C, store, flip, dst);
         }
-        if (FAST && und) dw_row_exact(p, img, out, oy);
+        if (FAST && und) dw_row_exact(p, img, t, oy);
     }
 }
 
@@ -324,7 +330,7 @@ EA_AVX512 static inline __attribute__((always_inline)) __m512i load_pair(const i
     return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x)), _mm256_loadu_si256((const __m256i *)(x + step)), 1);
 }
 
-EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int TP,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, const int TP,
                                                                         const int SW, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int Cp = 16, BW = 32;
@@ -333,6 +339,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, WP = p->dw_wp, step = SW * Cp;
+    int8_t *const base = t->base;
+    const size_t row_bytes = t->row;
+    const __m256i flip = _mm256_set1_epi8((char)t->flip);
     const dw_stage st = dw_stage_load(p, 0, FAST);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)p->bias_eff), bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + 16));
     const int16_t *wb = (const int16_t *)p->w;
@@ -340,7 +349,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
     for (int oy = oy0; oy < oy1; oy++) {
         __mmask16 und = 0;
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp;
-        int8_t *dst = out + (size_t)oy * OW * 16;
+        int8_t *dst = base + (size_t)oy * row_bytes;
         int ox = 0;
                 EA_NO_UNROLL
                 for (; ox + 4 <= OW; ox += 4, dst += 64) {
@@ -356,8 +365,8 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 blo = _mm512_dpwssd_epi32(blo, _mm512_unpacklo_epi16(D, E), wl);
                 bhi = _mm512_dpwssd_epi32(bhi, _mm512_unpackhi_epi16(D, E), wh);
             }
-            store32(&st, FAST, &und, alo, ahi, 32, 0, dst);
-            store32(&st, FAST, &und, blo, bhi, 32, 0, dst + 32);
+            store32(&st, FAST, &und, alo, ahi, 32, 0, flip, dst);
+            store32(&st, FAST, &und, blo, bhi, 32, 0, flip, dst + 32);
         }
                 EA_NO_UNROLL
                 for (; ox + 2 <= OW; ox += 2, dst += 32) {
@@ -369,7 +378,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 alo = _mm512_dpwssd_epi32(alo, _mm512_unpacklo_epi16(A, B), _mm512_loadu_si512((const void *)(wb + 2 * t * BW)));
                 ahi = _mm512_dpwssd_epi32(ahi, _mm512_unpackhi_epi16(A, B), _mm512_loadu_si512((const void *)(wb + (2 * t + 1) * BW)));
             }
-            store32(&st, FAST, &und, alo, ahi, 32, 0, dst);
+            store32(&st, FAST, &und, alo, ahi, 32, 0, flip, dst);
         }
         if (ox < OW) {
             const int16_t *xb = row + (size_t)ox * step;
@@ -381,44 +390,44 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
                 ahi = _mm256_dpwssd_epi32(ahi, _mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW)));
             }
             const dw_stage st16 = dw_stage_load16(p, FAST, 16);
-            store16(&st16, FAST, &und, alo, ahi, 16, 0, dst);
+            store16(&st16, FAST, &und, alo, ahi, 16, 0, _mm256_castsi256_si128(flip), dst);
         }
-        if (FAST && und) dw_row_exact(p, img, out, oy);
+        if (FAST && und) dw_row_exact(p, img, t, oy);
     }
 }
 
 // Output rows [oy0, oy1), with the binary32 output stage (FAST) or the exact one.
-EA_AVX512 static inline __attribute__((always_inline)) void dw_rows(const ea_conv_plan *p, const int16_t *img, int8_t *out, const int FAST,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_rows(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, const int FAST,
                                                                      int oy0, int oy1) {
     const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
     if (p->dw_pair) {
         // 3×3 at stride 1 or 2: constant trip count and step, weights in registers.
-        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, out, 5, 1, FAST, oy0, oy1);
-        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, out, 5, 2, FAST, oy0, oy1);
-        else dw_pairs16(p, img, out, TP, p->s.stride_w, FAST, oy0, oy1);
+        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, t, 5, 1, FAST, oy0, oy1);
+        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, t, 5, 2, FAST, oy0, oy1);
+        else dw_pairs16(p, img, t, TP, p->s.stride_w, FAST, oy0, oy1);
         return;
     }
     if (p->dw_block == 16) {
-        if (TP == 5) dw_block16(p, img, out, 5, FAST, oy0, oy1);
-        else dw_block16(p, img, out, TP, FAST, oy0, oy1);
+        if (TP == 5) dw_block16(p, img, t, 5, FAST, oy0, oy1);
+        else dw_block16(p, img, t, TP, FAST, oy0, oy1);
         return;
     }
     EA_NO_UNROLL
     for (int b = 0; b < p->dw_cp / 32; b++) {
-        if (TP == 5) dw_block32(p, img, out, b, 5, FAST, oy0, oy1);
-        else dw_block32(p, img, out, b, TP, FAST, oy0, oy1);
+        if (TP == 5) dw_block32(p, img, t, b, 5, FAST, oy0, oy1);
+        else dw_block32(p, img, t, b, TP, FAST, oy0, oy1);
     }
 }
 
-EA_AVX512 __attribute__((noinline, cold)) static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy) {
-    dw_rows(p, img, out, 0, oy, oy + 1);
+EA_AVX512 __attribute__((noinline, cold)) static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy) {
+    dw_rows(p, img, t, 0, oy, oy + 1);
 }
 
 // Output rows [oy0, oy1) from the int16 image (read only: threads may share it).
-EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1) {
-    if (p->rq_fast == 2) dw_rows(p, img, out, 2, oy0, oy1);
-    else if (p->rq_fast) dw_rows(p, img, out, 1, oy0, oy1);
-    else dw_rows(p, img, out, 0, oy0, oy1);
+EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy0, int oy1) {
+    if (p->rq_fast == 2) dw_rows(p, img, t, 2, oy0, oy1);
+    else if (p->rq_fast) dw_rows(p, img, t, 1, oy0, oy1);
+    else dw_rows(p, img, t, 0, oy0, oy1);
 }
 
 // Rows [r0, r1) of the int16 image of ea_dwconv_rows_avx512 from the int8 input.
@@ -427,6 +436,7 @@ EA_AVX512 void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, i
 EA_AVX512 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
     dw_image16_512(p, in, img, 0, p->dw_hp);
-    ea_dwconv_rows_avx512(p, img, out, 0, p->s.out_h);
+    const ea_out_target t = ea_dense_target(p, out);
+    ea_dwconv_rows_avx512(p, img, &t, 0, p->s.out_h);
 }
 #endif

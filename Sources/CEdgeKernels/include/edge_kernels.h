@@ -91,6 +91,30 @@ void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch
 // run those rows from its own scratch, reading mostly input rows it wrote itself.
 void ea_conv_plan_prepare_rows(const ea_conv_plan *p, const int8_t *in, void *scratch, int oy0, int oy1);
 void ea_conv_plan_run_rows(const ea_conv_plan *p, const void *scratch, int8_t *out, int oy0, int oy1);
+// One convolution feeding the next (AVX-512 plans; 0 elsewhere): instead of writing its
+// int8 output tensor, which `next` would then turn into its padded u8 input image (the
+// input step), plan `p` writes its output straight into the interior of that image, so
+// `next` runs from it with no input step. Possible when `next` is a dense convolution
+// reading exactly p's output and `p` is depthwise (the MobileNet pattern: each pointwise
+// layer after its depthwise one). `next`'s image buffer holds ea_conv_plan_image_size bytes
+// and is set once by ea_conv_plan_image_init (its padding, which no producer writes).
+int ea_conv_plan_can_feed(const ea_conv_plan *p, const ea_conv_plan *next);
+size_t ea_conv_plan_image_size(const ea_conv_plan *next);
+void ea_conv_plan_image_init(const ea_conv_plan *next, void *img);
+// Output rows [oy0, oy1) of `p`, read from `in_img` (the image a producer wrote) or, when
+// it is NULL, from `scratch` after the input step; written into `next`'s image `out_img`
+// (p must feed next) or, when next is NULL, into the tensor `out`. Any partition of the
+// rows, run in any order or concurrently, writes what one call over all rows writes.
+void ea_conv_plan_run_rows_linked(const ea_conv_plan *p, const void *in_img, const void *scratch, int8_t *out, const ea_conv_plan *next,
+                                  void *out_img, int oy0, int oy1);
+// The same for a first layer reading the engine's input (one channel, AVX-512 dense plan):
+// the pixels go through the input table straight into its u8 image, given the table XOR
+// 0x80 (u8 = q + 128), one image row at a time; then it runs with in_img = that image.
+int ea_conv_plan_can_take_pixels(const ea_conv_plan *next);
+void ea_conv_plan_pixels_into(const ea_conv_plan *next, int isa, const int8_t *flipped_table, const uint8_t *px, void *img);
+// The whole image: the input step from `in` unless in_img is given, then every row.
+void ea_conv_plan_run_linked(const ea_conv_plan *p, const int8_t *in, const void *in_img, int8_t *out, const ea_conv_plan *next,
+                             void *out_img, void *scratch);
 // Output rows, output values (out_h·out_w·out_c) and multiply-accumulates per image
 // (outputs × window) of plan `p`.
 int ea_conv_plan_out_h(const ea_conv_plan *p);

@@ -48,6 +48,16 @@ struct ea_conv_plan {
     int64_t lq[16][4];
 };
 
+// Where the depthwise kernels write their output: row oy starts at base + oy·row, its
+// pixels out_c bytes apart, and every byte is XORed with flip. The dense int8 tensor is base
+// = out, row = out_w·out_c, flip 0; a plan feeding a convolution (ea_conv_plan_can_feed)
+// writes into the interior of that one's padded u8 image (x + 128 = x ^ 0x80), flip 0x80.
+typedef struct { int8_t *base; size_t row; int flip; } ea_out_target;
+static inline ea_out_target ea_dense_target(const ea_conv_plan *p, int8_t *out) {
+    ea_out_target t = {out, (size_t)p->s.out_w * p->s.out_c, 0};
+    return t;
+}
+
 // Rows/columns of the zero-padded image the x86 paths store: in + pad_top + pad_bottom
 // (at least what the windows reach), likewise for width.
 static inline int ea_padded_h(const ea_conv_shape *s) {
@@ -177,6 +187,6 @@ void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, 
 // The AVX-512 depthwise convolution in its two steps: rows [r0, r1) of the int16 image,
 // then output rows [oy0, oy1).
 void ea_dwconv_image_avx512(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1);
-void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1);
+void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy0, int oy1);
 #endif
 #endif

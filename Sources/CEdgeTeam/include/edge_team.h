@@ -28,6 +28,11 @@ long ea_team_jobs(const ea_team *t);
 // layer are mostly read by the same thread in the next.
 // One call at a time per team.
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+// The same for a plan that reads the image its producer wrote (in_img, else NULL: the
+// tensor `in`) and/or writes into the image of the plan it feeds (next, out_img; else
+// NULL: the tensor `out`); ea_conv_plan_run_rows_linked. With in_img no thread builds an image.
+void ea_team_conv_linked(ea_team *t, const ea_conv_plan *p, const int8_t *in, const void *in_img, int8_t *out, const ea_conv_plan *next,
+                         void *out_img, void *scratch);
 // Whether ea_team_conv splits plan `p` (given a team): its rows can be run in ranges and
 // the layer is large enough (EA_TEAM_MIN_WORK below).
 int ea_team_splits_conv(const ea_conv_plan *p);
