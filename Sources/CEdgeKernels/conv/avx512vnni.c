@@ -302,8 +302,10 @@ VNNI static void run_tiles_to_fast(const ea_conv_plan *p, const uint8_t *img, si
 // registers; one base pointer with constant displacements does not (16→16 3×3: 1.2× faster).
 #define RT_INIT(j) __m512i r##j##0 = b0v, r##j##1 = b1v, r##j##2 = b2v, r##j##3 = b3v;
 #define RT_STEP(j) if (PX > j) { int32_t v; memcpy(&v, row + RS * (j) + 4 * t, 4); const __m512i x = _mm512_set1_epi32(v); \
-    r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); \
-    if (NB > 2) r##j##2 = _mm512_dpbusd_epi32(r##j##2, x, w2); if (NB > 3) r##j##3 = _mm512_dpbusd_epi32(r##j##3, x, w3); }
+    r##j##0 = _mm512_dpbusd_epi32(r##j##0, x, w0); \
+    if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); \
+    if (NB > 2) r##j##2 = _mm512_dpbusd_epi32(r##j##2, x, w2); \
+    if (NB > 3) r##j##3 = _mm512_dpbusd_epi32(r##j##3, x, w3); }
 #define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O);
 #define RT_STF(j, nb) if (PX > j) store16f(p, &os, &f, r##j##nb, 16 * nb, &und, FAST, dst + (size_t)(j) * O);
 #define RT_BLOCK(nb) if (NB > nb) { \
