@@ -114,10 +114,11 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load(co
 
 // The exact redo of output row oy (every block), out of line: the binary32 stage's
 // fallback for a row in which its bracket left a lane undecided (defined after dw_rows).
-static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy);
+static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target, int oy);
 
 // Requantises the low/high accumulators of the 32-channel block at `lane`, offsets, clamps,
-// narrows (packs_epi32 undoes the unpack order; values are already in [-128, 127]) and stores.
+// narrows (packs_epi32 undoes the unpack order; values are already in [-128, 127]), XORs
+// the bytes with `flip` (0, or 0x80 into a convolution's u8 image: ea_out_target) and stores.
 // With FAST, lanes the bracket leaves undecided are added to *und (the row is redone).
 EA_AVX512 static inline __attribute__((always_inline)) void store32(const dw_stage *st, const int FAST, __mmask16 *und, __m512i alo,
                                                                      __m512i ahi, int left, __mmask32 store, __m256i flip, int8_t *dst) {
@@ -199,7 +200,7 @@ EA_AVX512 static inline __attribute__((always_inline)) dw_stage dw_stage_load16(
 
 // One block of 32 channels over every output pixel. TP (tap pairs) is a compile-time
 // constant at the 3×3 call site, so the ten weight vectors stay in registers.
-EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target,
                                                                         int b, const int TP, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 32, lane = b * BW;
@@ -210,9 +211,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
-    int8_t *const base = t->base;
-    const size_t row_bytes = t->row;
-    const __m256i flip = _mm256_set1_epi8((char)t->flip);
+    int8_t *const base = target->base;
+    const size_t row_bytes = target->row;
+    const __m256i flip = _mm256_set1_epi8((char)target->flip);
     const dw_stage st = dw_stage_load(p, lane, FAST);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)(p->bias_eff + lane));
     const __m512i bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + lane + 16));
@@ -256,13 +257,13 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block32(const ea_
             }
             store32(&st, FAST, &und, alo, ahi, left, store, flip, dst);
         }
-        if (FAST && und) dw_row_exact(p, img, t, oy);
+        if (FAST && und) dw_row_exact(p, img, target, oy);
     }
 }
 
 // The same with 16 channels (256-bit vpdpwssd, AVX-512VL), for layers of ≤ 16 channels,
 // where a 32-lane block would compute half its lanes for nothing.
-EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target,
                                                                         const int TP, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 16;
@@ -273,9 +274,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
-    int8_t *const base = t->base;
-    const size_t row_bytes = t->row;
-    const __m128i flip = _mm_set1_epi8((char)t->flip);
+    int8_t *const base = target->base;
+    const size_t row_bytes = target->row;
+    const __m128i flip = _mm_set1_epi8((char)target->flip);
     const dw_stage st = dw_stage_load16(p, FAST, 8);
     const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)p->bias_eff), bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + 8));
     const __mmask16 store = C >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << C) - 1);
@@ -316,7 +317,7 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_block16(const ea_
             }
             store16(&st, FAST, &und, alo, ahi, C, store, flip, dst);
         }
-        if (FAST && und) dw_row_exact(p, img, t, oy);
+        if (FAST && und) dw_row_exact(p, img, target, oy);
     }
 }
 
@@ -330,7 +331,7 @@ EA_AVX512 static inline __attribute__((always_inline)) __m512i load_pair(const i
     return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x)), _mm256_loadu_si256((const __m256i *)(x + step)), 1);
 }
 
-EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, const int TP,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target, const int TP,
                                                                         const int SW, const int FAST, int oy0, int oy1) {
     const ea_conv_shape *s = &p->s;
     const int Cp = 16, BW = 32;
@@ -339,9 +340,9 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
     const int OW = s->out_w, SH = s->stride_h, WP = p->dw_wp, step = SW * Cp;
-    int8_t *const base = t->base;
-    const size_t row_bytes = t->row;
-    const __m256i flip = _mm256_set1_epi8((char)t->flip);
+    int8_t *const base = target->base;
+    const size_t row_bytes = target->row;
+    const __m256i flip = _mm256_set1_epi8((char)target->flip);
     const dw_stage st = dw_stage_load(p, 0, FAST);
     const __m512i bias_lo = _mm512_loadu_si512((const void *)p->bias_eff), bias_hi = _mm512_loadu_si512((const void *)(p->bias_eff + 16));
     const int16_t *wb = (const int16_t *)p->w;
@@ -392,42 +393,42 @@ EA_AVX512 static inline __attribute__((always_inline)) void dw_pairs16(const ea_
             const dw_stage st16 = dw_stage_load16(p, FAST, 16);
             store16(&st16, FAST, &und, alo, ahi, 16, 0, _mm256_castsi256_si128(flip), dst);
         }
-        if (FAST && und) dw_row_exact(p, img, t, oy);
+        if (FAST && und) dw_row_exact(p, img, target, oy);
     }
 }
 
 // Output rows [oy0, oy1), with the binary32 output stage (FAST) or the exact one.
-EA_AVX512 static inline __attribute__((always_inline)) void dw_rows(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, const int FAST,
+EA_AVX512 static inline __attribute__((always_inline)) void dw_rows(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target, const int FAST,
                                                                      int oy0, int oy1) {
     const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
     if (p->dw_pair) {
         // 3×3 at stride 1 or 2: constant trip count and step, weights in registers.
-        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, t, 5, 1, FAST, oy0, oy1);
-        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, t, 5, 2, FAST, oy0, oy1);
-        else dw_pairs16(p, img, t, TP, p->s.stride_w, FAST, oy0, oy1);
+        if (TP == 5 && p->s.stride_w == 1) dw_pairs16(p, img, target, 5, 1, FAST, oy0, oy1);
+        else if (TP == 5 && p->s.stride_w == 2) dw_pairs16(p, img, target, 5, 2, FAST, oy0, oy1);
+        else dw_pairs16(p, img, target, TP, p->s.stride_w, FAST, oy0, oy1);
         return;
     }
     if (p->dw_block == 16) {
-        if (TP == 5) dw_block16(p, img, t, 5, FAST, oy0, oy1);
-        else dw_block16(p, img, t, TP, FAST, oy0, oy1);
+        if (TP == 5) dw_block16(p, img, target, 5, FAST, oy0, oy1);
+        else dw_block16(p, img, target, TP, FAST, oy0, oy1);
         return;
     }
     EA_NO_UNROLL
     for (int b = 0; b < p->dw_cp / 32; b++) {
-        if (TP == 5) dw_block32(p, img, t, b, 5, FAST, oy0, oy1);
-        else dw_block32(p, img, t, b, TP, FAST, oy0, oy1);
+        if (TP == 5) dw_block32(p, img, target, b, 5, FAST, oy0, oy1);
+        else dw_block32(p, img, target, b, TP, FAST, oy0, oy1);
     }
 }
 
-EA_AVX512 __attribute__((noinline, cold)) static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy) {
-    dw_rows(p, img, t, 0, oy, oy + 1);
+EA_AVX512 __attribute__((noinline, cold)) static void dw_row_exact(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target, int oy) {
+    dw_rows(p, img, target, 0, oy, oy + 1);
 }
 
 // Output rows [oy0, oy1) from the int16 image (read only: threads may share it).
-EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, const ea_out_target *t, int oy0, int oy1) {
-    if (p->rq_fast == 2) dw_rows(p, img, t, 2, oy0, oy1);
-    else if (p->rq_fast) dw_rows(p, img, t, 1, oy0, oy1);
-    else dw_rows(p, img, t, 0, oy0, oy1);
+EA_AVX512 void ea_dwconv_rows_avx512(const ea_conv_plan *p, const int16_t *img, const ea_out_target *target, int oy0, int oy1) {
+    if (p->rq_fast == 2) dw_rows(p, img, target, 2, oy0, oy1);
+    else if (p->rq_fast) dw_rows(p, img, target, 1, oy0, oy1);
+    else dw_rows(p, img, target, 0, oy0, oy1);
 }
 
 // Rows [r0, r1) of the int16 image of ea_dwconv_rows_avx512 from the int8 input.
