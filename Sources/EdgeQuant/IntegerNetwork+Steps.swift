@@ -23,9 +23,9 @@ struct IntegerStep {
     var add = ea_add_params()
     /// MEAN: input zero point, multiplier, shift, output zero point. RELU/PAD: zero point first.
     var q: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
-    /// A convolution that writes straight into the input image of the convolution it
-    /// feeds (node `feeds`, plan `next`; see `link`), and one that reads such an image
-    /// (written by node `fedBy`): -1 when not.
+    /// A node (a convolution or the input) that writes straight into the input image of
+    /// the convolution it feeds (node `feeds`, plan `next`; see `link`), and a convolution
+    /// that reads such an image (written by node `fedBy`): -1 when not.
     var feeds = -1, fedBy = -1
     var next: OpaquePointer?
 
@@ -122,8 +122,8 @@ extension IntegerNetwork {
 
     /// One image whose pixels start at `px`, through every node (before `end`) into `ws`.
     /// With a `team`, large convolutions and adds split their outputs over its threads.
-    /// With `fused`, linked convolutions pass their outputs as the next one's input image
-    /// (their tensors are then not written: callers that read every node's output pass false).
+    /// With `fused`, linked layers pass their outputs as the next one's input image (their
+    /// tensors are then not written: callers that read every node's output pass false).
     func runOne(_ px: UnsafePointer<UInt8>, _ layout: PixelLayout, _ ws: Workspace, upTo end: Int? = nil, team: OpaquePointer? = nil,
                 fused: Bool = true) {
         let isa = self.isa, scratch = ws.scratch
