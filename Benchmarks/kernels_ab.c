@@ -6,7 +6,7 @@
 //   for v in old new; do SRC=<tree of $v>/Sources/CEdgeKernels; clang -O2 -fno-strict-aliasing -shared -fPIC \
 //       -I$SRC/include -I$SRC/internal $(find $SRC -name '*.c') -o /tmp/kern-$v.so; done
 //   clang -O2 -ISources/CEdgeKernels/include Benchmarks/kernels_ab.c -ldl -o /tmp/kernels-ab
-//   /tmp/kernels-ab /tmp/kern-old.so /tmp/kern-new.so mobilenet|resnet8 [ROUNDS [whole|rows|Brows]]
+//   /tmp/kernels-ab /tmp/kern-old.so /tmp/kern-new.so mobilenet|resnet8|add [ROUNDS [whole|rows|Brows]]
 // (rows: only the output rows from a prepared image, no input step; Brows: B so, A whole).
 // Per layer: the minimum and median µs per call of each build over ROUNDS rounds (default
 // 200), and B's median ÷ A's median of the per-round ratios. The layers take the output
@@ -37,13 +37,50 @@ static build load(const char *path) {
     if (!b.create || !b.scratch || !b.run || !b.destroy || !b.prepare || !b.rows) { fprintf(stderr, "%s: missing symbols\n", path); exit(2); }
     return b;
 }
+typedef void (*add_fn)(int, const ea_add_params *, size_t, const int8_t *, const int8_t *, int8_t *);
+
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 
+// `add`: ResNet-8's three residual adds (ea_qs8_add, AVX-512) with TFLite's parameter
+// ranges (left shift 20, input shifts 0…−2, output shift −19), same rounds and ratios.
+static int run_adds(const char *pa, const char *pb, int rounds) {
+    add_fn f[2];
+    const char *path[2] = {pa, pb};
+    for (int i = 0; i < 2; i++) {
+        void *h = dlopen(path[i], RTLD_NOW | RTLD_LOCAL);
+        if (!h || !(f[i] = (add_fn)dlsym(h, "ea_qs8_add"))) { fprintf(stderr, "%s: no ea_qs8_add\n", path[i]); return 2; }
+    }
+    static const size_t sizes[] = {28 * 28 * 16, 14 * 14 * 32, 7 * 7 * 64};
+    const ea_add_params p = {-3, 1518500250, -1, 7, 1288490189, -2, 20, 1431655765, -19, 4, -128, 127};
+    srand(7);
+    for (int l = 0; l < 3; l++) {
+        const size_t n = sizes[l];
+        int8_t *a = malloc(n), *b = malloc(n), *o[2] = {malloc(n), malloc(n)};
+        for (size_t i = 0; i < n; i++) { a[i] = (int8_t)(rand() % 256 - 128); b[i] = (int8_t)(rand() % 256 - 128); }
+        double *t[2] = {malloc(sizeof(double) * rounds), malloc(sizeof(double) * rounds)}, *ratio = malloc(sizeof(double) * rounds);
+        for (int r = 0; r < rounds; r++)
+            for (int k = 0; k < 2; k++) {
+                const int w = (r & 1) ? 1 - k : k;
+                const double s0 = now();
+                for (int i = 0; i < 100; i++) f[w](EA_ISA_AVX512VNNI, &p, n, a, b, o[w]);
+                t[w][r] = (now() - s0) / 100 * 1e6;
+            }
+        if (memcmp(o[0], o[1], n) != 0) { fprintf(stderr, "add of %zu: the two builds' outputs differ\n", n); return 1; }
+        for (int r = 0; r < rounds; r++) ratio[r] = t[1][r] / t[0][r];
+        qsort(t[0], rounds, sizeof(double), cmp); qsort(t[1], rounds, sizeof(double), cmp); qsort(ratio, rounds, sizeof(double), cmp);
+        printf("add %6zu: A %6.3f min %6.3f med  B %6.3f min %6.3f med  B/A %.3f [%.3f-%.3f]\n", n, t[0][0], t[0][rounds / 2], t[1][0],
+               t[1][rounds / 2], ratio[rounds / 2], ratio[rounds / 10], ratio[rounds - 1 - rounds / 10]);
+        free(a); free(b); free(o[0]); free(o[1]); free(t[0]); free(t[1]); free(ratio);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 4) { fprintf(stderr, "usage: kernels-ab A.so B.so mobilenet|resnet8 [ROUNDS [whole|rows|Brows]]\n"); return 2; }
-    build B[2] = {load(argv[1]), load(argv[2])};
+    if (argc < 4) { fprintf(stderr, "usage: kernels-ab A.so B.so mobilenet|resnet8|add [ROUNDS [whole|rows|Brows]]\n"); return 2; }
     const int rounds = argc > 4 ? atoi(argv[4]) : 200;
+    if (strcmp(argv[3], "add") == 0) return run_adds(argv[1], argv[2], rounds);
+    build B[2] = {load(argv[1]), load(argv[2])};
     // rows: both time only the output rows from a prepared image (no input step); Brows: B
     // does, A runs whole (what linking a layer to its producer saves).
     const char *mode = argc > 5 ? argv[5] : "whole";

@@ -326,6 +326,15 @@ static int check_pools2(int isa, uint64_t seed) {
     return bad;
 }
 
+static int add_bracket_cases = 0;  // AVX-512 adds run in one binary32 bracket (ea_add_bracket_ok)
+static void count_bracket(int isa, const ea_add_params *p) {
+#if defined(__x86_64__)
+    if (isa == EA_ISA_AVX512VNNI) add_bracket_cases += ea_add_bracket_ok(p);
+#else
+    (void)isa; (void)p;
+#endif
+}
+
 static int check_add(int isa, uint64_t seed) {
     size_t n = (size_t)rnd(1, 300);
     int8_t *a = malloc(n), *b = malloc(n), *o1 = malloc(n), *o2 = malloc(n);
@@ -357,6 +366,7 @@ static int check_add(int isa, uint64_t seed) {
     }
     ea_qs8_add_ref(&p, n, a, b, o1);
     ea_qs8_add(isa, &p, n, a, b, o2);
+    count_bracket(isa, &p);
     int bad = memcmp(o1, o2, n) != 0;
     if (bad) fprintf(stderr, "MISMATCH add isa=%s seed=%llu n=%zu\n", ea_isa_name(isa), (unsigned long long)seed, n);
     free(a); free(b); free(o1); free(o2);
@@ -410,8 +420,15 @@ static int check_add_all_pairs(int isa, uint64_t seed) {
     p.out_mult = (int32_t)((1u << 30) + (next_u64() % (1u << 30))); p.out_shift = -rnd(17, 21);
     p.act_min = rnd(0, 1) ? -128 : p.out_zp;
     p.act_max = 127;
+    // Power-of-two multipliers (a third): exact values then sit on integers and at the
+    // bracket's ends, where a margin too small in the binary32 add would show.
+    if (seed % 3 == 0) {
+        p.a_mult = 1 << 30; p.b_mult = rnd(0, 1) ? 1 << 30 : (1 << 30) + (1 << 29);
+        p.out_mult = 1 << 30; p.out_shift = -rnd(12, 19);
+    }
     ea_qs8_add_ref(&p, n, a, b, o1);
     ea_qs8_add(isa, &p, n, a, b, o2);
+    count_bracket(isa, &p);
     int bad = memcmp(o1, o2, n) != 0;
     if (bad) fprintf(stderr, "MISMATCH add (all pairs) isa=%s seed=%llu\n", ea_isa_name(isa), (unsigned long long)seed);
     free(a); free(b); free(o1); free(o2);
@@ -832,7 +849,14 @@ int main(int argc, char **argv) {
             fast_params = 0;
             printf("%-11s binary32-stage sweep: %d shapes\n", ea_isa_name(isa), sweep);
         }
-        for (int i = 0; i < 40; i++) failures += check_add_all_pairs(isa, seed + (uint64_t)i);
+        const int before_pairs = add_bracket_cases;
+        for (int i = 0; i < 120; i++) failures += check_add_all_pairs(isa, seed + (uint64_t)i);
+        if (isa == EA_ISA_AVX512VNNI) {
+            printf("%-11s %d adds in one binary32 bracket (%d of the 120 all-pairs ones: every int8 pair)\n", ea_isa_name(isa), add_bracket_cases,
+                   add_bracket_cases - before_pairs);
+            if (add_bracket_cases - before_pairs < 60) { fprintf(stderr, "too few bracketed all-pairs adds\n"); failures++; }
+        }
+        add_bracket_cases = 0;
         for (int i = 0; i < 400; i++) { rng_state = seed * 7919 + (uint64_t)i; failures += check_chain(isa, rng_state); }
         printf("%-11s %d chains of convolutions, %d links where one wrote into the next one's image\n", ea_isa_name(isa), chain_cases, fed_links);
         if (isa == EA_ISA_AVX512VNNI && fed_links < 100) { fprintf(stderr, "too few fed links (%d): the test no longer exercises them\n", fed_links); failures++; }

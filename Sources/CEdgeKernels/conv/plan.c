@@ -96,8 +96,15 @@ int ea_pad_requant(ea_conv_plan *p) {
     return 1;
 }
 
-// 2^e for −1074 < e < 1024, exactly (no libm: the device runner compiles this file too).
-static double ea_pow2(int e) {
+// 2^e for −1074 < e < 1024, exactly (no libm: the device runner compiles this file too):
+// the exponent bits for normal values (the ADD prepares its constants at every call).
+double ea_pow2(int e) {
+    if (e >= -1022 && e <= 1023) {
+        const uint64_t bits = (uint64_t)(e + 1023) << 52;
+        double v;
+        memcpy(&v, &bits, 8);
+        return v;
+    }
     double v = 1;
     for (; e > 0; e--) v *= 2;
     for (; e < 0; e++) v *= 0.5;
@@ -105,7 +112,7 @@ static double ea_pow2(int e) {
 }
 
 // The binary32 values next to v (v finite): the largest ≤ v and the smallest ≥ v.
-static float ea_float_down(double v) {
+float ea_float_down(double v) {
     float f = (float)v;
     if ((double)f <= v) return f;
     uint32_t b;
@@ -114,7 +121,7 @@ static float ea_float_down(double v) {
     memcpy(&f, &b, 4);
     return f;
 }
-static float ea_float_up(double v) { return -ea_float_down(-v); }
+float ea_float_up(double v) { return -ea_float_down(-v); }
 
 // Why each test (x86_requant.h, ea_fq16; docs/integer-spec.md has the whole argument):
 // - The constant for acc ≥ 0 serves acc < 0 too when r = 0 (there is one constant), when

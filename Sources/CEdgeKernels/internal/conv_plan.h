@@ -99,6 +99,11 @@ int ea_rq16_prepare(ea_conv_plan *p);
 // (then fq must not be used).
 int ea_fq_prepare(float *fq, int op, int n, const int32_t *mult, const int32_t *rshift, const int64_t *bound, int32_t zp,
                   int32_t act_min, int32_t act_max);
+// 2^e exactly (no libm), and the binary32 values next to a finite v: the largest ≤ v, the
+// smallest ≥ v (conv/plan.c; the binary32 output stages round their constants outwards).
+double ea_pow2(int e);
+float ea_float_down(double v);
+float ea_float_up(double v);
 // Tests only: let ea_fq_prepare take multipliers whose coarse grid makes many lanes
 // undecided (correct either way, only slower), so the fallbacks run often.
 void ea_fq_accept_all(int on);
@@ -161,6 +166,8 @@ int ea_maxpool_avx512(int h, int w, int c, int k, int stride, int oh, int ow, co
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_add_avx2(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 void ea_add_avx512(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
+// Whether the AVX-512 add runs p in one binary32 bracket (tests count the cases).
+int ea_add_bracket_ok(const ea_add_params *p);
 void ea_maxpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 void ea_avgpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 #endif
