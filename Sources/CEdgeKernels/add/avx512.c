@@ -1,5 +1,7 @@
 // x86-64 AVX-512 residual add, 16 lanes (masked tail); each element follows ea_qs8_add_ref
-// exactly (two input requantisations, a sum, an output requantisation).
+// exactly (two input requantisations, a sum, an output requantisation). Where its
+// parameters allow (TFLite's always do), the whole add runs in one binary32 bracket
+// (add_bracket below); otherwise in the integer stages described next.
 // The input stages take 32-bit arithmetic when the left shift is 8…22 (TFLite's int8 ADD
 // always uses 20). With d = x − zp (|d| ≤ 255) and k = 31 − left_shift, SRDHM(d·2^left, m)
 // = floor((d·m + 2^(k−1))/2^k), and splitting m = mh·2^k + ml gives exactly
@@ -87,14 +89,15 @@ EA_AVX512 static void add_split(const ea_add_params *p, size_t n, const int8_t *
 // κmax] (1/2 + 2^−(r+1) for P ≥ 0, 2^−r less for P < 0; 1/2 when r = 0), so ra lies in
 // [d·A + κmin − 1, d·A + κmax]; the sum s = ra + rb in [L, U] likewise; and the output
 // floor(s·Mo + κo) + zp is non-decreasing in s. So it is at least floor(L·Mo + κo,min) + zp
-// and at most floor(U·Mo + κo,max) + zp: both linear in (xa, xb). In binary32,
+// and at most floor(U·Mo + κo,max) + zp: both affine in (xa, xb). In binary32,
 //   lo = RD(xa·ma + RD(xb·mb + cl)),  hi = RU(xa·ma + RU(xb·mb + ch)),
 // with ma, mb = A·Mo, B·Mo rounded and cl, ch the constant terms widened by 128·|ma − A·Mo|
 // + 128·|mb − B·Mo| (|x| ≤ 128) and 2^−24 for the binary64 arithmetic here (at most eight
 // roundings of values below 2^22, each ≤ 2^−31), then rounded
 // outwards: lo ≤ the lower bound, hi ≥ the upper one. Where floor(lo) = floor(hi) that is
 // the output, in 14 operations per 16 lanes instead of about 34; a vector where they differ
-// (a bracket about 2^−17 wide: rare) is redone exactly, out of line.
+// (the bracket is about 2^−15 wide with the FMAs' own roundings: rare) is redone exactly,
+// out of line.
 typedef struct { float ma, mb, cl, ch; } add_k;
 
 static double kappa_max(int r) { return 0.5 + (r ? ea_pow2(-(r + 1)) : 0); }
