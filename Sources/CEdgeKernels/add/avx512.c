@@ -1,6 +1,6 @@
 // x86-64 AVX-512 residual add, 16 lanes (masked tail); each element follows ea_qs8_add_ref
 // exactly (two input requantisations, a sum, an output requantisation). Where its
-// parameters allow (TFLite's always do), the whole add runs in one binary32 bracket
+// parameters allow (every add of the shipped nets), the whole add runs in one binary32 bracket
 // (add_bracket below); otherwise in the integer stages described next.
 // The input stages take 32-bit arithmetic when the left shift is 8…22 (TFLite's int8 ADD
 // always uses 20). With d = x − zp (|d| ≤ 255) and k = 31 − left_shift, SRDHM(d·2^left, m)
