@@ -127,18 +127,35 @@ __attribute__((noinline, cold)) static void add_vector_exact(const ea_add_params
     ea_qs8_add_ref(p, n, a, b, out);
 }
 
+// The two ends of the bracket for 16 lanes (the kernel's arithmetic, shared with the test
+// hook below).
+EA_AVX512 static inline __attribute__((always_inline)) void bracket16(const add_k *k, __m512 x, __m512 y, __m512 *lo, __m512 *hi) {
+    const __m512 ma = _mm512_set1_ps(k->ma), mb = _mm512_set1_ps(k->mb);
+    *lo = _mm512_fmadd_round_ps(x, ma, _mm512_fmadd_round_ps(y, mb, _mm512_set1_ps(k->cl), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                                _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    *hi = _mm512_fmadd_round_ps(x, ma, _mm512_fmadd_round_ps(y, mb, _mm512_set1_ps(k->ch), _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC),
+                                _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+
+EA_AVX512 void ea_add_bracket_ends(const ea_add_params *p, const int8_t *a, const int8_t *b, float *lo, float *hi) {
+    add_k k;
+    if (!add_bracket(p, &k)) return;
+    __m512 l, h;
+    bracket16(&k, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)a))),
+              _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)b))), &l, &h);
+    _mm512_storeu_ps(lo, l);
+    _mm512_storeu_ps(hi, h);
+}
+
 EA_AVX512 static void add_bracket_run(const ea_add_params *p, const add_k *k, size_t n, const int8_t *a, const int8_t *b, int8_t *out) {
-    const __m512 ma = _mm512_set1_ps(k->ma), mb = _mm512_set1_ps(k->mb), cl = _mm512_set1_ps(k->cl), ch = _mm512_set1_ps(k->ch);
     const __m512i lo_c = _mm512_set1_epi32(p->act_min), hi_c = _mm512_set1_epi32(p->act_max);
     for (size_t i = 0; i < n; i += 16) {
         const size_t left = n - i;
         const __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
         const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, a + i)));
         const __m512 y = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, b + i)));
-        const __m512 lo = _mm512_fmadd_round_ps(x, ma, _mm512_fmadd_round_ps(y, mb, cl, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
-                                                _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-        const __m512 hi = _mm512_fmadd_round_ps(x, ma, _mm512_fmadd_round_ps(y, mb, ch, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC),
-                                                _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+        __m512 lo, hi;
+        bracket16(k, x, y, &lo, &hi);
         const __m512i il = _mm512_cvt_roundps_epi32(lo, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
         const __m512i ih = _mm512_cvt_roundps_epi32(hi, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
         if (__builtin_expect(_mm512_mask_cmpneq_epi32_mask(m, il, ih) != 0, 0)) {

@@ -166,8 +166,10 @@ int ea_maxpool_avx512(int h, int w, int c, int k, int stride, int oh, int ow, co
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_add_avx2(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
 void ea_add_avx512(const ea_add_params *p, size_t n, const int8_t *a, const int8_t *b, int8_t *out);
-// Whether the AVX-512 add runs p in one binary32 bracket (tests count the cases).
+// Whether the AVX-512 add runs p in one binary32 bracket (tests count the cases), and for
+// tests the bracket's two ends for 16 input pairs (nothing written when it does not).
 int ea_add_bracket_ok(const ea_add_params *p);
+void ea_add_bracket_ends(const ea_add_params *p, const int8_t *a, const int8_t *b, float *lo, float *hi);
 void ea_maxpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 void ea_avgpool2_avx2(const ea_pool_shape *s, const int8_t *in, int8_t *out);
 #endif
