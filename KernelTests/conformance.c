@@ -369,7 +369,7 @@ static int check_add_bracket_ends(const ea_add_params *p) {
             const __int128 N = P + K;
             // The form itself must be the spec's requantisation.
             if ((int32_t)(N >> (31 + ro)) != ea_requant(s, p->out_mult, p->out_shift)) { fprintf(stderr, "oracle form wrong\n"); return 1; }
-            const __int128 T = N + ((__int128)p->out_zp << (31 + ro));  // t·2^(31+r)
+            const __int128 T = N + (__int128)p->out_zp * ((__int128)1 << (31 + ro));  // t·2^(31+r)
             int64_t Ml, Mh;
             int el, eh;
             float_parts(lo[j], &Ml, &el);
