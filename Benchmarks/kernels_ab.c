@@ -6,8 +6,11 @@
 //   for v in old new; do SRC=<tree of $v>/Sources/CEdgeKernels; clang -O2 -fno-strict-aliasing -shared -fPIC \
 //       -I$SRC/include -I$SRC/internal $(find $SRC -name '*.c') -o /tmp/kern-$v.so; done
 //   clang -O2 -ISources/CEdgeKernels/include Benchmarks/kernels_ab.c -ldl -o /tmp/kernels-ab
-//   /tmp/kernels-ab /tmp/kern-old.so /tmp/kern-new.so mobilenet|resnet8|add [ROUNDS [whole|rows|Brows]]
-// (rows: only the output rows from a prepared image, no input step; Brows: B so, A whole).
+//   /tmp/kernels-ab /tmp/kern-old.so /tmp/kern-new.so mobilenet|resnet8|add|chain [ROUNDS [whole|rows|Brows]]
+// (rows: only the output rows from a prepared image, no input step; Brows: B so, A whole;
+// chain: the MobileNet-style net's nine convolutions in order, each build linking a layer
+// into the next one's image wherever its ea_conv_plan_can_feed allows, as the engine does;
+// with Bunlinked, B links nothing, so one build against itself gives what linking saves).
 // Per layer: the minimum and median µs per call of each build over ROUNDS rounds (default
 // 200), and B's median ÷ A's median of the per-round ratios. The layers take the output
 // stage of the shipped nets' ReLU layers (out_zp = act_min = −128, multipliers in
@@ -76,10 +79,92 @@ static int run_adds(const char *pa, const char *pb, int rounds) {
     return 0;
 }
 
+typedef int (*feed_fn)(const ea_conv_plan *, const ea_conv_plan *);
+typedef void (*image_init_fn)(const ea_conv_plan *, void *);
+typedef void (*linked_fn)(const ea_conv_plan *, const int8_t *, const void *, int8_t *, const ea_conv_plan *, void *, void *);
+
+// `chain`: the MobileNet-style net's convolutions in order (stem, then depthwise and
+// pointwise in turn), every zero point −128 so that each layer may feed the next; each build
+// links where it can. Times the whole chain per call and compares the last outputs.
+static int run_chain(const char *pa, const char *pb, int rounds, int b_unlinked) {
+    static const int L[9][8] = {  // h, w, ci, co, k, s, SAME pads (top/left, bottom/right), depthwise
+        {28, 28, 1, 16, 3, 2, 0, 1}, {14, 14, 16, 16, 3, 1, 1, 1}, {14, 14, 16, 32, 1, 1, 0, 0}, {14, 14, 32, 32, 3, 2, 0, 1},
+        {7, 7, 32, 64, 1, 1, 0, 0}, {7, 7, 64, 64, 3, 1, 1, 1}, {7, 7, 64, 64, 1, 1, 0, 0}, {7, 7, 64, 64, 3, 1, 1, 1},
+        {7, 7, 64, 64, 1, 1, 0, 0}};
+    const char *path[2] = {pa, pb};
+    build B[2];
+    feed_fn feed[2]; size_fn isize[2]; image_init_fn iinit[2]; linked_fn linked[2];
+    for (int b = 0; b < 2; b++) {
+        B[b] = load(path[b]);
+        void *h = dlopen(path[b], RTLD_NOW | RTLD_LOCAL);
+        feed[b] = (feed_fn)dlsym(h, "ea_conv_plan_can_feed"); isize[b] = (size_fn)dlsym(h, "ea_conv_plan_image_size");
+        iinit[b] = (image_init_fn)dlsym(h, "ea_conv_plan_image_init"); linked[b] = (linked_fn)dlsym(h, "ea_conv_plan_run_linked");
+        if (!feed[b] || !isize[b] || !iinit[b] || !linked[b]) { fprintf(stderr, "%s: no linked-layer symbols\n", path[b]); return 2; }
+    }
+    srand(7);
+    ea_conv_plan *P[2][9];
+    void *scr[2][9], *img[2][9];
+    int8_t *t[2][10];
+    int links[2] = {0, 0};
+    const size_t nin = 28 * 28;
+    t[0][0] = malloc(nin); t[1][0] = t[0][0];
+    for (size_t i = 0; i < nin; i++) t[0][0][i] = (int8_t)(rand() % 256 - 128);
+    for (int l = 0; l < 9; l++) {
+        ea_conv_shape s = {0};
+        s.in_h = L[l][0]; s.in_w = L[l][1]; s.in_c = L[l][2]; s.out_c = L[l][3]; s.kernel_h = s.kernel_w = L[l][4];
+        s.stride_h = s.stride_w = L[l][5]; s.pad_top = s.pad_left = L[l][6]; s.pad_bottom = s.pad_right = L[l][7];
+        s.depth_multiplier = l % 2 == 1;
+        s.out_h = (s.in_h + s.pad_top + s.pad_bottom - s.kernel_h) / s.stride_h + 1;
+        s.out_w = (s.in_w + s.pad_left + s.pad_right - s.kernel_w) / s.stride_w + 1;
+        s.in_zp = -128; s.out_zp = -128; s.act_min = -128; s.act_max = 127;
+        const int K = ea_conv_window(&s);
+        int8_t *w = malloc((size_t)K * s.out_c);
+        int32_t *bias = malloc(4 * s.out_c), *m = malloc(4 * s.out_c), *sh = malloc(4 * s.out_c);
+        for (int i = 0; i < K * s.out_c; i++) w[i] = (int8_t)(rand() % 255 - 127);
+        for (int o = 0; o < s.out_c; o++) { bias[o] = rand() % 4000; m[o] = (1 << 30) + rand() % (1 << 30); sh[o] = -8; }
+        for (int b = 0; b < 2; b++) {
+            P[b][l] = B[b].create(&s, w, bias, m, sh, NULL, EA_ISA_AVX512VNNI);
+            scr[b][l] = aligned_alloc(64, (B[b].scratch(P[b][l]) + 63) & ~(size_t)63);
+            t[b][l + 1] = malloc((size_t)s.out_h * s.out_w * s.out_c);
+        }
+        // (kept: a plan may point into them)
+    }
+    for (int l = 0; l + 1 < 9; l++)
+        if (L[l + 1][0] != ((const ea_conv_shape *)P[0][l])->out_h) { fprintf(stderr, "chain: layer %d's output is not layer %d's input\n", l, l + 1); return 2; }
+    for (int b = 0; b < 2; b++)
+        for (int l = 0; l < 9; l++) {
+            img[b][l] = NULL;
+            if (l + 1 < 9 && !(b == 1 && b_unlinked) && feed[b](P[b][l], P[b][l + 1])) {
+                img[b][l] = aligned_alloc(64, (isize[b](P[b][l + 1]) + 63) & ~(size_t)63);
+                iinit[b](P[b][l + 1], img[b][l]);
+                links[b]++;
+            }
+        }
+    double *tm[2] = {malloc(sizeof(double) * rounds), malloc(sizeof(double) * rounds)}, *ratio = malloc(sizeof(double) * rounds);
+    const int calls = 100;
+    for (int r = 0; r < rounds; r++)
+        for (int k = 0; k < 2; k++) {
+            const int b = (r & 1) ? 1 - k : k;
+            const double a = now();
+            for (int i = 0; i < calls; i++)
+                for (int l = 0; l < 9; l++)
+                    linked[b](P[b][l], t[b][l], l ? img[b][l - 1] : NULL, t[b][l + 1], img[b][l] ? P[b][l + 1] : NULL, img[b][l], scr[b][l]);
+            tm[b][r] = (now() - a) / calls * 1e6;
+        }
+    if (memcmp(t[0][9], t[1][9], 7 * 7 * 64) != 0) { fprintf(stderr, "chain: the two builds' outputs differ\n"); return 1; }
+    for (int r = 0; r < rounds; r++) ratio[r] = tm[1][r] / tm[0][r];
+    qsort(tm[0], rounds, sizeof(double), cmp); qsort(tm[1], rounds, sizeof(double), cmp); qsort(ratio, rounds, sizeof(double), cmp);
+    printf("MobileNet-style convolutions, links A %d B %d: A %6.3f min %6.3f med  B %6.3f min %6.3f med  B/A %.3f [%.3f-%.3f]\n", links[0],
+           links[1], tm[0][0], tm[0][rounds / 2], tm[1][0], tm[1][rounds / 2], ratio[rounds / 2], ratio[rounds / 10],
+           ratio[rounds - 1 - rounds / 10]);
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 4) { fprintf(stderr, "usage: kernels-ab A.so B.so mobilenet|resnet8|add [ROUNDS [whole|rows|Brows]]\n"); return 2; }
+    if (argc < 4) { fprintf(stderr, "usage: kernels-ab A.so B.so mobilenet|resnet8|add|chain [ROUNDS [whole|rows|Brows|Bunlinked]]\n"); return 2; }
     const int rounds = argc > 4 ? atoi(argv[4]) : 200;
     if (strcmp(argv[3], "add") == 0) return run_adds(argv[1], argv[2], rounds);
+    if (strcmp(argv[3], "chain") == 0) return run_chain(argv[1], argv[2], rounds, argc > 5 && strcmp(argv[5], "Bunlinked") == 0);
     build B[2] = {load(argv[1]), load(argv[2])};
     // rows: both time only the output rows from a prepared image (no input step); Brows: B
     // does, A runs whole (what linking a layer to its producer saves).

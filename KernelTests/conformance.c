@@ -559,7 +559,7 @@ static int check_dw_as_dense(uint64_t seed) {
 // padding) and others. Wherever ea_conv_plan_can_feed allows it, a layer writes into the
 // next one's image instead of its tensor, and the next runs from that image; run whole and
 // as three row ranges (last first). The last output must equal the reference chain's.
-static int fed_links = 0, chain_cases = 0;
+static int fed_links = 0, wide_links = 0, stem_links = 0, chain_cases = 0;
 typedef struct { ea_conv_shape s; int8_t *w; int32_t *bias, *mult, *shift; } chain_layer;
 
 static void chain_params(chain_layer *L, int hard) {
@@ -583,6 +583,8 @@ static void chain_params(chain_layer *L, int hard) {
 static int check_chain(int isa, uint64_t seed) {
     chain_layer L[4];
     int n = rnd(2, 4), h = rnd(3, 16), w = rnd(3, 16), c = rnd(0, 3) ? 16 : 1;
+    // Stems (pixels in lanes: groups of 16 output pixels) also on rows wider than one group.
+    if (c == 1 && rnd(0, 1)) w = rnd(17, 40);
     int zp = rnd(-128, 127);
     const int hard = rnd(0, 1);
     for (int i = 0; i < n; i++) {
@@ -644,6 +646,10 @@ static int check_chain(int isa, uint64_t seed) {
             img[i] = aligned_alloc(64, (ea_conv_plan_image_size(P[i + 1]) + 63) & ~(size_t)63);
             ea_conv_plan_image_init(P[i + 1], img[i]);
             fed_links++;
+            // A dense layer into a depthwise one's int16 image.
+            if (L[i].s.depth_multiplier != 1) wide_links++;
+            // From a one-channel stem (pixels in lanes on AVX-512 VBMI).
+            if (L[i].s.depth_multiplier != 1 && L[i].s.in_c == 1) stem_links++;
         }
     // The first layer's image straight from the pixels, where it takes them.
     if (ea_conv_plan_can_take_pixels(P[0])) {
@@ -914,9 +920,13 @@ int main(int argc, char **argv) {
         }
         add_bracket_cases = 0;
         for (int i = 0; i < 400; i++) { rng_state = seed * 7919 + (uint64_t)i; failures += check_chain(isa, rng_state); }
-        printf("%-11s %d chains of convolutions, %d links where one wrote into the next one's image\n", ea_isa_name(isa), chain_cases, fed_links);
-        if (isa == EA_ISA_AVX512VNNI && fed_links < 100) { fprintf(stderr, "too few fed links (%d): the test no longer exercises them\n", fed_links); failures++; }
-        chain_cases = fed_links = 0;
+        printf("%-11s %d chains of convolutions, %d links where one wrote into the next one's image (%d of them int16, into a depthwise layer, %d "
+               "of those from a one-channel stem)\n", ea_isa_name(isa), chain_cases, fed_links, wide_links, stem_links);
+        if (isa == EA_ISA_AVX512VNNI && (fed_links < 100 || wide_links < 40 || stem_links < 8)) {
+            fprintf(stderr, "too few fed links (%d, %d int16, %d from stems): the test no longer exercises them\n", fed_links, wide_links, stem_links);
+            failures++;
+        }
+        chain_cases = fed_links = wide_links = stem_links = 0;
         // K at the accumulator bound: a dense layer of K = 66000 with extreme values.
         ea_conv_shape d = {1, 1, 66000, 1, 1, 3, 1, 1, 1, 1, 0, 0, 0, 0, 0, EA_REQUANT_Q31, 127, 0, -128, 127};
         rng_state = seed;

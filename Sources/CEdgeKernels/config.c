@@ -159,11 +159,15 @@ int ea_conv_plan_can_feed(const ea_conv_plan *p, const ea_conv_plan *next) {
     if (!p || !next || p->isa != EA_ISA_AVX512VNNI || next->isa != EA_ISA_AVX512VNNI) return 0;
     const ea_conv_shape *a = &p->s, *b = &next->s;
     if (b->in_h != a->out_h || b->in_w != a->out_w || b->in_c != a->out_c || b->in_zp != a->out_zp) return 0;
-    // Into the u8 image (x ^ 0x80) of a dense convolution: only the depthwise kernels flip
-    // their bytes on the way out. (A depthwise consumer reads an int16 image: a producer
-    // writing it would have to clamp every value, which the int8 narrowing does for free;
-    // reading an int8 image instead, widened per tap, measured 19% slower there.)
-    return a->depth_multiplier == 1 && b->depth_multiplier != 1;
+    // A depthwise layer into the u8 image (x ^ 0x80) of a dense convolution: the depthwise
+    // kernels flip their bytes on the way out.
+    if (a->depth_multiplier == 1) return b->depth_multiplier != 1;
+    // A dense convolution in row tiles or pixels in lanes into a depthwise layer's int16
+    // image (x itself, the zero point in the bias), when its channels fill the image's pixels
+    // exactly: its stores narrow to int8 as before, then sign-extend (one more operation per
+    // 16 outputs). (Reading an int8 image instead, widened per tap, measured 19% slower in
+    // the depthwise loops.)
+    return b->depth_multiplier == 1 && next->dw_zp_folded && next->dw_cp == b->in_c && ea_conv_has_rows16(p);
 #else
     (void)p; (void)next;
     return 0;
@@ -175,6 +179,8 @@ size_t ea_conv_plan_image_size(const ea_conv_plan *next) {
     if (next->isa == EA_ISA_AVX512VNNI) {
         // The rows the kernels read, plus the 64 bytes of slack the input step leaves.
         if (next->s.depth_multiplier != 1) return (size_t)ea_padded_h(&next->s) * ea_padded_w(&next->s) * next->s.in_c + 64;
+        // The int16 image and its 64 bytes of slack (ea_dwconv_image_avx512).
+        return ((size_t)next->dw_hp * next->dw_wp * next->dw_cp + 32) * sizeof(int16_t);
     }
 #endif
     (void)next;
@@ -182,8 +188,12 @@ size_t ea_conv_plan_image_size(const ea_conv_plan *next) {
 }
 
 void ea_conv_plan_image_init(const ea_conv_plan *next, void *img) {
-    // Everything the padding value (the real 0, zp + 128): the producer writes only the interior.
-    memset(img, (uint8_t)(next->s.in_zp + 128), ea_conv_plan_image_size(next));
+    // Everything the padding value, the real 0 (zp + 128 in a u8 image, zp in an int16 one):
+    // the producer writes only the interior.
+    const size_t n = ea_conv_plan_image_size(next);
+    if (next->s.depth_multiplier != 1) { memset(img, (uint8_t)(next->s.in_zp + 128), n); return; }
+    int16_t *v = (int16_t *)img;
+    for (size_t i = 0; i < n / sizeof(int16_t); i++) v[i] = (int16_t)next->s.in_zp;
 }
 
 #if defined(__x86_64__)
@@ -198,6 +208,14 @@ static ea_out_target ea_feed_target(const ea_conv_plan *p, int8_t *out, const ea
     t.flip = 0x80;
     return t;
 }
+
+// The interior of depthwise plan next's int16 image (row pad_top, column pad_left).
+static ea_out16_target ea_feed_target16(const ea_conv_plan *next, void *img) {
+    ea_out16_target t;
+    t.row = (size_t)next->dw_wp * next->dw_cp;
+    t.base = (int16_t *)img + (size_t)next->s.pad_top * t.row + (size_t)next->s.pad_left * next->dw_cp;
+    return t;
+}
 #endif
 
 void ea_conv_plan_run_rows_linked(const ea_conv_plan *p, const void *in_img, const void *scratch, int8_t *out, const ea_conv_plan *next,
@@ -208,9 +226,13 @@ void ea_conv_plan_run_rows_linked(const ea_conv_plan *p, const void *in_img, con
 #if defined(__x86_64__)
     if (p->isa == EA_ISA_AVX512VNNI) {
         const void *img = in_img ? in_img : ea_scratch_image(p, (void *)scratch);
-        const ea_out_target t = ea_feed_target(p, out, next, out_img);
-        if (p->s.depth_multiplier == 1) ea_dwconv_rows_avx512(p, (const int16_t *)img, &t, oy0, oy1);
-        else ea_conv_rows_avx512vnni(p, (const uint8_t *)img, out, oy0, oy1);
+        if (p->s.depth_multiplier == 1) {
+            const ea_out_target t = ea_feed_target(p, out, next, out_img);
+            ea_dwconv_rows_avx512(p, (const int16_t *)img, &t, oy0, oy1);
+        } else if (next) {
+            const ea_out16_target t = ea_feed_target16(next, out_img);
+            ea_conv_rows16_avx512vnni(p, (const uint8_t *)img, &t, oy0, oy1);
+        } else ea_conv_rows_avx512vnni(p, (const uint8_t *)img, out, oy0, oy1);
     }
 #else
     (void)in_img; (void)scratch; (void)out; (void)next; (void)out_img;

@@ -60,33 +60,38 @@ int ea_conv_pack_avx512vnni(ea_conv_plan *p) {
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
-// Requantises 16 accumulators of channels ob… (constants `q` of that block) and stores the
-// int8 results of the channels that exist.
-VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_plan *p, const ea_out16 *os, const ea_rq16 *q, __m512i acc, int ob,
-                                                               int8_t *dst) {
-    const __m512i lsh = os->lshift ? _mm512_loadu_si512((const void *)(p->lshift_p + ob)) : acc;
-    __m512i v = ea_out16_apply(os, q, acc, lsh);
+// The store of 16 results of channels ob… at dst, only the channels that exist: int8
+// (W = 1), or the same int8 values sign-extended to int16 (W = 2, into a depthwise
+// consumer's image). Either way the saturating narrowing to int8 does the clamps the
+// output stage left to it.
+VNNI static inline __attribute__((always_inline)) void put16(const ea_conv_plan *p, __m512i v, int ob, char *dst, const int W) {
     int left = p->s.out_c - ob;
     __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-    _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
+    if (W == 2) _mm256_mask_storeu_epi16((int16_t *)(void *)dst + ob, m, _mm256_cvtepi8_epi16(_mm512_cvtsepi32_epi8(v)));
+    else _mm512_mask_cvtsepi32_storeu_epi8((int8_t *)dst + ob, m, v);
+}
+
+// Requantises 16 accumulators of channels ob… (constants `q` of that block) and stores them.
+VNNI static inline __attribute__((always_inline)) void store16(const ea_conv_plan *p, const ea_out16 *os, const ea_rq16 *q, __m512i acc, int ob,
+                                                               char *dst, const int W) {
+    const __m512i lsh = os->lshift ? _mm512_loadu_si512((const void *)(p->lshift_p + ob)) : acc;
+    put16(p, ea_out16_apply(os, q, acc, lsh), ob, dst, W);
 }
 
 // The binary32 output stage (x86_requant.h, ea_fq16; plans with rq_fast). Lanes its
 // bracket leaves undecided (rare) are added to *und; the caller then redoes its pixels
 // exactly (pixels_exact), so the hot loops hold no call.
 VNNI static inline __attribute__((always_inline)) void store16f(const ea_conv_plan *p, const ea_out16 *os, const ea_fq16 *f, __m512i acc, int ob,
-                                                                 __mmask16 *und, const int FAST, int8_t *dst) {
+                                                                 __mmask16 *und, const int FAST, char *dst, const int W) {
     __mmask16 u;
     const __m512i v = ea_out16_clamp(os, ea_fq16_stage(f, acc, &u, FAST));
     *und |= u;
-    int left = p->s.out_c - ob;
-    __mmask16 m = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-    _mm512_mask_cvtsepi32_storeu_epi8(dst + ob, m, v);
+    put16(p, v, ob, dst, W);
 }
 
-// Every output channel of n pixels (window origins b) with the exact output stage, out of
-// line: the binary32 stage's fallback (defined after the tiles).
-static void pixels_exact(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes, int RT, int8_t *dst);
+// Every output channel of n pixels (window origins b, outputs W bytes wide) with the exact
+// output stage, out of line: the binary32 stage's fallback (defined after the tiles).
+static void pixels_exact(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes, int RT, char *dst, int W);
 
 // Rows [r0, r1) of the padded u8 image: borders hold zp + 128 (the real 0), the interior
 // x ^ 0x80. Only the border is filled (rows above and below, the columns either side); the
@@ -189,14 +194,14 @@ VNNI static int run_paired(const ea_conv_plan *p, const uint8_t *img, size_t row
     if (NB > 2) a##j##2 = _mm512_dpbusd_epi32(a##j##2, x, w2); \
     if (NB > 3) a##j##3 = _mm512_dpbusd_epi32(a##j##3, x, w3); }
 #define TILE_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11)
-#define TILE_ST(j, nb) if (PX > j) store16(p, &os, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O);
-#define TILE_STF(j, nb) if (PX > j) store16f(p, &os, &f, a##j##nb, ob + 16 * nb, &und, FAST, dst + (size_t)(j) * O);
+#define TILE_ST(j, nb) if (PX > j) store16(p, &os, &q, a##j##nb, ob + 16 * nb, dst + (size_t)(j) * O * W, W);
+#define TILE_STF(j, nb) if (PX > j) store16f(p, &os, &f, a##j##nb, ob + 16 * nb, &und, FAST, dst + (size_t)(j) * O * W, W);
 #define TILE_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb)
 #define TILE_STORE_BLOCK(nb) if (NB > nb) { \
     if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, Op, ob + 16 * nb, FAST == 2); TILE_ALL2(TILE_STF, nb) } \
     else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, Op, ob + 16 * nb); TILE_ALL2(TILE_ST, nb) } }
 VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
-                                                            int ob, const int PX, const int NB, const int FAST, int8_t *dst) {
+                                                            int ob, const int PX, const int NB, const int FAST, char *dst, const int W) {
     const ea_conv_shape *s = &p->s;
     const int O = s->out_c, Op = p->Op, fast = FAST;
     __mmask16 und = 0;
@@ -218,22 +223,22 @@ VNNI static inline __attribute__((always_inline)) void tile(const ea_conv_plan *
         }
     }
     TILE_STORE_BLOCK(0) TILE_STORE_BLOCK(1) TILE_STORE_BLOCK(2) TILE_STORE_BLOCK(3)
-    if (fast && __builtin_expect(und != 0, 0)) pixels_exact(p, b, PX, rowBytes, RT, dst);
+    if (fast && __builtin_expect(und != 0, 0)) pixels_exact(p, b, PX, rowBytes, RT, dst, W);
 }
 
 // PX pixels (window origins b) over every output channel, in chunks of up to 64 (only
 // PX ≤ 6 takes chunks of three or four blocks: 12 × 4 accumulators would not fit).
 VNNI static inline __attribute__((always_inline)) void tiles_px(const ea_conv_plan *p, const uint8_t *const *b, size_t rowBytes, int RT,
-                                                                const int PX, const int FAST, int8_t *dst) {
+                                                                const int PX, const int FAST, char *dst, const int W) {
     const int Op = p->Op;
     for (int ob = 0; ob < Op;) {
         int nb = (Op - ob) / 16;
         if (PX > 6 && nb > 2) nb = 2;
         switch (nb) {
-        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, FAST, dst); ob += 16; break;
-        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, FAST, dst); ob += 32; break;
-        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, FAST, dst); ob += 48; break;
-        default: tile(p, b, rowBytes, RT, ob, PX, 4, FAST, dst); ob += 64; break;
+        case 1: tile(p, b, rowBytes, RT, ob, PX, 1, FAST, dst, W); ob += 16; break;
+        case 2: tile(p, b, rowBytes, RT, ob, PX, 2, FAST, dst, W); ob += 32; break;
+        case 3: tile(p, b, rowBytes, RT, ob, PX, 3, FAST, dst, W); ob += 48; break;
+        default: tile(p, b, rowBytes, RT, ob, PX, 4, FAST, dst, W); ob += 64; break;
         }
     }
 }
@@ -255,26 +260,31 @@ VNNI static inline __attribute__((always_inline)) void tiles_range(const ea_conv
             b[j] = img + (size_t)oy * down + (size_t)ox * right;
             if (++ox == s->out_w) { ox = 0; oy++; }
         }
-        int8_t *dst = out + (size_t)first * O;
+        char *dst = (char *)out + (size_t)first * O;
         switch (n) {
-        case 12: tiles_px(p, b, rowBytes, RT, 12, FAST, dst); break;
-        case 6: tiles_px(p, b, rowBytes, RT, 6, FAST, dst); break;
-        case 4: tiles_px(p, b, rowBytes, RT, 4, FAST, dst); break;
-        case 2: tiles_px(p, b, rowBytes, RT, 2, FAST, dst); break;
-        default: tiles_px(p, b, rowBytes, RT, 1, FAST, dst); break;
+        case 12: tiles_px(p, b, rowBytes, RT, 12, FAST, dst, 1); break;
+        case 6: tiles_px(p, b, rowBytes, RT, 6, FAST, dst, 1); break;
+        case 4: tiles_px(p, b, rowBytes, RT, 4, FAST, dst, 1); break;
+        case 2: tiles_px(p, b, rowBytes, RT, 2, FAST, dst, 1); break;
+        default: tiles_px(p, b, rowBytes, RT, 1, FAST, dst, 1); break;
         }
         first += n;
     }
 }
 
-VNNI __attribute__((noinline, cold)) static void pixels_exact(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes, int RT,
-                                                               int8_t *dst) {
-    const int O = p->s.out_c;
+VNNI static inline __attribute__((always_inline)) void pixels_exact_w(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes,
+                                                                       int RT, char *dst, const int W) {
+    const size_t px = (size_t)p->s.out_c * W;
     int k = 0;
-    for (; k + 6 <= n; k += 6) tiles_px(p, b + k, rowBytes, RT, 6, 0, dst + (size_t)k * O);
-    for (; k + 4 <= n; k += 4) tiles_px(p, b + k, rowBytes, RT, 4, 0, dst + (size_t)k * O);
-    for (; k + 2 <= n; k += 2) tiles_px(p, b + k, rowBytes, RT, 2, 0, dst + (size_t)k * O);
-    for (; k < n; k++) tiles_px(p, b + k, rowBytes, RT, 1, 0, dst + (size_t)k * O);
+    for (; k + 6 <= n; k += 6) tiles_px(p, b + k, rowBytes, RT, 6, 0, dst + k * px, W);
+    for (; k + 4 <= n; k += 4) tiles_px(p, b + k, rowBytes, RT, 4, 0, dst + k * px, W);
+    for (; k + 2 <= n; k += 2) tiles_px(p, b + k, rowBytes, RT, 2, 0, dst + k * px, W);
+    for (; k < n; k++) tiles_px(p, b + k, rowBytes, RT, 1, 0, dst + k * px, W);
+}
+VNNI __attribute__((noinline, cold)) static void pixels_exact(const ea_conv_plan *p, const uint8_t *const *b, int n, size_t rowBytes, int RT,
+                                                               char *dst, int W) {
+    if (W == 2) pixels_exact_w(p, b, n, rowBytes, RT, dst, 2);
+    else pixels_exact_w(p, b, n, rowBytes, RT, dst, 1);
 }
 
 // Every pixel from `first` on, and pixels [first, P) of a row-split call. Two copies of the
@@ -306,15 +316,15 @@ VNNI static void run_tiles_to_fast(const ea_conv_plan *p, const uint8_t *img, si
     if (NB > 1) r##j##1 = _mm512_dpbusd_epi32(r##j##1, x, w1); \
     if (NB > 2) r##j##2 = _mm512_dpbusd_epi32(r##j##2, x, w2); \
     if (NB > 3) r##j##3 = _mm512_dpbusd_epi32(r##j##3, x, w3); }
-#define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O);
-#define RT_STF(j, nb) if (PX > j) store16f(p, &os, &f, r##j##nb, 16 * nb, &und, FAST, dst + (size_t)(j) * O);
+#define RT_ST(j, nb) if (PX > j) store16(p, &os, &q, r##j##nb, 16 * nb, dst + (size_t)(j) * O * W, W);
+#define RT_STF(j, nb) if (PX > j) store16f(p, &os, &f, r##j##nb, 16 * nb, &und, FAST, dst + (size_t)(j) * O * W, W);
 #define RT_BLOCK(nb) if (NB > nb) { \
     if (fast) { const ea_fq16 f = ea_fq16_load(p->fq, p->Op, 16 * nb, FAST == 2); RT_ALL2(RT_STF, nb) } \
     else { const ea_rq16 q = ea_rq16_load(p->mult_p, p->rq, p->Op, 16 * nb); RT_ALL2(RT_ST, nb) } }
 #define RT_ALL(M) M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13)
 #define RT_ALL2(M, nb) M(0, nb) M(1, nb) M(2, nb) M(3, nb) M(4, nb) M(5, nb) M(6, nb) M(7, nb) M(8, nb) M(9, nb) M(10, nb) M(11, nb) M(12, nb) M(13, nb)
 VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_plan *p, const uint8_t *b0, size_t rowBytes, int RT,
-                                                                 const int PX, const int NB, const int RS, const int FAST, int8_t *dst) {
+                                                                 const int PX, const int NB, const int RS, const int FAST, char *dst, const int W) {
     const int O = p->s.out_c, fast = FAST;
     __mmask16 und = 0;
     const ea_out16 os = ea_out16_make(p->rq_lshift, p->rq_zp, p->s.out_zp, p->s.act_min, p->s.act_max);
@@ -338,53 +348,67 @@ VNNI static inline __attribute__((always_inline)) void tile_row(const ea_conv_pl
     if (fast && __builtin_expect(und != 0, 0)) {
         const uint8_t *b[14];
         for (int j = 0; j < PX; j++) b[j] = b0 + (size_t)RS * j;
-        pixels_exact(p, b, PX, rowBytes, RT, dst);
+        pixels_exact(p, b, PX, rowBytes, RT, dst, W);
     }
 }
 
 // Output rows [oy0, oy1) in row tiles (at most 14 pixels × 16 channels, 7 × 32, or 7 × 64
-// for a 7-wide row else 6 × 64), then 4, 2, 1.
+// for a 7-wide row else 6 × 64), then 4, 2, 1. Output row oy starts at out + oy·outRow
+// bytes, its pixels out_c·W bytes apart.
 VNNI static inline __attribute__((always_inline)) void run_rows(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
-                                                                const int NB, const int RS, const int FAST, int oy0, int oy1, int8_t *out) {
+                                                                const int NB, const int RS, const int FAST, int oy0, int oy1, char *out,
+                                                                size_t outRow, const int W) {
     const ea_conv_shape *s = &p->s;
     const int wide = NB == 1 ? 14 : NB == 2 ? 7 : 6;
+    const size_t px = (size_t)s->out_c * W;
     for (int oy = oy0; oy < oy1; oy++) {
         const uint8_t *rb = img + (size_t)oy * s->stride_h * rowBytes;
-        int8_t *dst = out + (size_t)oy * s->out_w * s->out_c;
+        char *dst = out + (size_t)oy * outRow;
         int ox = 0;
         // 64 channels: a 7-pixel row (the last stage of ResNet-8 and the MobileNet-style
         // net) in one tile of 28 accumulators; wider rows in tiles of 6.
-        if (NB == 4 && s->out_w == 7) { tile_row(p, rb, rowBytes, RT, 7, 4, RS, FAST, dst); continue; }
+        if (NB == 4 && s->out_w == 7) { tile_row(p, rb, rowBytes, RT, 7, 4, RS, FAST, dst, W); continue; }
         for (; ox + wide <= s->out_w; ox += wide) {
-            if (NB == 1) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 14, 1, RS, FAST, dst + (size_t)ox * s->out_c);
-            else if (NB == 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, FAST, dst + (size_t)ox * s->out_c);
-            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 6, 4, RS, FAST, dst + (size_t)ox * s->out_c);
+            if (NB == 1) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 14, 1, RS, FAST, dst + ox * px, W);
+            else if (NB == 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 7, 2, RS, FAST, dst + ox * px, W);
+            else tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 6, 4, RS, FAST, dst + ox * px, W);
         }
-        for (; ox + 4 <= s->out_w; ox += 4) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 4, NB, RS, FAST, dst + (size_t)ox * s->out_c);
-        for (; ox + 2 <= s->out_w; ox += 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 2, NB, RS, FAST, dst + (size_t)ox * s->out_c);
-        for (; ox < s->out_w; ox++) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 1, NB, RS, FAST, dst + (size_t)ox * s->out_c);
+        for (; ox + 4 <= s->out_w; ox += 4) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 4, NB, RS, FAST, dst + ox * px, W);
+        for (; ox + 2 <= s->out_w; ox += 2) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 2, NB, RS, FAST, dst + ox * px, W);
+        for (; ox < s->out_w; ox++) tile_row(p, rb + (size_t)ox * RS, rowBytes, RT, 1, NB, RS, FAST, dst + ox * px, W);
     }
 }
 
-// The row-tile layers (returns 0 for the rest), with the output stage F chooses.
-VNNI static inline __attribute__((always_inline)) int rows_in_row_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
-                                                                         const int F, int oy0, int oy1, int8_t *out) {
+// Which layers run in row tiles: 0 none, else (NB << 8) | RS, the tile's channel blocks and
+// its window step per pixel.
+static int row_tile_kind(const ea_conv_plan *p) {
     const ea_conv_shape *s = &p->s;
+    if (p->lanes || p->paired) return 0;
     // Common ResNet shapes: 16 or 32 channels whose windows step 16 or 32 bytes per pixel.
     const int rs = s->stride_w * s->in_c;
-    if (!p->paired && (p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) {
-        if (p->Op == 16) { if (rs == 16) run_rows(p, img, rowBytes, RT, 1, 16, F, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 1, 32, F, oy0, oy1, out); }
-        else { if (rs == 16) run_rows(p, img, rowBytes, RT, 2, 16, F, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 2, 32, F, oy0, oy1, out); }
-        return 1;
-    }
+    if ((p->Op == 16 || p->Op == 32) && (rs == 16 || rs == 32)) return (p->Op / 16) << 8 | rs;
     // 64-channel pointwise layers (MobileNet's, ResNet's 1×1 projections): 1.3–1.6× faster
     // in row tiles; 3×3 ones were measured 10% slower there (28 accumulators over nine kernel
     // rows) and keep the general tiles.
-    if (p->Op == 64 && s->kernel_h == 1 && s->kernel_w == 1 && (rs == 32 || rs == 64)) {
-        if (rs == 32) run_rows(p, img, rowBytes, RT, 4, 32, F, oy0, oy1, out); else run_rows(p, img, rowBytes, RT, 4, 64, F, oy0, oy1, out);
-        return 1;
-    }
+    if (p->Op == 64 && s->kernel_h == 1 && s->kernel_w == 1 && (rs == 32 || rs == 64)) return 4 << 8 | rs;
     return 0;
+}
+
+int ea_conv_has_rows16(const ea_conv_plan *p) { return p->lanes || row_tile_kind(p) != 0; }
+
+// The row-tile layers (returns 0 for the rest), with the output stage F chooses.
+VNNI static inline __attribute__((always_inline)) int rows_in_row_tiles(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int RT,
+                                                                         const int F, int oy0, int oy1, char *out, size_t outRow,
+                                                                         const int W) {
+    switch (row_tile_kind(p)) {
+    case 1 << 8 | 16: run_rows(p, img, rowBytes, RT, 1, 16, F, oy0, oy1, out, outRow, W); return 1;
+    case 1 << 8 | 32: run_rows(p, img, rowBytes, RT, 1, 32, F, oy0, oy1, out, outRow, W); return 1;
+    case 2 << 8 | 16: run_rows(p, img, rowBytes, RT, 2, 16, F, oy0, oy1, out, outRow, W); return 1;
+    case 2 << 8 | 32: run_rows(p, img, rowBytes, RT, 2, 32, F, oy0, oy1, out, outRow, W); return 1;
+    case 4 << 8 | 32: run_rows(p, img, rowBytes, RT, 4, 32, F, oy0, oy1, out, outRow, W); return 1;
+    case 4 << 8 | 64: run_rows(p, img, rowBytes, RT, 4, 64, F, oy0, oy1, out, outRow, W); return 1;
+    default: return 0;
+    }
 }
 
 // Output rows [oy0, oy1) from the padded u8 image (read only: threads may share it).
@@ -396,12 +420,26 @@ VNNI void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int
     // The tiles take the plain bracket only: with the sign-picked one (two more constants per
     // block beside up to 28 accumulators) they measured no faster than the exact stage.
     const int f = p->rq_fast == 1;
-    if (f ? rows_in_row_tiles(p, img, rowBytes, RT, 1, oy0, oy1, out) : rows_in_row_tiles(p, img, rowBytes, RT, 0, oy0, oy1, out)) return;
+    const size_t outRow = (size_t)s->out_w * s->out_c;
+    if (f ? rows_in_row_tiles(p, img, rowBytes, RT, 1, oy0, oy1, (char *)out, outRow, 1)
+          : rows_in_row_tiles(p, img, rowBytes, RT, 0, oy0, oy1, (char *)out, outRow, 1))
+        return;
     int first = oy0 * s->out_w;
     const int last = oy1 * s->out_w;
     if (p->paired) first = run_paired(p, img, rowBytes, RT, first, last, out);
     if (last == s->out_h * s->out_w) (f ? run_tiles_fast : run_tiles)(p, img, rowBytes, RT, first, out);
     else (f ? run_tiles_to_fast : run_tiles_to)(p, img, rowBytes, RT, first, last, out);
+}
+
+// Output rows [oy0, oy1) as int16 into a depthwise consumer's image (pixels in lanes or
+// row tiles: ea_conv_has_rows16(p) must hold).
+VNNI void ea_conv_rows16_avx512vnni(const ea_conv_plan *p, const uint8_t *img, const ea_out16_target *t, int oy0, int oy1) {
+    const ea_conv_shape *s = &p->s;
+    const int RT = ((s->kernel_w * s->in_c + 3) & ~3) / 4;
+    const size_t rowBytes = (size_t)ea_padded_w(s) * s->in_c, outRow = t->row * sizeof(int16_t);
+    if (p->lanes) { ea_conv_lanes_rows16_avx512(p, img, rowBytes, oy0, oy1, t); return; }
+    if (p->rq_fast == 1) rows_in_row_tiles(p, img, rowBytes, RT, 1, oy0, oy1, (char *)t->base, outRow, 2);
+    else rows_in_row_tiles(p, img, rowBytes, RT, 0, oy0, oy1, (char *)t->base, outRow, 2);
 }
 
 VNNI void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {

@@ -108,17 +108,26 @@ LANES static inline __attribute__((always_inline)) __m128i requant_channel_fast(
 #define L_PACK_A(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, a##o, o, &und, FAST) : requant_channel(p, &os, a##o, o);
 #define L_PACK_C(o) if (OB > o && o < O) src##o##_ = FAST ? requant_channel_fast(p, &os, c##o, o, &und, FAST) : requant_channel(p, &os, c##o, o);
 
-// Writes pixels [ox0, ox0 + n) of row oy from the 16 packed channel rows src*_.
-LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan *p, const __m512i *src, int oy, int ox0, int n, int8_t *out) {
+// Writes pixels [ox0, ox0 + n) of the output row starting at `row` from the 16 packed
+// channel rows src*_: int8 (W = 1), or sign-extended to int16 (W = 2, into a depthwise
+// consumer's image).
+LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan *p, const __m512i *src, char *row, int ox0, int n, const int W) {
     const int O = p->s.out_c;
-    int8_t *dst = out + ((size_t)oy * p->s.out_w + ox0) * O;
+    char *dst = row + (size_t)ox0 * O * W;
     const int bytes = n * O;
     for (int c = 0; c * 64 < bytes; c++) {
         const __m512i idx = _mm512_loadu_si512((const void *)(p->lidx + 64 * c));
         __m512i v = _mm512_permutex2var_epi8(src[0], idx, src[1]);
         if (p->lhi[c]) v = _mm512_mask_blend_epi8((__mmask64)p->lhi[c], v, _mm512_permutex2var_epi8(src[2], idx, src[3]));
         const int left = bytes - 64 * c;
-        _mm512_mask_storeu_epi8(dst + 64 * c, left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1), v);
+        if (W == 2) {
+            int16_t *d = (int16_t *)(void *)dst + 64 * c;
+            const int lo = left >= 32 ? 32 : left, hi = left >= 64 ? 32 : left - 32;
+            _mm512_mask_storeu_epi16(d, lo >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << lo) - 1), _mm512_cvtepi8_epi16(_mm512_castsi512_si256(v)));
+            if (hi > 0)
+                _mm512_mask_storeu_epi16(d + 32, hi >= 32 ? ~(__mmask32)0 : (((__mmask32)1 << hi) - 1),
+                                         _mm512_cvtepi8_epi16(_mm512_extracti64x4_epi64(v, 1)));
+        } else _mm512_mask_storeu_epi8(dst + 64 * c, left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1), v);
     }
 }
 
@@ -129,12 +138,14 @@ LANES static inline __attribute__((always_inline)) void emit(const ea_conv_plan 
     src[3] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(src12_), src13_, 1), src14_, 2), src15_, 3);
 
 static void group_exact(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0, int n, int n2, int OB, int DUAL,
-                        int8_t *out);
+                        char *out, size_t outRow, int W);
 
 // One group of up to 16 output pixels of row oy from column ox0 (n of them stored), and
 // with DUAL the next group too (n2 pixels from ox0 + 16, n2 ≥ 1); FAST: the binary32 stage.
+// Output row oy starts at out + oy·outRow bytes; W as in emit.
 LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
-                                                              int n, int n2, const int OB, const int DUAL, const int FAST, int8_t *out) {
+                                                              int n, int n2, const int OB, const int DUAL, const int FAST, char *out,
+                                                              size_t outRow, const int W) {
     const ea_conv_shape *s = &p->s;
     const int O = s->out_c;
     __mmask16 und = 0;
@@ -155,33 +166,39 @@ LANES static inline __attribute__((always_inline)) void group(const ea_conv_plan
         L_ALL(L_ZERO)
         L_ALL(L_PACK_A)
         L_SOURCES(src)
-        emit(p, src, oy, ox0, n, out);
+        emit(p, src, out + (size_t)oy * outRow, ox0, n, W);
     }
     if (DUAL) {
         L_ALL(L_ZERO)
         L_ALL(L_PACK_C)
         L_SOURCES(src)
-        emit(p, src, oy, ox0 + 16, n2, out);
+        emit(p, src, out + (size_t)oy * outRow, ox0 + 16, n2, W);
     }
-    if (FAST && __builtin_expect(und != 0, 0)) group_exact(p, img, rowBytes, oy, ox0, n, n2, OB, DUAL, out);
+    if (FAST && __builtin_expect(und != 0, 0)) group_exact(p, img, rowBytes, oy, ox0, n, n2, OB, DUAL, out, outRow, W);
 }
 
 // The group again with the exact output stage, out of line: the binary32 stage's fallback.
-LANES __attribute__((noinline, cold)) static void group_exact(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
-                                                              int n, int n2, int OB, int DUAL, int8_t *out) {
+LANES static inline __attribute__((always_inline)) void group_exact_w(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy,
+                                                                      int ox0, int n, int n2, int OB, int DUAL, char *out, size_t outRow,
+                                                                      const int W) {
     switch (OB + DUAL) {
-    case 4: group(p, img, rowBytes, oy, ox0, n, 0, 4, 0, 0, out); break;
-    case 5: group(p, img, rowBytes, oy, ox0, n, n2, 4, 1, 0, out); break;
-    case 6: group(p, img, rowBytes, oy, ox0, n, 0, 6, 0, 0, out); break;
-    case 7: group(p, img, rowBytes, oy, ox0, n, n2, 6, 1, 0, out); break;
-    case 8: group(p, img, rowBytes, oy, ox0, n, 0, 8, 0, 0, out); break;
-    case 9: group(p, img, rowBytes, oy, ox0, n, n2, 8, 1, 0, out); break;
-    default: group(p, img, rowBytes, oy, ox0, n, 0, 16, 0, 0, out); break;
+    case 4: group(p, img, rowBytes, oy, ox0, n, 0, 4, 0, 0, out, outRow, W); break;
+    case 5: group(p, img, rowBytes, oy, ox0, n, n2, 4, 1, 0, out, outRow, W); break;
+    case 6: group(p, img, rowBytes, oy, ox0, n, 0, 6, 0, 0, out, outRow, W); break;
+    case 7: group(p, img, rowBytes, oy, ox0, n, n2, 6, 1, 0, out, outRow, W); break;
+    case 8: group(p, img, rowBytes, oy, ox0, n, 0, 8, 0, 0, out, outRow, W); break;
+    case 9: group(p, img, rowBytes, oy, ox0, n, n2, 8, 1, 0, out, outRow, W); break;
+    default: group(p, img, rowBytes, oy, ox0, n, 0, 16, 0, 0, out, outRow, W); break;
     }
+}
+LANES __attribute__((noinline, cold)) static void group_exact(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy, int ox0,
+                                                              int n, int n2, int OB, int DUAL, char *out, size_t outRow, int W) {
+    if (W == 2) group_exact_w(p, img, rowBytes, oy, ox0, n, n2, OB, DUAL, out, outRow, 2);
+    else group_exact_w(p, img, rowBytes, oy, ox0, n, n2, OB, DUAL, out, outRow, 1);
 }
 
 LANES static inline __attribute__((always_inline)) void run_lanes(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1,
-                                                                  const int FAST, int8_t *out) {
+                                                                  const int FAST, char *out, size_t outRow, const int W) {
     const ea_conv_shape *s = &p->s;
     for (int oy = oy0; oy < oy1; oy++)
         for (int ox = 0; ox < s->out_w;) {
@@ -189,20 +206,28 @@ LANES static inline __attribute__((always_inline)) void run_lanes(const ea_conv_
             const int dual = n2 > 0 && s->out_c <= 8;
             // Exact accumulator counts for the common thin layers.
             switch ((s->out_c <= 4 ? 4 : s->out_c <= 6 ? 6 : s->out_c <= 8 ? 8 : 16) + dual) {
-            case 4: group(p, img, rowBytes, oy, ox, n, 0, 4, 0, FAST, out); break;
-            case 5: group(p, img, rowBytes, oy, ox, n, n2, 4, 1, FAST, out); break;
-            case 6: group(p, img, rowBytes, oy, ox, n, 0, 6, 0, FAST, out); break;
-            case 7: group(p, img, rowBytes, oy, ox, n, n2, 6, 1, FAST, out); break;
-            case 8: group(p, img, rowBytes, oy, ox, n, 0, 8, 0, FAST, out); break;
-            case 9: group(p, img, rowBytes, oy, ox, n, n2, 8, 1, FAST, out); break;
-            default: group(p, img, rowBytes, oy, ox, n, 0, 16, 0, FAST, out); break;
+            case 4: group(p, img, rowBytes, oy, ox, n, 0, 4, 0, FAST, out, outRow, W); break;
+            case 5: group(p, img, rowBytes, oy, ox, n, n2, 4, 1, FAST, out, outRow, W); break;
+            case 6: group(p, img, rowBytes, oy, ox, n, 0, 6, 0, FAST, out, outRow, W); break;
+            case 7: group(p, img, rowBytes, oy, ox, n, n2, 6, 1, FAST, out, outRow, W); break;
+            case 8: group(p, img, rowBytes, oy, ox, n, 0, 8, 0, FAST, out, outRow, W); break;
+            case 9: group(p, img, rowBytes, oy, ox, n, n2, 8, 1, FAST, out, outRow, W); break;
+            default: group(p, img, rowBytes, oy, ox, n, 0, 16, 0, FAST, out, outRow, W); break;
             }
             ox += dual ? n + n2 : n;
         }
 }
 LANES void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out) {
-    if (p->rq_fast == 2) run_lanes(p, img, rowBytes, oy0, oy1, 2, out);
-    else if (p->rq_fast) run_lanes(p, img, rowBytes, oy0, oy1, 1, out);
-    else run_lanes(p, img, rowBytes, oy0, oy1, 0, out);
+    const size_t outRow = (size_t)p->s.out_w * p->s.out_c;
+    if (p->rq_fast == 2) run_lanes(p, img, rowBytes, oy0, oy1, 2, (char *)out, outRow, 1);
+    else if (p->rq_fast) run_lanes(p, img, rowBytes, oy0, oy1, 1, (char *)out, outRow, 1);
+    else run_lanes(p, img, rowBytes, oy0, oy1, 0, (char *)out, outRow, 1);
+}
+
+LANES void ea_conv_lanes_rows16_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, const ea_out16_target *t) {
+    const size_t outRow = t->row * sizeof(int16_t);
+    if (p->rq_fast == 2) run_lanes(p, img, rowBytes, oy0, oy1, 2, (char *)t->base, outRow, 2);
+    else if (p->rq_fast) run_lanes(p, img, rowBytes, oy0, oy1, 1, (char *)t->base, outRow, 2);
+    else run_lanes(p, img, rowBytes, oy0, oy1, 0, (char *)t->base, outRow, 2);
 }
 #endif

@@ -92,11 +92,13 @@ void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch
 void ea_conv_plan_prepare_rows(const ea_conv_plan *p, const int8_t *in, void *scratch, int oy0, int oy1);
 void ea_conv_plan_run_rows(const ea_conv_plan *p, const void *scratch, int8_t *out, int oy0, int oy1);
 // One convolution feeding the next (AVX-512 plans; 0 elsewhere): instead of writing its
-// int8 output tensor, which `next` would then turn into its padded u8 input image (the
-// input step), plan `p` writes its output straight into the interior of that image, so
-// `next` runs from it with no input step. Possible when `next` is a dense convolution
-// reading exactly p's output and `p` is depthwise (the MobileNet pattern: each pointwise
-// layer after its depthwise one). `next`'s image buffer holds ea_conv_plan_image_size bytes
+// int8 output tensor, which `next` would then turn into its padded input image (the input
+// step), plan `p` writes its output straight into the interior of that image, so `next`
+// runs from it with no input step. Possible when `next` reads exactly p's output and
+// either `p` is depthwise and `next` a dense convolution (its u8 image: each pointwise
+// layer after its depthwise one in MobileNet), or `p` is a dense convolution that runs in
+// row tiles and `next` depthwise with channels filling its int16 image (each depthwise
+// layer after a pointwise one). `next`'s image buffer holds ea_conv_plan_image_size bytes
 // and is set once by ea_conv_plan_image_init (its padding, which no producer writes).
 int ea_conv_plan_can_feed(const ea_conv_plan *p, const ea_conv_plan *next);
 size_t ea_conv_plan_image_size(const ea_conv_plan *next);

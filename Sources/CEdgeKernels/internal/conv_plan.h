@@ -58,6 +58,11 @@ static inline ea_out_target ea_dense_target(const ea_conv_plan *p, int8_t *out) 
     return t;
 }
 
+// Where a convolution writes int16 outputs: the interior of a depthwise consumer's int16
+// image (x itself, ea_dwconv_image_avx512's layout), row oy at base + oy·row elements, its
+// pixels out_c elements apart.
+typedef struct { int16_t *base; size_t row; } ea_out16_target;
+
 // Rows/columns of the zero-padded image the x86 paths store: in + pad_top + pad_bottom
 // (at least what the windows reach), likewise for width.
 static inline int ea_padded_h(const ea_conv_shape *s) {
@@ -153,9 +158,16 @@ void ea_image_u8_rows_avx512(const ea_conv_plan *p, const int8_t *in, uint8_t *i
 // sets p->lanes), else leaves the plan alone (returns 1); 0 only when out of memory.
 int ea_conv_lanes_pack_avx512(ea_conv_plan *p);
 void ea_conv_lanes_run_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, int8_t *out);
+// The same rows as int16 into a depthwise consumer's image.
+void ea_conv_lanes_rows16_avx512(const ea_conv_plan *p, const uint8_t *img, size_t rowBytes, int oy0, int oy1, const ea_out16_target *t);
 void ea_conv_run_avx512vnni(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 // Output rows [oy0, oy1) of the AVX-512 convolution from its padded u8 image.
 void ea_conv_rows_avx512vnni(const ea_conv_plan *p, const uint8_t *img, int8_t *out, int oy0, int oy1);
+// Whether p's output rows can be written as int16 (they run in row tiles or pixels in
+// lanes, the paths with an int16 output); and those rows written as int16 into a depthwise
+// consumer's image.
+int ea_conv_has_rows16(const ea_conv_plan *p);
+void ea_conv_rows16_avx512vnni(const ea_conv_plan *p, const uint8_t *img, const ea_out16_target *t, int oy0, int oy1);
 void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 // AVX-512 MEAN over H and W (the reference's sums, 16 channels per vector).
 void ea_mean_avx512(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp, const int8_t *in, int8_t *out);
