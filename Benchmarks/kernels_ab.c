@@ -96,7 +96,7 @@ static int run_chain(const char *pa, const char *pb, int rounds, int b_unlinked)
     feed_fn feed[2]; size_fn isize[2]; image_init_fn iinit[2]; linked_fn linked[2];
     for (int b = 0; b < 2; b++) {
         B[b] = load(path[b]);
-        void *h = dlopen(path[b], RTLD_NOW | RTLD_LOCAL);
+        void *h = dlopen(path[b], RTLD_NOW | RTLD_LOCAL);  // the handle load() opened (dlopen counts references)
         feed[b] = (feed_fn)dlsym(h, "ea_conv_plan_can_feed"); isize[b] = (size_fn)dlsym(h, "ea_conv_plan_image_size");
         iinit[b] = (image_init_fn)dlsym(h, "ea_conv_plan_image_init"); linked[b] = (linked_fn)dlsym(h, "ea_conv_plan_run_linked");
         if (!feed[b] || !isize[b] || !iinit[b] || !linked[b]) { fprintf(stderr, "%s: no linked-layer symbols\n", path[b]); return 2; }
@@ -127,7 +127,7 @@ static int run_chain(const char *pa, const char *pb, int rounds, int b_unlinked)
             scr[b][l] = aligned_alloc(64, (B[b].scratch(P[b][l]) + 63) & ~(size_t)63);
             t[b][l + 1] = malloc((size_t)s.out_h * s.out_w * s.out_c);
         }
-        // (kept: a plan may point into them)
+        free(w); free(bias); free(m); free(sh);  // the plans hold copies
     }
     for (int l = 0; l + 1 < 9; l++)
         if (L[l + 1][0] != ((const ea_conv_shape *)P[0][l])->out_h) { fprintf(stderr, "chain: layer %d's output is not layer %d's input\n", l, l + 1); return 2; }
