@@ -17,7 +17,8 @@ images/s × MACs per image / T / peak, the peak MEASURED by Benchmarks/vnni_peak
 independent `vpdpbusd zmm` chains, best of many short rounds, run before and after the
 timing; the larger is used), compiled by this script with `cc`.
 
-Bit-exactness (28×28×1 nets): on the first `--images` Fashion-MNIST test images, TensorFlow Lite Micro
+Bit-exactness: on the first `--images` Fashion-MNIST test images (28×28×1 nets; other
+grey or RGB input sizes get as many seeded random images of their size), TensorFlow Lite Micro
 (pip package tflite-micro) runs the .tflite and its int8 logits (the softmax's input when
 the file ends in SOFTMAX, else the output) are compared with `edge-audit predict --net int8
 --logits` (each printed scale·(q − zp) turned back into q and checked to be exactly that).
@@ -39,7 +40,7 @@ One command, prints the markdown tables (run it under the benchmark lock on shar
 With several --edge-audit binaries (e.g. before and after a kernel change) each gets its
 own columns, all interleaved in the same rounds; the first one exports and is checked.
 """
-import argparse, ctypes, gzip, os, re, statistics, struct, subprocess, sys, tempfile, time
+import argparse, ctypes, gzip, os, re, statistics, struct, subprocess, sys, tempfile, time, zlib
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -145,6 +146,16 @@ def engine_logits(exe, model, png, n, scale, zp, k, work):
     return q
 
 
+def write_png(path, im):
+    """An 8-bit grey or RGB PNG (no filter, one zlib stream), enough for `edge-audit predict`."""
+    h, w, c = im.shape
+    raw = b"".join(b"\x00" + im[y].tobytes() for y in range(h))
+    chunk = lambda tag, data: struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    head = struct.pack(">IIBBBBB", w, h, 8, 0 if c == 1 else 2, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
 def exactness(exe, model, tfl, pixels, png, work):
     """(images, engine = TFLM, XNNPACK output = TFLM output) on the first len(pixels) images."""
     from ai_edge_litert.interpreter import Interpreter
@@ -155,8 +166,16 @@ def exactness(exe, model, tfl, pixels, png, work):
     xnn = Interpreter(model_path=tfl, num_threads=1)
     xnn.allocate_tensors()
     di, do = xnn.get_input_details()[0], xnn.get_output_details()[0]
-    if list(di["shape"]) != [1, 28, 28, 1]:
-        return None   # the check feeds Fashion-MNIST images
+    shape = [int(v) for v in di["shape"]]
+    if shape != [1, 28, 28, 1]:
+        if len(shape) != 4 or shape[3] not in (1, 3):
+            return None
+        # Not a Fashion-MNIST net: seeded random images of its own size, as PNG files.
+        pixels = np.random.default_rng(20261202).integers(0, 256, size=[len(pixels)] + shape[1:], dtype=np.uint8)
+        png = os.path.join(work, "png-%dx%dx%d" % tuple(shape[1:]))
+        os.makedirs(png, exist_ok=True)
+        for i, im in enumerate(pixels):
+            write_png(os.path.join(png, f"{i:04d}.png"), im)
     s_in, zp_in = di["quantization"]
     n = len(pixels)
     want, micro_out, xnn_out = [], [], []
@@ -270,7 +289,7 @@ def main():
             tfl = m if m.endswith(".tflite") else os.path.join(tmp, os.path.basename(m) + ".tflite")
             r = exactness(a.edge_audit[0], m, tfl, pixels, png, tmp)
             if r is None:
-                print(f"| {os.path.basename(m)} | — | not checked: input is not 28×28×1 | |")
+                print(f"| {os.path.basename(m)} | — | not checked: input is not N×H×W×1 or ×3 | |")
                 continue
             k, same, xsame = r
             bad = bad or same != k

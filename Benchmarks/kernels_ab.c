@@ -14,7 +14,7 @@
 // Per layer: the minimum and median µs per call of each build over ROUNDS rounds (default
 // 200), and B's median ÷ A's median of the per-round ratios. The layers take the output
 // stage of the shipped nets' ReLU layers (out_zp = act_min = −128, multipliers in
-// [2^30, 2^31)), as `conv_layers_timer.c … relu` does, on the AVX-512 VNNI plans; the
+// [2^30, 2^31)), as `conv_layers_timer.c … relu` does, on the best ISA's plans; the
 // outputs of A and B are compared.
 #include "edge_kernels.h"
 #include <dlfcn.h>
@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+// The ISA both builds run: the best this CPU has (AVX-512 VNNI where present, else AVX2; the
+// rows modes and chain need AVX-512 VNNI).
+static int ISA = EA_ISA_AVX512VNNI;
 
 typedef ea_conv_plan *(*create_fn)(const ea_conv_shape *, const int8_t *, const int32_t *, const int32_t *, const int32_t *, const double *, int);
 typedef size_t (*size_fn)(const ea_conv_plan *);
@@ -66,7 +70,7 @@ static int run_adds(const char *pa, const char *pb, int rounds) {
             for (int k = 0; k < 2; k++) {
                 const int w = (r & 1) ? 1 - k : k;
                 const double s0 = now();
-                for (int i = 0; i < 100; i++) f[w](EA_ISA_AVX512VNNI, &p, n, a, b, o[w]);
+                for (int i = 0; i < 100; i++) f[w](ISA, &p, n, a, b, o[w]);
                 t[w][r] = (now() - s0) / 100 * 1e6;
             }
         if (memcmp(o[0], o[1], n) != 0) { fprintf(stderr, "add of %zu: the two builds' outputs differ\n", n); return 1; }
@@ -123,7 +127,7 @@ static int run_chain(const char *pa, const char *pb, int rounds, int b_unlinked)
         for (int i = 0; i < K * s.out_c; i++) w[i] = (int8_t)(rand() % 255 - 127);
         for (int o = 0; o < s.out_c; o++) { bias[o] = rand() % 4000; m[o] = (1 << 30) + rand() % (1 << 30); sh[o] = -8; }
         for (int b = 0; b < 2; b++) {
-            P[b][l] = B[b].create(&s, w, bias, m, sh, NULL, EA_ISA_AVX512VNNI);
+            P[b][l] = B[b].create(&s, w, bias, m, sh, NULL, ISA);
             scr[b][l] = aligned_alloc(64, (B[b].scratch(P[b][l]) + 63) & ~(size_t)63);
             t[b][l + 1] = malloc((size_t)s.out_h * s.out_w * s.out_c);
         }
@@ -163,6 +167,14 @@ static int run_chain(const char *pa, const char *pb, int rounds, int b_unlinked)
 int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: kernels-ab A.so B.so mobilenet|resnet8|add|chain [ROUNDS [whole|rows|Brows|Bunlinked]]\n"); return 2; }
     const int rounds = argc > 4 ? atoi(argv[4]) : 200;
+    {
+        void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+        int (*best)(void) = h ? (int (*)(void))dlsym(h, "ea_isa_best") : NULL;
+        const char *(*name)(int) = h ? (const char *(*)(int))dlsym(h, "ea_isa_name") : NULL;
+        if (!best || !name) { fprintf(stderr, "%s: no ea_isa_best\n", argv[1]); return 2; }
+        ISA = best();
+        fprintf(stderr, "ISA: %s\n", name(ISA));
+    }
     if (strcmp(argv[3], "add") == 0) return run_adds(argv[1], argv[2], rounds);
     if (strcmp(argv[3], "chain") == 0) return run_chain(argv[1], argv[2], rounds, argc > 5 && strcmp(argv[5], "Bunlinked") == 0);
     build B[2] = {load(argv[1]), load(argv[2])};
@@ -202,7 +214,7 @@ int main(int argc, char **argv) {
         ea_conv_plan *p[2];
         void *scr[2];
         for (int b = 0; b < 2; b++) {
-            p[b] = B[b].create(&s, w, bias, m, sh, NULL, EA_ISA_AVX512VNNI);
+            p[b] = B[b].create(&s, w, bias, m, sh, NULL, ISA);
             scr[b] = aligned_alloc(64, (B[b].scratch(p[b]) + 63) & ~(size_t)63);
             B[b].run(p[b], in, out[b], scr[b]);
         }

@@ -155,6 +155,71 @@ EA_AVX512 static void test_fq16(void) {
     printf("binary32 requantisation: %d parameter sets (%d with the sign-picked bracket), %ld lanes (%ld undecided, left to the exact path), %ld wrong\n",
            sets, signed_sets, lanes, undecided, wrong);
 }
+
+// The AVX2 form of the same stage (round-to-nearest FMAs, constants widened by
+// EA_FQ_RN_MARGIN) against the same oracle, near every rounding boundary.
+EA_AVX2FMA static void test_fq8(void) {
+    long lanes = 0, undecided = 0, wrong = 0;
+    int sets = 0, signed_sets = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        int32_t mult[8], rsh[8];
+        int64_t bound[8];
+        // Half the sets clamp at or above the zero point (a ReLU: the plain bracket), half
+        // below it (the sign-picked one).
+        const int32_t zp = rnd(-128, 127), lo = rnd(0, 1) ? (rnd(0, 1) ? zp : rnd(zp, 127)) : rnd(-128, zp), hi = rnd(lo, 127);
+        for (int j = 0; j < 8; j++) {
+            mult[j] = rnd(0, 7) ? (int32_t)((1u << 30) + (next_u64() % (1u << 30))) : (rnd(0, 1) ? (1 << 30) : (int32_t)(next_u64() % (1u << 30)));
+            rsh[j] = rnd(0, 24);
+            bound[j] = (int64_t)(next_u64() % (1u << rnd(8, 28)));  // an ADD's sums reach 2^27
+        }
+        float fq[40];
+        const int kind = ea_fq_prepare(fq, 8, 8, mult, rsh, bound, zp, lo, hi);
+        if (!kind) continue;
+        sets++;
+        if (kind == 2) signed_sets++;
+        ea_fq_widen(fq, 8, EA_FQ_RN_MARGIN);
+        const ea_fq8 f = ea_fq8_load(fq, 8, 0, 2);
+        for (int round = 0; round < 600; round++) {
+            int32_t acc[8];
+            for (int j = 0; j < 8; j++) {
+                const int64_t X = bound[j];
+                int64_t a = (int64_t)(next_u64() % (uint64_t)(2 * X + 1)) - X;
+                if (mult[j] > 0 && rnd(0, 2)) {
+                    // The first accumulator whose t = (acc·m + C)/2^S reaches an integer k.
+                    const int S = 31 + rsh[j];
+                    const int64_t C = (1ll << 30) + (rsh[j] ? (1ll << (30 + rsh[j])) : 0);
+                    const int64_t k = rnd(lo - zp - 12, hi - zp + 12);
+                    const __int128 num = (__int128)k * ((__int128)1 << S) - C;
+                    __int128 q = num / mult[j];
+                    if (q * mult[j] < num) q++;
+                    a = (int64_t)q + rnd(-1, 1);
+                    if (a > X) a = X;
+                    if (a < -X) a = -X;
+                }
+                acc[j] = (int32_t)a;
+            }
+            int32_t got[8];
+            const __m256i va = _mm256_loadu_si256((const __m256i *)acc);
+            // The clamp is the kernel's: compare after it, as the loop below does.
+            __m256 und = _mm256_setzero_ps();
+            const __m256 lc = _mm256_set1_ps((float)lo), hc = _mm256_set1_ps((float)hi);
+            _mm256_storeu_si256((__m256i *)got, kind == 2 ? ea_fq8_apply(&f, va, lc, hc, &und, 2) : ea_fq8_apply(&f, va, lc, hc, &und, 1));
+            const int u = _mm256_movemask_ps(und);
+            for (int j = 0; j < 8; j++) {
+                lanes++;
+                if (u >> j & 1) { undecided++; continue; }
+                const int32_t exact = oracle_requant(acc[j], mult[j], -rsh[j]) + zp;
+                const int32_t ce = exact < lo ? lo : exact > hi ? hi : exact, cg = got[j] < lo ? lo : got[j] > hi ? hi : got[j];
+                if (ce != cg || (exact >= lo && exact <= hi && got[j] != exact)) {
+                    if (wrong++ < 5) fprintf(stderr, "binary32 requant (AVX2): acc %d mult %d shift -%d zp %d clamp [%d,%d]: exact %d, got %d\n", acc[j], mult[j], rsh[j], zp, lo, hi, exact, got[j]);
+                }
+            }
+        }
+    }
+    if (wrong) failures++;
+    printf("binary32 requantisation, AVX2 round-to-nearest form: %d parameter sets (%d with the sign-picked bracket), %ld lanes (%ld undecided, left to the exact path), %ld wrong\n",
+           sets, signed_sets, lanes, undecided, wrong);
+}
 #endif
 
 // --- convolution sweep -----------------------------------------------------------------
@@ -699,6 +764,7 @@ int main(int argc, char **argv) {
     test_requant();
 #if defined(__x86_64__)
     if (ea_isa_supported(EA_ISA_AVX512VNNI)) test_fq16();
+    if (ea_isa_supported(EA_ISA_AVX2) && __builtin_cpu_supports("fma")) test_fq8();
 #endif
     int tested = 0;
     for (int isa = 1; isa < EA_ISA_COUNT; isa++) {

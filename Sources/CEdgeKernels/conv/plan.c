@@ -218,27 +218,45 @@ int ea_rq16_prepare(ea_conv_plan *p) {
         p->rq[op + idx] = pos - (r ? (1ll << 31) : 0);
         p->rq[2 * op + idx] = 31 + r;
     }
-    // The binary32 path (x86_requant.h, ea_fq16) when no channel shifts left. Lanes of a
-    // paired plan (out_c ≤ 8) repeat channels 0–7; lanes past out_c accumulate 0.
+    return ea_fq_plan(p, 0);
+}
+
+int ea_fq_plan(ea_conv_plan *p, double margin) {
+    const int op = p->Op;
     p->fq = NULL;
     p->rq_fast = 0;
-    if (!p->rq_lshift) {
+    for (int o = 0; o < op; o++) if (p->lshift_p[o]) return 1;
+    // The binary32 path (x86_requant.h, ea_fq16 and ea_fq8) when no channel shifts left.
+    // Lanes of a paired plan (out_c ≤ 8) repeat channels 0–7; lanes past out_c accumulate 0.
 #if defined(__x86_64__)
-        p->fq = (float *)ea_calloc64((size_t)5 * op, sizeof(float));
+    p->fq = (float *)ea_calloc64((size_t)5 * op, sizeof(float));
 #else
-        p->fq = (float *)malloc((size_t)5 * op * sizeof(float));
+    p->fq = (float *)malloc((size_t)5 * op * sizeof(float));
 #endif
-        int64_t *bound = (int64_t *)malloc((size_t)op * sizeof(int64_t));
-        if (!p->fq || !bound) { free(bound); return 0; }
-        for (int o = 0; o < op; o++) {
-            const int c = p->paired ? (o & 7) : o;
-            bound[o] = 0;
-            if (c < p->s.out_c) bound[o] = ea_acc_bound(p, c);
-        }
-        p->rq_fast = ea_fq_prepare(p->fq, op, op, p->mult_p, p->rshift_p, bound, p->s.out_zp, p->s.act_min, p->s.act_max);
-        free(bound);
+    int64_t *bound = (int64_t *)malloc((size_t)op * sizeof(int64_t));
+    if (!p->fq || !bound) { free(bound); return 0; }
+    for (int o = 0; o < op; o++) {
+        const int c = p->paired ? (o & 7) : o;
+        bound[o] = 0;
+        if (c < p->s.out_c) bound[o] = ea_acc_bound(p, c);
     }
+    p->rq_fast = ea_fq_prepare(p->fq, op, op, p->mult_p, p->rshift_p, bound, p->s.out_zp, p->s.act_min, p->s.act_max);
+    free(bound);
+    // Kernels whose FMAs round to nearest (AVX2 has no embedded rounding) move each end by
+    // up to half an ulp of a value below 256 in the window that matters: the constants move
+    // outwards by that much more (docs/integer-spec.md).
+    if (p->rq_fast) ea_fq_widen(p->fq, op, margin);
     return 1;
+}
+
+void ea_fq_widen(float *fq, int op, double margin) {
+    if (margin <= 0) return;
+    for (int j = 0; j < op; j++) {
+        fq[op + j] = ea_float_down((double)fq[op + j] - margin);
+        fq[2 * op + j] = ea_float_up((double)fq[2 * op + j] + margin);
+        fq[3 * op + j] = ea_float_down((double)fq[3 * op + j] - margin);
+        fq[4 * op + j] = ea_float_up((double)fq[4 * op + j] + margin);
+    }
 }
 
 void ea_patch8(const ea_conv_plan *p, const uint8_t *img, int oy, int ox, uint8_t pad_value, uint8_t *dst) {

@@ -96,6 +96,17 @@ int ea_pad_requant(ea_conv_plan *p);
 // after any lane copying the packer does.
 int ea_rq16_prepare(ea_conv_plan *p);
 
+// p->fq and p->rq_fast from the padded lanes (ea_fq_prepare over every lane, each with its
+// channel's accumulator bound), or rq_fast 0 when a lane shifts left. margin: how far the
+// kernel's FMAs may round beyond directed rounding (0 with AVX-512's embedded rounding,
+// EA_FQ_RN_MARGIN for the round-to-nearest FMAs of AVX2); the constants move out by it.
+int ea_fq_plan(ea_conv_plan *p, double margin);
+// Moves the lower constants of ea_fq_prepare's array down and the upper ones up by margin
+// (rounding outwards).
+void ea_fq_widen(float *fq, int op, double margin);
+// Half an ulp of a binary32 value below 256 is 2^−17: twice that, for the AVX2 stages.
+#define EA_FQ_RN_MARGIN (1.0 / 65536)
+
 // Binary32 requantisation constants (x86_requant.h, ea_fq16) for `n` lanes of a block of
 // `op`: lane j has multiplier mult[j], right shift rshift[j] (no left shift), accumulator
 // bound |acc| ≤ bound[j]; zp and [act_min, act_max] are the output zero point and clamp.

@@ -170,6 +170,38 @@ EA_AVX2 static inline __m256i ea_requant8(__m256i acc, __m256i mult, __m256i rsh
     return _mm256_add_epi32(res, _mm256_and_si256(_mm256_cmpgt_epi32(rem, thr), one));
 }
 
+// The binary32 stage on 8 lanes: ea_fq16's bracket for CPUs without embedded rounding. Its
+// FMAs round to nearest, which the plan's constants absorb (ea_fq_plan with
+// EA_FQ_RN_MARGIN): lo = RN(acc·Mf + cl) ≤ t ≤ RN(acc·Mf + ch) = hi for every accumulator
+// that matters, so where floor(lo) = floor(hi) that is the spec's value. Loaded per block of
+// 8 lanes from the plan's [5][op] array; FAST = 2 picks the constants by acc's sign.
+#define EA_AVX2FMA __attribute__((target("avx2,fma")))
+typedef struct { __m256 m, cl, ch, cln, chn; } ea_fq8;
+
+EA_AVX2FMA static inline ea_fq8 ea_fq8_load(const float *fq, int op, int ob, const int FAST) {
+    ea_fq8 f;
+    f.m = _mm256_loadu_ps(fq + ob);
+    f.cl = _mm256_loadu_ps(fq + op + ob);
+    f.ch = _mm256_loadu_ps(fq + 2 * op + ob);
+    f.cln = FAST == 2 ? _mm256_loadu_ps(fq + 3 * op + ob) : f.cl;
+    f.chn = FAST == 2 ? _mm256_loadu_ps(fq + 4 * op + ob) : f.ch;
+    return f;
+}
+
+// floor(lo) clamped to [lo_c, hi_c] as int32 (the output, zero point included); lanes where
+// floor(lo) ≠ floor(hi) set their bits in *und (then the caller redoes them exactly).
+EA_AVX2FMA static inline __attribute__((always_inline)) __m256i ea_fq8_apply(const ea_fq8 *f, __m256i acc, __m256 lo_c, __m256 hi_c,
+                                                                             __m256 *und, const int FAST) {
+    const __m256 x = _mm256_cvtepi32_ps(acc);
+    // blendv takes acc's sign bit: the constants for acc < 0.
+    const __m256 cl = FAST == 2 ? _mm256_blendv_ps(f->cl, f->cln, _mm256_castsi256_ps(acc)) : f->cl;
+    const __m256 ch = FAST == 2 ? _mm256_blendv_ps(f->ch, f->chn, _mm256_castsi256_ps(acc)) : f->ch;
+    const __m256 lo = _mm256_floor_ps(_mm256_fmadd_ps(x, f->m, cl));
+    const __m256 hi = _mm256_floor_ps(_mm256_fmadd_ps(x, f->m, ch));
+    *und = _mm256_or_ps(*und, _mm256_cmp_ps(lo, hi, _CMP_NEQ_UQ));
+    return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(lo, lo_c), hi_c));
+}
+
 // ea_requant8 with per-lane left shifts.
 EA_AVX2 static inline __m256i ea_requant8_ls(__m256i acc, __m256i mult, __m256i lshift, __m256i rshift) {
     return ea_requant8(_mm256_sllv_epi32(acc, lshift), mult, rshift);
