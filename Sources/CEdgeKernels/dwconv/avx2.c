@@ -1,6 +1,7 @@
 // x86-64 AVX2 depthwise convolution, depth multiplier 1, any kernel/stride per axis and
 // any padding: 16 channels per block, taps taken in pairs by vpmaddwd (lane order and the
-// exactness argument in dwconv/x86-pack.c); requantisation in registers (8 lanes × 2).
+// exactness argument in dwconv/x86-pack.c); requantisation in registers (8 lanes × 2), by
+// the binary32 bracket (ea_fq8) where the plan proves it, else exactly.
 // The input is converted once per call to a zero-padded int16 image x − zp whose channel
 // stride is C rounded up to 16 (padding and spare channels hold 0, the real 0).
 #if defined(__x86_64__)
@@ -39,9 +40,25 @@ EA_AVX2 static void dw_image16(const ea_conv_plan *p, const int8_t *in, int16_t 
         }
 }
 
-// Every output pixel for one 16-channel block; TP is a constant at the 3×3 call site.
-EA_AVX2 static inline __attribute__((always_inline)) void dw_block(const ea_conv_plan *p, const int16_t *img, int8_t *out, int b,
-                                                                    const int TP) {
+// 16 int32 outputs in the accumulators' lane order (x86-pack.c) to channel-ordered bytes.
+EA_AVX2 static inline void dw_put(__m256i vlo, __m256i vhi, int left, int8_t *dst) {
+    // packs_epi32 undoes the unpack order: 128-bit lane L holds channels 8L…8L+7.
+    __m256i v16 = _mm256_packs_epi32(vlo, vhi);
+    __m128i v8 = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packs_epi16(v16, v16), 0xD8));
+    if (left >= 16) {
+        _mm_storeu_si128((__m128i *)dst, v8);
+    } else {
+        int8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, v8);
+        memcpy(dst, tmp, (size_t)left);
+    }
+}
+
+// Every output pixel for one 16-channel block; TP is a constant at the 3×3 call site. F: the
+// output stage (0 exact; 1 the binary32 bracket, 2 with its constants picked by sign, a pixel
+// with an undecided lane redone by the exact stage).
+EA_AVX2FMA static inline __attribute__((always_inline)) void dw_block(const ea_conv_plan *p, const int16_t *img, int8_t *out, int b,
+                                                                       const int TP, const int F) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 16, lane = b * BW;
     // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
@@ -57,6 +74,12 @@ EA_AVX2 static inline __attribute__((always_inline)) void dw_block(const ea_conv
     const __m256i l_lo = _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane)), l_hi = _mm256_loadu_si256((const __m256i *)(p->lshift_p + lane + 8));
     const __m256i r_lo = _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane)), r_hi = _mm256_loadu_si256((const __m256i *)(p->rshift_p + lane + 8));
     const int16_t *wb = (const int16_t *)p->w + (size_t)b * TP * 2 * BW;
+    // (The exact stage has no fq array: it loads zeros it never uses.)
+    static const float none[5 * 16];
+    const float *fq = F ? p->fq : none;
+    const int fop = F ? p->Op : 16;
+    const ea_fq8 flo = ea_fq8_load(fq, fop, F ? lane : 0, F), fhi = ea_fq8_load(fq, fop, F ? lane + 8 : 8, F);
+    const __m256 flo_c = _mm256_set1_ps((float)s->act_min), fhi_c = _mm256_set1_ps((float)s->act_max);
     const int left = C - lane;
     for (int oy = 0; oy < OH; oy++) {
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
@@ -70,31 +93,35 @@ EA_AVX2 static inline __attribute__((always_inline)) void dw_block(const ea_conv
                 alo = _mm256_add_epi32(alo, _mm256_madd_epi16(_mm256_unpacklo_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + 2 * t * BW))));
                 ahi = _mm256_add_epi32(ahi, _mm256_madd_epi16(_mm256_unpackhi_epi16(A, B), _mm256_loadu_si256((const __m256i *)(wb + (2 * t + 1) * BW))));
             }
+            if (F) {
+                __m256 und = _mm256_setzero_ps();
+                const __m256i vlo = ea_fq8_apply(&flo, alo, flo_c, fhi_c, &und, F), vhi = ea_fq8_apply(&fhi, ahi, flo_c, fhi_c, &und, F);
+                if (__builtin_expect(_mm256_movemask_ps(und) == 0, 1)) { dw_put(vlo, vhi, left, dst); continue; }
+            }
             __m256i vlo = _mm256_add_epi32(ea_requant8_ls(alo, m_lo, l_lo, r_lo), zp);
             __m256i vhi = _mm256_add_epi32(ea_requant8_ls(ahi, m_hi, l_hi, r_hi), zp);
             vlo = _mm256_min_epi32(_mm256_max_epi32(vlo, lo_c), hi_c);
             vhi = _mm256_min_epi32(_mm256_max_epi32(vhi, lo_c), hi_c);
-            // packs_epi32 undoes the unpack order: 128-bit lane L holds channels 8L…8L+7.
-            __m256i v16 = _mm256_packs_epi32(vlo, vhi);
-            __m128i v8 = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packs_epi16(v16, v16), 0xD8));
-            if (left >= 16) {
-                _mm_storeu_si128((__m128i *)dst, v8);
-            } else {
-                int8_t tmp[16];
-                _mm_storeu_si128((__m128i *)tmp, v8);
-                memcpy(dst, tmp, (size_t)left);
-            }
+            dw_put(vlo, vhi, left, dst);
         }
     }
 }
 
-EA_AVX2 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+EA_AVX2FMA void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
     const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
     int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
     dw_image16(p, in, img);
+    const int F = p->rq_fast;
     for (int b = 0; b < p->dw_cp / 16; b++) {
-        if (TP == 5) dw_block(p, img, out, b, 5);
-        else dw_block(p, img, out, b, TP);
+        if (TP == 5) {
+            if (F == 1) dw_block(p, img, out, b, 5, 1);
+            else if (F == 2) dw_block(p, img, out, b, 5, 2);
+            else dw_block(p, img, out, b, 5, 0);
+        } else {
+            if (F == 1) dw_block(p, img, out, b, TP, 1);
+            else if (F == 2) dw_block(p, img, out, b, TP, 2);
+            else dw_block(p, img, out, b, TP, 0);
+        }
     }
 }
 #endif

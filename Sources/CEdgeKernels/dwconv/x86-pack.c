@@ -78,8 +78,13 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
         }
     }
     p->w = w;
-    // AVX-512: the binary32 output stage (x86_requant.h, ea_fq16) when no channel shifts left.
-    if (fold_zp) {
+    // The binary32 output stage (x86_requant.h: ea_fq16 on AVX-512, ea_fq8 on AVX2, whose
+    // round-to-nearest FMAs need the constants widened) when no channel shifts left.
+    if (!fold_zp) {
+        __builtin_cpu_init();
+        if (!__builtin_cpu_supports("fma")) return 1;
+    }
+    {
         int ls = 0;
         for (int l = 0; l < p->Op; l++) ls |= p->lshift_p[l];
         p->fq = (float *)ea_calloc64((size_t)5 * p->Op, sizeof(float));
@@ -94,6 +99,7 @@ int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp) {
                 }
         p->rq_fast = ls ? 0 : ea_fq_prepare(p->fq, p->Op, p->Op, p->mult_p, p->rshift_p, bound, s->out_zp, s->act_min, s->act_max);
         free(bound);
+        if (p->rq_fast && !fold_zp) ea_fq_widen(p->fq, p->Op, EA_FQ_RN_MARGIN);
     }
     return 1;
 }
