@@ -509,11 +509,20 @@ static int check_mean(int isa, uint64_t seed) {
 
 // The input table: random tables, channel counts 1–4, both layouts, sizes around 64.
 static int check_table(int isa, uint64_t seed) {
-    int c = rnd(1, 4), planar = rnd(0, 1);
+    // A third of the tables are byte shifts t[i] = i + k (the usual imported input, which the
+    // x86 paths run as one add), half of those with one entry off (which they must refuse).
+    const int shift = rnd(0, 2) == 0, off = shift && rnd(0, 1);
+    int c = shift ? rnd(1, 9) : rnd(1, 4), planar = rnd(0, 1);
     size_t hw = (size_t)rnd(1, 200);
-    int8_t t[4 * 256], *o1 = malloc(hw * c), *o2 = malloc(hw * c);
+    int8_t t[9 * 256], *o1 = malloc(hw * c), *o2 = malloc(hw * c);
     uint8_t *px = malloc(hw * c);
-    for (int i = 0; i < 4 * 256; i++) t[i] = (int8_t)rnd(-128, 127);
+    for (int i = 0; i < 9 * 256; i++) t[i] = (int8_t)rnd(-128, 127);
+    if (shift)
+        for (int ch = 0; ch < c; ch++) {
+            const int k = rnd(0, 255);
+            for (int i = 0; i < 256; i++) t[ch * 256 + i] = (int8_t)(uint8_t)(i + k);
+        }
+    if (off) t[rnd(0, c - 1) * 256 + rnd(0, 255)] ^= 1;
     for (size_t i = 0; i < hw * c; i++) px[i] = (uint8_t)rnd(0, 255);
     ea_u8_table_ref(hw, c, planar, t, px, o1);
     ea_u8_table(isa, hw, c, planar, t, px, o2);

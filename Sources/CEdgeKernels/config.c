@@ -302,6 +302,11 @@ void ea_qs8_mean(int isa, int h, int w, int c, int32_t in_zp, int32_t mult, int3
 void ea_u8_table(int isa, size_t hw, int c, int planar, const int8_t *table, const uint8_t *px, int8_t *out) {
 #if defined(__x86_64__)
     if (isa == EA_ISA_AVX512VNNI && c == 1 && ea_x86_vbmi()) { ea_u8_table1_avx512(hw, table, px, out); return; }
+    int8_t k[8];
+    if ((isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) && (!planar || c == 1) && ea_u8_table_shifts(c, table, k)) {
+        ea_u8_shift_avx2(hw * (size_t)c, c, k, px, out);
+        return;
+    }
 #endif
     (void)isa;
     ea_u8_table_ref(hw, c, planar, table, px, out);

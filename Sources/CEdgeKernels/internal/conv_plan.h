@@ -184,6 +184,10 @@ void ea_maxpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, con
 void ea_mean_avx512(int h, int w, int c, int32_t in_zp, int32_t mult, int32_t shift, int32_t out_zp, const int8_t *in, int8_t *out);
 // AVX-512 VBMI table lookup of n one-channel pixels.
 void ea_u8_table1_avx512(size_t n, const int8_t *table, const uint8_t *px, int8_t *out);
+// Whether each of the c tables (c ≤ 8) is a byte shift t[i] = i + k[ch] mod 256 (filling k),
+// and the input step for such tables on n interleaved values (input/avx2.c).
+int ea_u8_table_shifts(int c, const int8_t *table, int8_t *k);
+void ea_u8_shift_avx2(size_t n, int c, const int8_t *k, const uint8_t *px, int8_t *out);
 // AVX-512 VBMI max pool for k·c ≤ 64; returns 0 (nothing written) otherwise.
 int ea_maxpool_avx512(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
