@@ -15,7 +15,9 @@ outside only slows rounds down, so on a shared machine the bests are the steadie
 comparison), and each side's share of the VNNI peak per core:
 images/s × MACs per image / T / peak, the peak MEASURED by Benchmarks/vnni_peak.c (16
 independent `vpdpbusd zmm` chains, best of many short rounds, run before and after the
-timing; the larger is used), compiled by this script with `cc`.
+timing; the larger is used), compiled by this script with `cc`; on a CPU without AVX-512
+VNNI, by Benchmarks/avx2_peak.c (12 chains of vpmaddwd + vpaddd, the exact int8 step of
+both sides' AVX2 kernels).
 
 Bit-exactness: on the first `--images` Fashion-MNIST test images (28×28×1 nets; other
 grey or RGB input sizes get as many seeded random images of their size), TensorFlow Lite Micro
@@ -172,10 +174,11 @@ def exactness(exe, model, tfl, pixels, png, work):
             return None
         # Not a Fashion-MNIST net: seeded random images of its own size, as PNG files.
         pixels = np.random.default_rng(20261202).integers(0, 256, size=[len(pixels)] + shape[1:], dtype=np.uint8)
+        # (`predict` reads DIR/<class>/*.png; the class does not matter here.)
         png = os.path.join(work, "png-%dx%dx%d" % tuple(shape[1:]))
-        os.makedirs(png, exist_ok=True)
+        os.makedirs(os.path.join(png, CLASSES[0]), exist_ok=True)
         for i, im in enumerate(pixels):
-            write_png(os.path.join(png, f"{i:04d}.png"), im)
+            write_png(os.path.join(png, CLASSES[0], f"{i:04d}.png"), im)
     s_in, zp_in = di["quantization"]
     n = len(pixels)
     want, micro_out, xnn_out = [], [], []
@@ -222,9 +225,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="int8-xnnpack-")
     peak_exe = os.path.join(tmp, "vnni-peak")
     peaks, peak_lines = [], []
+    # The peak of the kernels this CPU runs: AVX-512 VNNI's vpdpbusd, else AVX2's vpmaddwd.
+    vnni = bool(re.search(r"\bavx512_vnni\b", open("/proc/cpuinfo").read()))
+    peak_name = "VNNI" if vnni else "AVX2 vpmaddwd"
     if a.peak_gmacs is None:
-        subprocess.run(["cc", "-O2", "-mavx512f", "-mavx512vnni", os.path.join(ROOT, "Benchmarks/vnni_peak.c"), "-o", peak_exe],
-                       check=True)
+        src, flags = ("vnni_peak.c", ["-mavx512f", "-mavx512vnni"]) if vnni else ("avx2_peak.c", ["-mavx2"])
+        subprocess.run(["cc", "-O2"] + flags + [os.path.join(ROOT, "Benchmarks", src), "-o", peak_exe], check=True)
         p, line = vnni_peak(peak_exe)
         peaks.append(p)
         peak_lines.append(line)
@@ -255,12 +261,12 @@ def main():
         peak_lines.append(line)
     peak = a.peak_gmacs or max(peaks)
     print(f"load after: {open('/proc/loadavg').read().split()[:3]}")
-    print("VNNI peak per core: " + (f"{peak:.1f} G MAC/s (given)" if a.peak_gmacs else
+    print(f"{peak_name} peak per core: " + (f"{peak:.1f} G MAC/s (given)" if a.peak_gmacs else
                                     f"{peak:.1f} G MAC/s, the larger of: " + " | ".join(peak_lines)))
     print()
     head = ["net", "batch", "threads"] + [f"{n} images/s" for n in names] + ["LiteRT + XNNPACK images/s"] + \
         [f"{n} ÷ XNNPACK (per-round range)" for n in names] + [f"{n} ÷ XNNPACK, best rounds" for n in names] + \
-        [f"{n} % of VNNI peak per core" for n in names] + ["XNNPACK % of peak"]
+        [f"{n} % of {peak_name} peak per core" for n in names] + ["XNNPACK % of peak"]
     print("| " + " | ".join(head) + " |")
     print("|---" * len(head) + "|")
     for name, b, t, mine, theirs, macs in rows:

@@ -186,8 +186,16 @@ AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out,
     const int Wp = ea_padded_w(s), Hp = ea_padded_h(s);
     const size_t rowElems = (size_t)Wp * C;
     int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
-    // The padded centred image x − zp; borders hold 0 (the real 0).
-    memset(img, 0, ((size_t)Hp * rowElems + 32) * sizeof(int16_t));
+    // The padded centred image x − zp; borders hold 0 (the real 0). Only the border and the
+    // slack are zeroed: every interior element is written below.
+    const size_t interior = (size_t)s->in_w * C;
+    memset(img, 0, (size_t)s->pad_top * rowElems * sizeof(int16_t));
+    for (int y = 0; y < s->in_h; y++) {
+        int16_t *row = img + (size_t)(y + s->pad_top) * rowElems;
+        memset(row, 0, (size_t)s->pad_left * C * sizeof(int16_t));
+        memset(row + (size_t)s->pad_left * C + interior, 0, (rowElems - (size_t)s->pad_left * C - interior) * sizeof(int16_t));
+    }
+    memset(img + (size_t)(s->pad_top + s->in_h) * rowElems, 0, ((size_t)(Hp - s->pad_top - s->in_h) * rowElems + 32) * sizeof(int16_t));
     const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
     const size_t inRow = (size_t)s->in_w * C;
     for (int y = 0; y < s->in_h; y++) {
