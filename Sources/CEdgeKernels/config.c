@@ -109,7 +109,7 @@ void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void
 
 int ea_conv_plan_rows_ok(const ea_conv_plan *p) {
 #if defined(__x86_64__)
-    return p->isa == EA_ISA_AVX512VNNI;
+    return p->isa == EA_ISA_AVX512VNNI || p->isa == EA_ISA_AVX2;
 #else
     (void)p;
     return 0;
@@ -124,12 +124,17 @@ int64_t ea_conv_plan_macs(const ea_conv_plan *p) { return ea_conv_plan_outputs(p
 
 void ea_conv_plan_prepare_rows(const ea_conv_plan *p, const int8_t *in, void *scratch, int oy0, int oy1) {
 #if defined(__x86_64__)
-    if (p->isa != EA_ISA_AVX512VNNI) return;
+    if (p->isa != EA_ISA_AVX512VNNI && p->isa != EA_ISA_AVX2) return;
     if (oy0 < 0) oy0 = 0;
     if (oy1 > p->s.out_h) oy1 = p->s.out_h;
     if (oy0 >= oy1) return;
     // Padded-image rows the windows of output rows [oy0, oy1) read.
     const int r0 = oy0 * p->s.stride_h, r1 = (oy1 - 1) * p->s.stride_h + p->s.kernel_h;
+    if (p->isa == EA_ISA_AVX2) {
+        if (p->s.depth_multiplier == 1) ea_dwconv_image16_rows_avx2(p, in, (int16_t *)ea_scratch_image(p, scratch), r0, r1);
+        else ea_image16_rows_avx2(p, in, (int16_t *)ea_scratch_image(p, scratch), r0, r1);
+        return;
+    }
     if (p->s.depth_multiplier == 1) ea_dwconv_image_avx512(p, in, (int16_t *)ea_scratch_image(p, scratch), r0, r1);
     else ea_image_u8_rows_avx512(p, in, (uint8_t *)ea_scratch_image(p, scratch), r0, r1);
 #else
@@ -142,6 +147,9 @@ void ea_conv_plan_prepare(const ea_conv_plan *p, const int8_t *in, void *scratch
     if (p->isa == EA_ISA_AVX512VNNI) {
         if (p->s.depth_multiplier == 1) ea_dwconv_image_avx512(p, in, (int16_t *)ea_scratch_image(p, scratch), 0, p->dw_hp);
         else ea_image_u8_avx512(p, in, (uint8_t *)ea_scratch_image(p, scratch));
+    } else if (p->isa == EA_ISA_AVX2) {
+        if (p->s.depth_multiplier == 1) ea_dwconv_image16_rows_avx2(p, in, (int16_t *)ea_scratch_image(p, scratch), 0, p->dw_hp);
+        else ea_image16_rows_avx2(p, in, (int16_t *)ea_scratch_image(p, scratch), 0, ea_padded_h(&p->s));
     }
 #else
     (void)p; (void)in; (void)scratch;
@@ -233,6 +241,11 @@ void ea_conv_plan_run_rows_linked(const ea_conv_plan *p, const void *in_img, con
             const ea_out16_target t = ea_feed_target16(next, out_img);
             ea_conv_rows16_avx512vnni(p, (const uint8_t *)img, &t, oy0, oy1);
         } else ea_conv_rows_avx512vnni(p, (const uint8_t *)img, out, oy0, oy1);
+    } else if (p->isa == EA_ISA_AVX2) {
+        // No AVX2 plan feeds another (ea_conv_plan_can_feed), so next is NULL here.
+        const int16_t *img = (const int16_t *)(in_img ? in_img : ea_scratch_image(p, (void *)scratch));
+        if (p->s.depth_multiplier == 1) ea_dwconv_rows_avx2(p, img, out, oy0, oy1);
+        else ea_conv_rows_avx2(p, img, out, oy0, oy1);
     }
 #else
     (void)in_img; (void)scratch; (void)out; (void)next; (void)out_img;

@@ -171,7 +171,11 @@ static int worker_scratch(struct ea_team *t, size_t bytes) {
 }
 
 int ea_team_splits_conv(const ea_conv_plan *p) {
-    return ea_conv_plan_out_h(p) >= 2 && ea_conv_plan_rows_ok(p) && ea_conv_plan_macs(p) + 24 * ea_conv_plan_outputs(p) >= EA_TEAM_MIN_WORK;
+    // The AVX2 kernels take about four times as long per multiply-accumulate (a quarter of
+    // the peak: 83 against 480 G MAC/s per core, BENCHMARKS.md), so layers a quarter the
+    // size already cover a fork and join.
+    const int64_t min = ea_conv_plan_isa(p) == EA_ISA_AVX2 ? EA_TEAM_MIN_WORK / 4 : EA_TEAM_MIN_WORK;
+    return ea_conv_plan_out_h(p) >= 2 && ea_conv_plan_rows_ok(p) && ea_conv_plan_macs(p) + 24 * ea_conv_plan_outputs(p) >= min;
 }
 
 void ea_team_conv(ea_team *t, const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {

@@ -135,14 +135,13 @@ AVX2 static inline __attribute__((always_inline)) void tile(const ea_conv_plan *
     }
 }
 
-// Every output pixel in tiles, with output stage F.
+// Output pixels [first, P) in tiles, with output stage F.
 AVX2 static inline __attribute__((always_inline)) void run_tiles(const ea_conv_plan *p, const int16_t *img, size_t rowElems, int RT,
-                                                                  int8_t *out, const int F) {
+                                                                  int first, int P, int8_t *out, const int F) {
     const ea_conv_shape *s = &p->s;
     const int OW = s->out_w, Op = p->Op, O = s->out_c, C = s->in_c;
-    const int P = s->out_h * OW;
     const size_t ystep = (size_t)s->stride_h * rowElems, xstep = (size_t)s->stride_w * C;
-    int first = 0, oy = 0, ox = 0;
+    int oy = first / OW, ox = first % OW;
     while (first < P) {
         const int left = P - first;
         const int np = left >= 12 ? 12 : left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
@@ -179,35 +178,46 @@ AVX2 static inline __attribute__((always_inline)) void run_tiles(const ea_conv_p
     }
 }
 
-AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+// Rows [r0, r1) of the padded centred image x − zp (borders 0, the real 0), and the slack
+// past the last row when r1 reaches it: a thread builds the rows its output rows read.
+AVX2 void ea_image16_rows_avx2(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1) {
     const ea_conv_shape *s = &p->s;
-    const int C = s->in_c;
-    const int R = (s->kernel_w * C + 1) & ~1, RT = R / 2;
-    const int Wp = ea_padded_w(s), Hp = ea_padded_h(s);
-    const size_t rowElems = (size_t)Wp * C;
-    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
-    // The padded centred image x − zp; borders hold 0 (the real 0). Only the border and the
-    // slack are zeroed: every interior element is written below.
-    const size_t interior = (size_t)s->in_w * C;
-    memset(img, 0, (size_t)s->pad_top * rowElems * sizeof(int16_t));
-    for (int y = 0; y < s->in_h; y++) {
-        int16_t *row = img + (size_t)(y + s->pad_top) * rowElems;
-        memset(row, 0, (size_t)s->pad_left * C * sizeof(int16_t));
-        memset(row + (size_t)s->pad_left * C + interior, 0, (rowElems - (size_t)s->pad_left * C - interior) * sizeof(int16_t));
-    }
-    memset(img + (size_t)(s->pad_top + s->in_h) * rowElems, 0, ((size_t)(Hp - s->pad_top - s->in_h) * rowElems + 32) * sizeof(int16_t));
+    const int C = s->in_c, Hp = ea_padded_h(s);
+    const size_t rowElems = (size_t)ea_padded_w(s) * C, interior = (size_t)s->in_w * C, left = (size_t)s->pad_left * C;
+    if (r0 < 0) r0 = 0;
+    if (r1 > Hp) r1 = Hp;
     const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
-    const size_t inRow = (size_t)s->in_w * C;
-    for (int y = 0; y < s->in_h; y++) {
-        const int8_t *src = in + (size_t)y * inRow;
-        int16_t *dst = img + (size_t)(y + s->pad_top) * rowElems + (size_t)s->pad_left * C;
+    for (int r = r0; r < r1; r++) {
+        int16_t *row = img + (size_t)r * rowElems;
+        const int y = r - s->pad_top;
+        if (y < 0 || y >= s->in_h) { memset(row, 0, rowElems * sizeof(int16_t)); continue; }
+        // Only the border is zeroed: every interior element is written below.
+        memset(row, 0, left * sizeof(int16_t));
+        memset(row + left + interior, 0, (rowElems - left - interior) * sizeof(int16_t));
+        const int8_t *src = in + (size_t)y * interior;
+        int16_t *dst = row + left;
         size_t i = 0;
-        for (; i + 16 <= inRow; i += 16)
+        for (; i + 16 <= interior; i += 16)
             _mm256_storeu_si256((__m256i *)(dst + i), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + i))), zp));
-        for (; i < inRow; i++) dst[i] = (int16_t)(src[i] - s->in_zp);
+        for (; i < interior; i++) dst[i] = (int16_t)(src[i] - s->in_zp);
     }
-    if (p->rq_fast == 1) run_tiles(p, img, rowElems, RT, out, 1);
-    else if (p->rq_fast == 2) run_tiles(p, img, rowElems, RT, out, 2);
-    else run_tiles(p, img, rowElems, RT, out, 0);
+    if (r1 == Hp) memset(img + (size_t)Hp * rowElems, 0, 32 * sizeof(int16_t));
+}
+
+// Output rows [oy0, oy1) from the image (read only: threads may share it).
+AVX2 void ea_conv_rows_avx2(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1) {
+    const ea_conv_shape *s = &p->s;
+    const int RT = ((s->kernel_w * s->in_c + 1) & ~1) / 2;
+    const size_t rowElems = (size_t)ea_padded_w(s) * s->in_c;
+    const int first = oy0 * s->out_w, last = oy1 * s->out_w;
+    if (p->rq_fast == 1) run_tiles(p, img, rowElems, RT, first, last, out, 1);
+    else if (p->rq_fast == 2) run_tiles(p, img, rowElems, RT, first, last, out, 2);
+    else run_tiles(p, img, rowElems, RT, first, last, out, 0);
+}
+
+AVX2 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
+    ea_image16_rows_avx2(p, in, img, 0, ea_padded_h(&p->s));
+    ea_conv_rows_avx2(p, img, out, 0, p->s.out_h);
 }
 #endif

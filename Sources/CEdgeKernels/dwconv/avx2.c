@@ -10,34 +10,36 @@
 #include <immintrin.h>
 #include <string.h>
 
-// Converts `in` into the padded centred int16 image (shared with the AVX-512 file's layout).
-EA_AVX2 static void dw_image16(const ea_conv_plan *p, const int8_t *in, int16_t *img) {
+// Rows [r0, r1) of the padded centred int16 image (the AVX-512 file's layout: channel
+// stride C rounded up to 16, padding and spare channels 0, the real 0), and the slack past
+// the last row when r1 reaches it: a thread builds the rows its output rows read.
+EA_AVX2 void ea_dwconv_image16_rows_avx2(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp;
     const size_t rowElems = (size_t)p->dw_wp * Cp;
-    if (C != Cp) {
-        memset(img, 0, (size_t)p->dw_hp * rowElems * sizeof(int16_t) + 64);
-    } else {
-        // Every interior pixel is rewritten below: zero only the borders (and the slack).
-        memset(img, 0, (size_t)s->pad_top * rowElems * sizeof(int16_t));
-        for (int y = s->pad_top + s->in_h; y < p->dw_hp; y++) memset(img + (size_t)y * rowElems, 0, rowElems * sizeof(int16_t));
-        memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
-        for (int y = 0; y < s->in_h; y++) {
-            int16_t *row = img + (size_t)(y + s->pad_top) * rowElems;
+    if (r0 < 0) r0 = 0;
+    if (r1 > p->dw_hp) r1 = p->dw_hp;
+    const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
+    for (int r = r0; r < r1; r++) {
+        int16_t *row = img + (size_t)r * rowElems;
+        const int y = r - s->pad_top;
+        if (y < 0 || y >= s->in_h || C != Cp) memset(row, 0, rowElems * sizeof(int16_t));
+        if (y < 0 || y >= s->in_h) continue;
+        if (C == Cp) {
+            // Every interior pixel is rewritten below: zero only the borders.
             memset(row, 0, (size_t)s->pad_left * Cp * sizeof(int16_t));
             memset(row + (size_t)(s->pad_left + s->in_w) * Cp, 0, (size_t)(p->dw_wp - s->pad_left - s->in_w) * Cp * sizeof(int16_t));
         }
-    }
-    const __m256i zp = _mm256_set1_epi16((short)s->in_zp);
-    for (int y = 0; y < s->in_h; y++)
         for (int x = 0; x < s->in_w; x++) {
             const int8_t *src = in + ((size_t)y * s->in_w + x) * C;
-            int16_t *dst = img + ((size_t)(y + s->pad_top) * p->dw_wp + x + s->pad_left) * Cp;
+            int16_t *dst = row + (size_t)(x + s->pad_left) * Cp;
             int c = 0;
             for (; c + 16 <= C; c += 16)
                 _mm256_storeu_si256((__m256i *)(dst + c), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + c))), zp));
             for (; c < C; c++) dst[c] = (int16_t)(src[c] - s->in_zp);
         }
+    }
+    if (r1 == p->dw_hp) memset(img + (size_t)p->dw_hp * rowElems, 0, 64);
 }
 
 // 16 int32 outputs in the accumulators' lane order (x86-pack.c) to channel-ordered bytes.
@@ -58,7 +60,7 @@ EA_AVX2 static inline void dw_put(__m256i vlo, __m256i vhi, int left, int8_t *ds
 // output stage (0 exact; 1 the binary32 bracket, 2 with its constants picked by sign, a pixel
 // with an undecided lane redone by the exact stage).
 EA_AVX2FMA static inline __attribute__((always_inline)) void dw_block(const ea_conv_plan *p, const int16_t *img, int8_t *out, int b,
-                                                                       const int TP, const int F) {
+                                                                       int oy0, int oy1, const int TP, const int F) {
     const ea_conv_shape *s = &p->s;
     const int C = s->in_c, Cp = p->dw_cp, BW = 16, lane = b * BW;
     // Locals, not p->…: the int8 stores below may alias anything reached through a pointer,
@@ -66,7 +68,7 @@ EA_AVX2FMA static inline __attribute__((always_inline)) void dw_block(const ea_c
     int32_t tap[2 * 8];
     for (int t = 0; t < 2 * TP && t < 16; t++) tap[t] = p->dw_tap[t];
     const int32_t *taps = TP <= 8 ? tap : p->dw_tap;
-    const int OH = s->out_h, OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
+    const int OW = s->out_w, SH = s->stride_h, SW = s->stride_w, WP = p->dw_wp;
     const __m256i zp = _mm256_set1_epi32(s->out_zp), lo_c = _mm256_set1_epi32(s->act_min), hi_c = _mm256_set1_epi32(s->act_max);
     const __m256i bias_lo = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane));
     const __m256i bias_hi = _mm256_loadu_si256((const __m256i *)(p->bias_eff + lane + 8));
@@ -81,7 +83,7 @@ EA_AVX2FMA static inline __attribute__((always_inline)) void dw_block(const ea_c
     const ea_fq8 flo = ea_fq8_load(fq, fop, F ? lane : 0, F), fhi = ea_fq8_load(fq, fop, F ? lane + 8 : 8, F);
     const __m256 flo_c = _mm256_set1_ps((float)s->act_min), fhi_c = _mm256_set1_ps((float)s->act_max);
     const int left = C - lane;
-    for (int oy = 0; oy < OH; oy++) {
+    for (int oy = oy0; oy < oy1; oy++) {
         const int16_t *row = img + (size_t)(oy * SH) * WP * Cp + lane;
         int8_t *dst = out + (size_t)oy * OW * C + lane;
         for (int ox = 0; ox < OW; ox++, dst += C) {
@@ -107,21 +109,26 @@ EA_AVX2FMA static inline __attribute__((always_inline)) void dw_block(const ea_c
     }
 }
 
-EA_AVX2FMA void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+// Output rows [oy0, oy1) from the image (read only: threads may share it).
+EA_AVX2FMA void ea_dwconv_rows_avx2(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1) {
     const int TP = (p->s.kernel_h * p->s.kernel_w + 1) / 2;
-    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
-    dw_image16(p, in, img);
     const int F = p->rq_fast;
     for (int b = 0; b < p->dw_cp / 16; b++) {
         if (TP == 5) {
-            if (F == 1) dw_block(p, img, out, b, 5, 1);
-            else if (F == 2) dw_block(p, img, out, b, 5, 2);
-            else dw_block(p, img, out, b, 5, 0);
+            if (F == 1) dw_block(p, img, out, b, oy0, oy1, 5, 1);
+            else if (F == 2) dw_block(p, img, out, b, oy0, oy1, 5, 2);
+            else dw_block(p, img, out, b, oy0, oy1, 5, 0);
         } else {
-            if (F == 1) dw_block(p, img, out, b, TP, 1);
-            else if (F == 2) dw_block(p, img, out, b, TP, 2);
-            else dw_block(p, img, out, b, TP, 0);
+            if (F == 1) dw_block(p, img, out, b, oy0, oy1, TP, 1);
+            else if (F == 2) dw_block(p, img, out, b, oy0, oy1, TP, 2);
+            else dw_block(p, img, out, b, oy0, oy1, TP, 0);
         }
     }
+}
+
+EA_AVX2FMA void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch) {
+    int16_t *img = (int16_t *)ea_scratch_image(p, scratch);
+    ea_dwconv_image16_rows_avx2(p, in, img, 0, p->dw_hp);
+    ea_dwconv_rows_avx2(p, img, out, 0, p->s.out_h);
 }
 #endif

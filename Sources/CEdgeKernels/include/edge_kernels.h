@@ -81,7 +81,7 @@ void ea_conv_plan_run(const ea_conv_plan *p, const int8_t *in, int8_t *out, void
 // The ISA a plan actually runs (EA_ISA_SCALAR when it fell back to the reference).
 int ea_conv_plan_isa(const ea_conv_plan *p);
 // Running one image in parts (e.g. its output rows on several threads): whether plan `p`
-// can (the AVX-512 paths; 0 elsewhere), the input step, which writes the padded image into
+// can (the AVX-512 and AVX2 paths; 0 elsewhere), the input step, which writes the padded image into
 // `scratch`, then output rows [oy0, oy1) from it. Any partition of [0, out_h) into ranges,
 // run in any order or concurrently on the same scratch (only read), writes exactly what
 // ea_conv_plan_run writes. Out-of-range rows are ignored.

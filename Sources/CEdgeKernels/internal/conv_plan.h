@@ -160,6 +160,10 @@ static inline void *ea_calloc64(size_t n, size_t size) {
 }
 int ea_conv_pack_avx2(ea_conv_plan *p);
 void ea_conv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+// AVX2 by rows (a team splits one image's output rows): padded-image rows [r0, r1) of the
+// int16 image in the plan's scratch layout, and output rows [oy0, oy1) from a built image.
+void ea_image16_rows_avx2(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1);
+void ea_conv_rows_avx2(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1);
 int ea_conv_pack_avx512vnni(ea_conv_plan *p);
 // The padded u8 image of the AVX-512 convolutions (borders zp + 128, interior x ^ 0x80),
 // whole or its rows [r0, r1).
@@ -219,6 +223,8 @@ void ea_dwconv_run_neondot(const ea_conv_plan *p, const int8_t *in, int8_t *out,
 int ea_dwconv_pack_x86(ea_conv_plan *p, int block, int pair, int fold_zp);
 #if defined(__x86_64__)
 void ea_dwconv_run_avx2(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
+void ea_dwconv_image16_rows_avx2(const ea_conv_plan *p, const int8_t *in, int16_t *img, int r0, int r1);
+void ea_dwconv_rows_avx2(const ea_conv_plan *p, const int16_t *img, int8_t *out, int oy0, int oy1);
 void ea_dwconv_run_avx512(const ea_conv_plan *p, const int8_t *in, int8_t *out, void *scratch);
 // The AVX-512 depthwise convolution in its two steps: rows [r0, r1) of the int16 image,
 // then output rows [oy0, oy1).
