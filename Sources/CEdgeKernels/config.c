@@ -316,8 +316,9 @@ void ea_u8_table(int isa, size_t hw, int c, int planar, const int8_t *table, con
 #if defined(__x86_64__)
     if (isa == EA_ISA_AVX512VNNI && c == 1 && ea_x86_vbmi()) { ea_u8_table1_avx512(hw, table, px, out); return; }
     int8_t k[8];
-    if ((isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) && (!planar || c == 1) && ea_u8_table_shifts(c, table, k)) {
-        ea_u8_shift_avx2(hw * (size_t)c, c, k, px, out);
+    if ((isa == EA_ISA_AVX2 || isa == EA_ISA_AVX512VNNI) && (!planar || c == 1 || c == 3) && ea_u8_table_shifts(c, table, k)) {
+        if (planar && c == 3) ea_u8_shift3_planar_avx2(hw, k, px, out);
+        else ea_u8_shift_avx2(hw * (size_t)c, c, k, px, out);
         return;
     }
 #endif

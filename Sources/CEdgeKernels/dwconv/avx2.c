@@ -36,6 +36,10 @@ EA_AVX2 void ea_dwconv_image16_rows_avx2(const ea_conv_plan *p, const int8_t *in
             int c = 0;
             for (; c + 16 <= C; c += 16)
                 _mm256_storeu_si256((__m256i *)(dst + c), _mm256_sub_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(src + c))), zp));
+            // Eight channels at a time for the rest (8-channel layers: one step per pixel).
+            for (; c + 8 <= C; c += 8)
+                _mm_storeu_si128((__m128i *)(dst + c), _mm_sub_epi16(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(src + c))),
+                                                                      _mm256_castsi256_si128(zp)));
             for (; c < C; c++) dst[c] = (int16_t)(src[c] - s->in_zp);
         }
     }

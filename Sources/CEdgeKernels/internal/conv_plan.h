@@ -192,6 +192,7 @@ void ea_u8_table1_avx512(size_t n, const int8_t *table, const uint8_t *px, int8_
 // and the input step for such tables on n interleaved values (input/avx2.c).
 int ea_u8_table_shifts(int c, const int8_t *table, int8_t *k);
 void ea_u8_shift_avx2(size_t n, int c, const int8_t *k, const uint8_t *px, int8_t *out);
+void ea_u8_shift3_planar_avx2(size_t hw, const int8_t *k, const uint8_t *px, int8_t *out);
 // AVX-512 VBMI max pool for k·c ≤ 64; returns 0 (nothing written) otherwise.
 int ea_maxpool_avx512(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
 void ea_avgpool_avx2(int h, int w, int c, int k, int stride, int oh, int ow, const int8_t *in, int8_t *out);
