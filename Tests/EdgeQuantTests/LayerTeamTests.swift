@@ -37,7 +37,7 @@ final class LayerTeamTests: XCTestCase {
                 // split on every ISA; on AVX-512 also the seven convolutions above the size
                 // where a split pays (all but the two 1×1 projections and the dense layer);
                 // on AVX2, whose threshold is a quarter of that (75k), the projections too
-                // (MACs + 24 per output: 250,880 and 175,616); the reference never splits.
+                // (MACs + 24 per output: 250,880 and 175,616); the scalar reference splits only the adds.
                 if name == "fashion-resnet8-q" {
                     let (split, all) = net.splitLayers
                     XCTAssertEqual(all, 13)
